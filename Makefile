@@ -1,0 +1,41 @@
+# auditor: `make install` then `make test` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+PKUSEG_DIR := $(VENV)/share/auditor/pkuseg-default
+PKUSEG_WHEEL := pkuseg==0.0.25
+
+.PHONY: install test scan bench eval clean browser
+
+install: $(VENV)/.installed $(PKUSEG_DIR)/weights.npz
+	$(PY) -m auditor.gazetteer build
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+# pkuseg's own download site is unreachable; the model ships inside the
+# pkuseg 0.0.25 wheel on PyPI, which spacy-pkuseg can load.
+$(PKUSEG_DIR)/weights.npz:
+	rm -rf build/pkuseg && mkdir -p build/pkuseg $(PKUSEG_DIR)
+	$(PIP) download --quiet --no-deps --only-binary :all: --platform manylinux1_x86_64 \
+		--python-version 3.8 --implementation cp --abi cp38m $(PKUSEG_WHEEL) -d build/pkuseg
+	$(PY) scripts/extract_pkuseg_model.py build/pkuseg $(PKUSEG_DIR)
+
+test:
+	$(PY) -m pytest -q
+
+scan:
+	$(VENV)/bin/auditor scan seeds/
+
+eval:
+	$(PY) scripts/evaluate.py ../shared/dev-eval --out reports/eval
+
+bench:
+	$(PY) scripts/bench.py --out reports
+
+clean:
+	rm -rf build dist *.egg-info reports/*.csv reports/*.json reports/*.html reports/docs reports/eval fixed bench-corpus

@@ -1,0 +1,118 @@
+"""Plain records passed between the stages of an audit.
+
+Every stage produces these dataclasses; pandas appears only when the tables
+are written (see :mod:`auditor.tables`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """One input file as loaded: its text and how it was decoded."""
+
+    doc: str  # path relative to the scanned root, '/'-separated
+    path: str  # absolute path on disk
+    text: str
+    encoding: str  # '' when the file could not be decoded
+    status: str  # ok | empty | binary | undecodable | unreadable | too-large
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass
+class Slot:
+    """A redaction slot: one run of mask glyphs and what it is judged to hide."""
+
+    doc: str
+    slot_id: str
+    start: int  # character offsets in the original text
+    end: int
+    line: int  # 1-based
+    column: int  # 1-based, in characters
+    mask: str
+    left_context: str
+    right_context: str
+    slot_type: str  # number | ordinal | year | code | place | unknown
+    unit: str = ""
+    place_level: str = ""  # province | prefecture | county | unknown ('' for non-places)
+    rule: str = ""
+    recovered: str = ""
+    recovered_confidence: float | None = None
+    recovered_evidence: str = ""
+
+    @property
+    def leak(self) -> bool:
+        return self.recovered_confidence is not None and self.recovered_confidence >= 0.9
+
+
+@dataclass
+class Clue:
+    """A piece of clear text that points at one or more places."""
+
+    doc: str
+    start: int
+    end: int
+    line: int
+    text: str
+    kind: str  # admin | abbreviation | landmark | unverified
+    candidates: tuple[int, ...]  # gazetteer unit ids (empty for unverified names)
+    weight: float = 0.0  # contribution to the decided identity (set by the linker)
+    rule: str = ""  # why this was taken as a clue
+    level: str = ""  # level of the named unit (town, county, ...) where known
+    elsewhere: bool = False  # named as a place other than the document's own (与太原共建)
+
+
+@dataclass
+class DocumentAnalysis:
+    """The per-document map result: everything the corpus reduce needs."""
+
+    source: SourceText
+    slots: list[Slot] = field(default_factory=list)
+    clues: list[Clue] = field(default_factory=list)
+    fingerprint: tuple[int, ...] = ()  # MinHash signature of the normalised text
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def doc(self) -> str:
+        return self.source.doc
+
+
+@dataclass
+class Candidate:
+    path: str  # 山西省/忻州市/原平市
+    level: str
+    probability: float
+
+
+@dataclass
+class Identity:
+    """The linker's verdict on one document."""
+
+    doc: str
+    group: str
+    n_slots: int
+    identity: str = ""
+    identity_level: str = ""
+    confidence: float = 0.0
+    anonymity_set: int = 0
+    verdict: str = ""  # re-identified | at-risk | protected | not-anonymised
+    candidates: list[Candidate] = field(default_factory=list)
+    top_clues: list[Clue] = field(default_factory=list)
+    names_own_place: list[Clue] = field(default_factory=list)
+
+
+@dataclass
+class Inconsistency:
+    """A slot masked in one copy of a text and readable in a near-duplicate."""
+
+    doc: str
+    slot_id: str
+    other_doc: str
+    other_start: int
+    other_end: int
+    revealed: str

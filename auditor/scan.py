@@ -1,0 +1,174 @@
+"""The scan: a per-document map (load, find slots and clues) and a corpus-level
+reduce (the linker). The map is a pure function of one file and the rules, so
+it runs in worker processes, or on any engine that can map a function."""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .loading import DEFAULT_MAX_BYTES, iter_input_files, load_file
+from .masks import MaskFinder
+from .records import Clue, DocumentAnalysis, Identity, Inconsistency, SourceText
+from .rules import Rules, load_rules
+from .slots import SlotClassifier, build_slots
+
+
+class Analyzer:
+    """Everything the map needs, built once per process."""
+
+    def __init__(self, rules: Rules, with_clues: bool = True):
+        self.rules = rules
+        self.finder = MaskFinder(rules.masks)
+        self.classifier = SlotClassifier(rules.slots)
+        self.clue_finder = None
+        if with_clues:
+            from .clues import ClueFinder
+
+            self.clue_finder = ClueFinder.default(rules)
+
+    def analyse(self, source: SourceText) -> DocumentAnalysis:
+        analysis = DocumentAnalysis(source)
+        if not source.ok:
+            return analysis
+        text = source.text
+        started = time.perf_counter()
+        runs = self.finder.find(text)
+        found = time.perf_counter()
+        analysis.slots = build_slots(source.doc, text, runs, self.classifier)
+        classified = time.perf_counter()
+        analysis.timings = {"tokenize": found - started, "classify": classified - found}
+        if self.clue_finder is not None:
+            analysis.clues = self.clue_finder.find(source.doc, text, runs)
+            analysis.fingerprint = self.clue_finder.fingerprint(text)
+            analysis.timings["clues"] = time.perf_counter() - classified
+        return analysis
+
+
+_worker_analyzer: Analyzer | None = None
+
+
+def _init_worker(rules_dir: str, with_clues: bool) -> None:
+    global _worker_analyzer
+    _worker_analyzer = Analyzer(load_rules(rules_dir), with_clues)
+
+
+def _map_one(job: tuple[str, str, int]) -> DocumentAnalysis:
+    path, doc, max_bytes = job
+    started = time.perf_counter()
+    source = load_file(Path(path), doc, max_bytes)
+    loaded = time.perf_counter() - started
+    analysis = _worker_analyzer.analyse(source)
+    analysis.timings["load"] = loaded
+    return analysis
+
+
+@dataclass
+class AuditResult:
+    """The outcome of an audit: per-document analyses and the linker's verdicts."""
+
+    analyses: list[DocumentAnalysis]
+    identities: list[Identity] = field(default_factory=list)
+    inconsistencies: list[Inconsistency] = field(default_factory=list)
+    gazetteer: object = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def analysis(self, doc: str) -> DocumentAnalysis:
+        return next(a for a in self.analyses if a.doc == doc)
+
+    def identity(self, doc: str) -> Identity | None:
+        return next((i for i in self.identities if i.doc == doc), None)
+
+    def describe_candidates(self, clue: Clue, limit: int = 5) -> str:
+        if self.gazetteer is None or not clue.candidates:
+            return ""
+        paths = [self.gazetteer.path(uid) for uid in clue.candidates[:limit]]
+        more = len(clue.candidates) - limit
+        return "; ".join(paths) + (f"; +{more} more" if more > 0 else "")
+
+    @property
+    def slots(self):
+        from .tables import slots_frame
+
+        return slots_frame(self)
+
+    @property
+    def documents(self):
+        from .tables import documents_frame
+
+        return documents_frame(self)
+
+    @property
+    def clues(self):
+        from .tables import clues_frame
+
+        return clues_frame(self)
+
+    @property
+    def files(self):
+        from .tables import files_frame
+
+        return files_frame(self)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def map_documents(
+    files: Sequence[tuple[Path, str]],
+    rules: Rules,
+    workers: int = 1,
+    with_clues: bool = True,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress=None,
+) -> list[DocumentAnalysis]:
+    """Runs the per-document map, in order, over worker processes when workers > 1."""
+    jobs = [(str(path), doc, max_bytes) for path, doc in files]
+    if workers <= 1 or len(jobs) <= 1:
+        _init_worker(str(rules.folder), with_clues)
+        results = []
+        for job in jobs:
+            results.append(_map_one(job))
+            if progress:
+                progress(1)
+        return results
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(str(rules.folder), with_clues)) as pool:
+        results = []
+        # chunks keep inter-process traffic low without hurting the balance much
+        chunk = max(1, min(16, len(jobs) // (workers * 8) or 1))
+        for analysis in pool.map(_map_one, jobs, chunksize=chunk):
+            results.append(analysis)
+            if progress:
+                progress(1)
+        return results
+
+
+def audit(
+    paths: Iterable[str | os.PathLike] | str | os.PathLike,
+    rules: Rules | str | os.PathLike | None = None,
+    workers: int = 1,
+    link: bool = True,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress=None,
+) -> AuditResult:
+    """Audits every text file under ``paths``: slots, clues, identities, recovery."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    if not isinstance(rules, Rules):
+        rules = load_rules(rules)
+    files = list(iter_input_files(paths))
+    started = time.perf_counter()
+    analyses = map_documents(files, rules, workers, with_clues=link, max_bytes=max_bytes, progress=progress)
+    result = AuditResult(analyses)
+    result.timings["map"] = time.perf_counter() - started
+    if link:
+        from .linker import link_corpus
+
+        linked = time.perf_counter()
+        link_corpus(result, rules)
+        result.timings["link"] = time.perf_counter() - linked
+    return result

@@ -1,0 +1,91 @@
+"""Classifying redaction slots: what kind of value each mask run hides."""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from .masks import MaskRun
+from .records import Slot
+from .rules import SlotRules
+
+
+@dataclass(frozen=True)
+class SlotClass:
+    slot_type: str
+    unit: str
+    place_level: str
+    rule: str
+
+
+class LineIndex:
+    """Maps character offsets to 1-based (line, column)."""
+
+    def __init__(self, text: str):
+        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+
+class SlotClassifier:
+    """Applies the ordered rules of ``slots.toml`` to the clear text around a mask."""
+
+    def __init__(self, rules: SlotRules):
+        self.rules = rules
+        units = "|".join(re.escape(u) for u in rules.units)
+        # 多/余 sit between a number and its unit: ×多处, ×余册.
+        self._unit = re.compile(rf"^[ \t\u3000]*(?:多|余)?(?P<unit>{units})") if units else None
+
+    def unit_after(self, right: str) -> str:
+        if self._unit is None:
+            return ""
+        match = self._unit.match(right)
+        return match.group("unit") if match else ""
+
+    def classify(self, left: str, right: str) -> SlotClass:
+        unit = self.unit_after(right)
+        for rule in self.rules.rules:
+            if rule.takes_unit and not unit:
+                continue
+            if rule.before is not None and not rule.before.search(left):
+                continue
+            if rule.after is not None and not rule.after.search(right):
+                continue
+            return SlotClass(
+                rule.slot_type,
+                unit if rule.slot_type == "number" else "",
+                rule.level if rule.slot_type == "place" else "",
+                rule.name,
+            )
+        return SlotClass("unknown", "", "", "no-rule")
+
+
+def build_slots(doc: str, text: str, runs: list[MaskRun], classifier: SlotClassifier) -> list[Slot]:
+    width = classifier.rules.context_chars
+    lines = LineIndex(text)
+    slots = []
+    for index, run in enumerate(runs, start=1):
+        left = text[max(0, run.start - width) : run.start]
+        right = text[run.end : run.end + width]
+        decided = classifier.classify(left, right)
+        line, column = lines.position(run.start)
+        slots.append(
+            Slot(
+                doc=doc,
+                slot_id=f"S{index:04d}",
+                start=run.start,
+                end=run.end,
+                line=line,
+                column=column,
+                mask=run.text,
+                left_context=left,
+                right_context=right,
+                slot_type=decided.slot_type,
+                unit=decided.unit,
+                place_level=decided.place_level,
+                rule=decided.rule,
+            )
+        )
+    return slots

@@ -1,0 +1,96 @@
+"""The audit tables: records become pandas DataFrames only here, at the edge."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from .scan import AuditResult
+
+SLOT_COLUMNS = [
+    "doc", "slot_id", "start", "end", "line", "column", "mask", "left_context", "right_context",
+    "slot_type", "unit", "place_level", "rule", "recovered", "recovered_confidence", "leak",
+]
+FILE_COLUMNS = ["doc", "encoding", "chars", "n_slots", "status", "message"]
+DOCUMENT_COLUMNS = [
+    "doc", "group", "n_slots", "identity", "identity_level", "confidence", "anonymity_set", "verdict", "top_clues",
+]
+CLUE_COLUMNS = ["doc", "start", "end", "line", "text", "kind", "candidates", "weight"]
+
+
+def slots_frame(result: "AuditResult") -> pd.DataFrame:
+    rows = []
+    for analysis in result.analyses:
+        for slot in analysis.slots:
+            rows.append({
+                "doc": slot.doc, "slot_id": slot.slot_id, "start": slot.start, "end": slot.end,
+                "line": slot.line, "column": slot.column, "mask": slot.mask,
+                "left_context": slot.left_context, "right_context": slot.right_context,
+                "slot_type": slot.slot_type, "unit": slot.unit, "place_level": slot.place_level,
+                "rule": slot.rule, "recovered": slot.recovered,
+                "recovered_confidence": None if slot.recovered_confidence is None else round(slot.recovered_confidence, 4),
+                "leak": slot.leak,
+            })
+    frame = pd.DataFrame(rows, columns=SLOT_COLUMNS)
+    return frame.astype({"start": "int64", "end": "int64", "line": "int64", "column": "int64", "leak": "bool"})
+
+
+def files_frame(result: "AuditResult") -> pd.DataFrame:
+    rows = [
+        {
+            "doc": a.source.doc, "encoding": a.source.encoding, "chars": len(a.source.text),
+            "n_slots": len(a.slots), "status": a.source.status, "message": a.source.message,
+        }
+        for a in result.analyses
+    ]
+    return pd.DataFrame(rows, columns=FILE_COLUMNS)
+
+
+def documents_frame(result: "AuditResult") -> pd.DataFrame:
+    rows = []
+    for identity in result.identities:
+        rows.append({
+            "doc": identity.doc, "group": identity.group, "n_slots": identity.n_slots,
+            "identity": identity.identity, "identity_level": identity.identity_level,
+            "confidence": round(identity.confidence, 4), "anonymity_set": identity.anonymity_set,
+            "verdict": identity.verdict,
+            "top_clues": "; ".join(f"{c.text} ({c.kind}, {c.weight:.2f})" for c in identity.top_clues),
+        })
+    return pd.DataFrame(rows, columns=DOCUMENT_COLUMNS)
+
+
+def clues_frame(result: "AuditResult") -> pd.DataFrame:
+    rows = []
+    for analysis in result.analyses:
+        for clue in analysis.clues:
+            rows.append({
+                "doc": clue.doc, "start": clue.start, "end": clue.end, "line": clue.line, "text": clue.text,
+                "kind": clue.kind, "candidates": result.describe_candidates(clue),
+                "weight": round(clue.weight, 4),
+            })
+    return pd.DataFrame(rows, columns=CLUE_COLUMNS)
+
+
+def _write(frame: pd.DataFrame, out: Path, stem: str, with_json: bool) -> list[Path]:
+    written = [out / f"{stem}.csv"]
+    frame.to_csv(written[0], index=False, encoding="utf-8", lineterminator="\n")
+    if with_json:
+        written.append(out / f"{stem}.json")
+        records = json.loads(frame.to_json(orient="records", force_ascii=False))
+        written[-1].write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return written
+
+
+def write_tables(result: "AuditResult", out: str | Path) -> list[Path]:
+    """Writes slots, files, documents and clues tables; returns the paths written."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    written += _write(slots_frame(result), out, "slots", with_json=True)
+    written += _write(files_frame(result), out, "files", with_json=False)
+    written += _write(documents_frame(result), out, "documents", with_json=True)
+    written += _write(clues_frame(result), out, "clues", with_json=False)
+    return written
