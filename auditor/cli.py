@@ -119,5 +119,116 @@ def scan(paths, out, no_link, rules_dir, workers, max_bytes, quiet):
     click.echo(f"Wrote {', '.join(str(p) for p in written)}")
 
 
+
+def _policy_or_exit(policy_file, rules_dir):
+    from .gate import PolicyError, resolve_policy
+
+    try:
+        return resolve_policy(policy_file, rules_dir)
+    except PolicyError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def _input_files_or_exit(paths):
+    try:
+        files = list(iter_input_files(paths))
+    except InputError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if not files:
+        raise click.UsageError(f"no text files under {', '.join(paths)}")
+    return files
+
+
+def _small_job_workers(workers, n_files):
+    # Worker processes each load the gazetteer and the clue finder: for the few
+    # files a commit hook passes, one process finishes first.
+    return workers or (default_workers() if n_files >= 8 else 1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), default=None,
+              help="Policy file (default: policy.toml in the rules folder).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
+              help="text: one line per finding; json: for scripts; sarif: SARIF 2.1.0 for code-scanning UIs.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write the report to this file instead of standard output.")
+@with_common_options
+def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, quiet):
+    """Pre-publication gate: does every document in PATHS pass the policy?
+
+    \b
+    Exit status: 0 every document passes, 1 at least one fails,
+    2 usage or input error (a missing path, a bad policy or rules file).
+    A masked document fails when its clear text re-identifies the masked
+    place, leaves fewer than K places possible, or names its own place in
+    clear; any slot readable in a near-duplicate copy fails. Documents with
+    no masks are reported, not failed (unless the policy says so).
+    """
+    import json
+
+    from .gate import evaluate, format_text, to_json, to_sarif
+
+    policy = _policy_or_exit(policy_file, rules_dir)
+    files = _input_files_or_exit(paths)
+    result = run_audit(paths, rules_dir, _small_job_workers(workers, len(files)), max_bytes,
+                       quiet or fmt != "text", link=True)
+    report = evaluate(result, policy)
+    if fmt == "text":
+        rendered = format_text(report, quiet=quiet)
+    else:
+        rendered = json.dumps(to_sarif(report) if fmt == "sarif" else to_json(report), ensure_ascii=False, indent=1) + "\n"
+    if output:
+        Path(output).write_text(rendered, encoding="utf-8")
+        if not quiet:
+            failed = len(report.failed_documents)
+            click.echo(f"{failed} of {len(report.documents)} document(s) fail the policy; wrote {output}", err=True)
+    else:
+        click.echo(rendered, nl=False)
+    click.get_current_context().exit(0 if report.passed else 1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--out", "-o", type=click.Path(file_okay=False), required=True,
+              help="Folder for the remediated copies (same relative paths and encodings as the inputs).")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), default=None,
+              help="Policy file (default: policy.toml in the rules folder).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How to report what was masked and what the re-audit says.")
+@with_common_options
+def fix(paths, out, policy_file, fmt, rules_dir, workers, max_bytes, quiet):
+    """Write remediated copies of PATHS to OUT that pass the policy.
+
+    \b
+    The inputs are never modified. Failing documents get the fewest clues
+    masked (greedy, by weight for the identity), consistently in the document
+    and its near-duplicates; slots a near-duplicate shows in clear are masked
+    there. OUT is then audited again to prove the fix.
+    Exit status: 0 every copy passes the re-audit, 1 some still fail,
+    2 usage or input error.
+    """
+    import json
+
+    from .remediate import FixError, fix_to_json, format_fix_text, remediate
+
+    policy = _policy_or_exit(policy_file, rules_dir)
+    rules = _load_rules_or_exit(rules_dir)
+    files = _input_files_or_exit(paths)
+    update, close = _progress_bar(len(files), not quiet and fmt == "text")
+    try:
+        report = remediate(paths, out, rules, policy, workers=_small_job_workers(workers, len(files)),
+                           max_bytes=max_bytes, progress=update)
+    except FixError as exc:
+        raise click.UsageError(str(exc)) from exc
+    finally:
+        close()
+    if fmt == "json":
+        click.echo(json.dumps(fix_to_json(report), ensure_ascii=False, indent=1))
+    elif not quiet or not report.passed:
+        click.echo(format_fix_text(report), nl=False)
+    click.get_current_context().exit(0 if report.passed else 1)
+
+
 if __name__ == "__main__":
     main()

@@ -82,7 +82,7 @@ def make_nlp(rules: Rules | None = None, segmenter: Segmenter | None = None, wit
     """A blank Chinese pipeline with the mask-aware tokenizer and auditor's components."""
     rules = rules or load_rules()
     nlp = spacy.blank("zh")
-    nlp.tokenizer = MaskAwareTokenizer(nlp.vocab, MaskFinder(rules.masks), segmenter or shared_segmenter())
+    nlp.tokenizer = MaskAwareTokenizer(nlp.vocab, MaskFinder(rules.masks), segmenter or shared_segmenter("pkuseg"))
     nlp.add_pipe("auditor_slots", config={"rules_dir": str(rules.folder)})
     if with_clues:
         nlp.add_pipe("auditor_clues", config={"rules_dir": str(rules.folder)})

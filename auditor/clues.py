@@ -1,0 +1,357 @@
+"""Clues: clear text that points at places.
+
+Recognizers, one per kind of clue, each built from the gazetteer and the rule
+files and each returning plain :class:`~auditor.records.Clue` records:
+
+* :class:`AdminNameRecognizer`: administrative names at every level, full
+  (崞阳镇) or short (崞阳); short forms only where they stand as words and are
+  not ordinary words (the gazetteer holds villages called 文化, 幸福, 建设);
+* :class:`AbbreviationRecognizer`: one-character forms in fixed patterns
+  (驻原部队, 忻原大道);
+* :class:`LandmarkRecognizer`: rivers, mountains, temples … from ``landmarks.tsv``;
+* :class:`UnverifiedNameRecognizer`: proper names (…河, …寺, …中学) that no
+  knowledge file places, for a reviewer to look up.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import ahocorasick
+
+from .gazetteer import Gazetteer, load_gazetteer
+from .masks import MaskRun
+from .records import Clue
+from .rules import Rules, RulesError, read_table, read_toml
+from .segment import Segmenter, shared_segmenter
+from .slots import LineIndex
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LEVEL_WEIGHT_KEY = {
+    "province": "province_name",
+    "prefecture": "prefecture_name",
+    "county": "county_name",
+    "town": "town_name",
+    "village": "village_name",
+}
+_VILLAGE_SUFFIX = re.compile(r"村|社区|嘎查|居委会")
+_KIND_PRIORITY = {"landmark": 3, "admin": 2, "abbreviation": 1, "unverified": 0}
+
+
+@dataclass(frozen=True)
+class ClueRules:
+    weights: dict[str, float]
+    min_short_chars: int
+    min_village_core_chars: int
+    elsewhere_before: re.Pattern[str]
+    elsewhere_after: re.Pattern[str]
+    unverified_suffixes: tuple[str, ...]
+    min_stem_chars: int
+
+    @classmethod
+    def load(cls, rules: Rules) -> "ClueRules":
+        path = rules.folder / "clues.toml"
+        data = read_toml(path)
+        try:
+            return cls(
+                weights={k: float(v) for k, v in data["weights"].items()},
+                min_short_chars=int(data["names"]["min_short_chars"]),
+                min_village_core_chars=int(data["names"]["min_village_core_chars"]),
+                elsewhere_before=re.compile(data["elsewhere"]["before"]),
+                elsewhere_after=re.compile(data["elsewhere"]["after"]),
+                unverified_suffixes=tuple(sorted(data["unverified"]["suffixes"], key=len, reverse=True)),
+                min_stem_chars=int(data["unverified"]["min_stem_chars"]),
+            )
+        except (KeyError, re.error, TypeError, ValueError) as exc:
+            raise RulesError(f"{path}: {exc}") from exc
+
+
+class AdminNameRecognizer:
+    """Administrative names found with one Aho-Corasick pass (provinces to towns)
+    plus a suffix-triggered lookup for villages (which only count in full)."""
+
+    kind = "admin"
+
+    def __init__(self, gazetteer: Gazetteer, clue_rules: ClueRules):
+        self.gazetteer = gazetteer
+        self.rules = clue_rules
+        self.automaton = _admin_automaton(gazetteer, clue_rules.min_short_chars)
+        self._village_names = {
+            name: uids
+            for name, uids in gazetteer.full_names().items()
+            if any(gazetteer.level_of(u) == "village" for u in uids)
+        }
+
+    def find(self, text: str, segmenter: Segmenter) -> Iterable[tuple[int, int, str, tuple[int, ...], str, str]]:
+        gazetteer = self.gazetteer
+        for end, (name, is_full) in self.automaton.iter_long(text):
+            start = end - len(name) + 1
+            uids = gazetteer.lookup_full(name) if is_full else _short_only(gazetteer, name)
+            uids = tuple(u for u in uids if gazetteer.level_of(u) != "village")
+            if not uids or gazetteer.is_common_word(name):
+                continue
+            if not is_full and not segmenter.is_word_span(text, start, end + 1):
+                continue
+            level = _top_level(gazetteer, uids)
+            yield start, end + 1, name, uids, level, "full name" if is_full else "short form, standing as a word"
+        yield from self._villages(text)
+
+    def _villages(self, text: str):
+        gazetteer = self.gazetteer
+        min_core = self.rules.min_village_core_chars
+        for match in _VILLAGE_SUFFIX.finditer(text):
+            for core_len in range(5, min_core - 1, -1):
+                start = match.start() - core_len
+                if start < 0:
+                    continue
+                name = text[start : match.end()]
+                uids = self._village_names.get(name)
+                if uids is None:
+                    continue
+                core = name[:core_len]
+                if not _CJK.fullmatch(core[0]) or gazetteer.is_common_word(core) or gazetteer.is_common_word(name):
+                    break
+                uids = tuple(u for u in uids if gazetteer.level_of(u) == "village")
+                yield start, match.end(), name, uids, "village", "village full name"
+                break
+
+
+def _short_only(gazetteer: Gazetteer, name: str) -> tuple[int, ...]:
+    full = set(gazetteer.lookup_full(name))
+    return tuple(u for u in gazetteer.lookup(name) if u not in full)
+
+
+def _top_level(gazetteer: Gazetteer, uids: tuple[int, ...]) -> str:
+    order = ("province", "prefecture", "county", "town", "village")
+    return min((gazetteer.level_of(u) for u in uids), key=order.index)
+
+
+@lru_cache(maxsize=4)
+def _admin_automaton(gazetteer: Gazetteer, min_short_chars: int) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for name, uids in gazetteer.full_names().items():
+        if len(name) >= 2 and any(gazetteer.level_of(u) != "village" for u in uids):
+            automaton.add_word(name, (name, True))
+    for name, uids in gazetteer.short_names().items():
+        if len(name) >= min_short_chars and name not in automaton and any(
+            gazetteer.level_of(u) != "village" for u in uids
+        ):
+            automaton.add_word(name, (name, False))
+    automaton.make_automaton()
+    return automaton
+
+
+class LandmarkRecognizer:
+    """Landmarks from ``landmarks.tsv``: name, kind, places (gazetteer paths)."""
+
+    kind = "landmark"
+
+    def __init__(self, gazetteer: Gazetteer, rules: Rules):
+        path = rules.folder / "landmarks.tsv"
+        self.places: dict[str, tuple[int, ...]] = {}
+        self.kinds: dict[str, str] = {}
+        if not path.is_file():
+            self.automaton = None
+            return
+        by_path = _units_by_path(gazetteer)
+        for row in read_table(path):
+            if len(row) < 3:
+                raise RulesError(f"{path}: expected name, kind, places in {row!r}")
+            name, kind, places = row[0].strip(), row[1].strip(), row[2]
+            uids = tuple(by_path[p.strip()] for p in places.split(";") if p.strip() in by_path)
+            if name and uids:
+                self.places[name] = tuple(sorted(set(self.places.get(name, ())) | set(uids)))
+                self.kinds[name] = kind
+        self.automaton = ahocorasick.Automaton()
+        for name in self.places:
+            self.automaton.add_word(name, name)
+        self.automaton.make_automaton() if self.places else None
+        if not self.places:
+            self.automaton = None
+
+    def find(self, text: str, segmenter: Segmenter):
+        if self.automaton is None:
+            return
+        for end, name in self.automaton.iter_long(text):
+            yield end - len(name) + 1, end + 1, name, self.places[name], "", f"landmark ({self.kinds[name]})"
+
+
+@lru_cache(maxsize=4)
+def _units_by_path(gazetteer: Gazetteer) -> dict[str, int]:
+    return {
+        gazetteer.path(uid): uid
+        for level in ("province", "prefecture", "county")
+        for uid in gazetteer.units_at(level)
+    }
+
+
+@dataclass(frozen=True)
+class AbbreviationPattern:
+    name: str
+    regex: re.Pattern[str]
+    pair: bool
+
+
+class AbbreviationRecognizer:
+    """One character standing for a county or prefecture in a fixed pattern."""
+
+    kind = "abbreviation"
+
+    def __init__(self, gazetteer: Gazetteer, rules: Rules):
+        self.gazetteer = gazetteer
+        path = rules.folder / "abbreviations.toml"
+        data = read_toml(path) if path.is_file() else {}
+        self.patterns = []
+        for entry in data.get("pattern", []):
+            try:
+                self.patterns.append(AbbreviationPattern(entry["name"], re.compile(entry["regex"]), bool(entry.get("pair", False))))
+            except (KeyError, re.error) as exc:
+                raise RulesError(f"{path}: {exc}") from exc
+        # first character of a county's or prefecture's short form -> those units
+        self.by_initial: dict[str, tuple[int, ...]] = {}
+        initials: dict[str, list[int]] = {}
+        for level in ("prefecture", "county"):
+            for uid in gazetteer.units_at(level):
+                short = gazetteer.units[uid].short
+                if short:
+                    initials.setdefault(short[0], []).append(uid)
+        self.by_initial = {k: tuple(v) for k, v in initials.items()}
+
+    def _related(self, a: int, b: int) -> bool:
+        g = self.gazetteer
+        if g.prefecture_of(a) is not None and g.prefecture_of(a) == g.prefecture_of(b):
+            return True
+        # two prefectures of one province (太忻 = 太原 + 忻州)
+        return g.level_of(a) == g.level_of(b) == "prefecture" and g.province_of(a) == g.province_of(b)
+
+    def find(self, text: str, segmenter: Segmenter):
+        for pattern in self.patterns:
+            for match in pattern.regex.finditer(text):
+                if pattern.pair:
+                    yield from self._pair(match, pattern)
+                    continue
+                for group, char in match.groupdict().items():
+                    if char and group.startswith("a") and char in self.by_initial:
+                        yield (match.start(group), match.end(group), match.group(), self.by_initial[char], "",
+                               f"abbreviation pattern {pattern.name}: {char} = first character of a place")
+
+    def _pair(self, match: re.Match, pattern: AbbreviationPattern):
+        first = self.by_initial.get(match.group("a"), ())
+        second = self.by_initial.get(match.group("b"), ())
+        pairs = [(a, b) for a in first for b in second if a != b and self._related(a, b)]
+        if not pairs or len(pairs) > 12:
+            return
+        uids = tuple(sorted({u for pair in pairs for u in pair}))
+        names = " + ".join(sorted({f"{self.gazetteer.units[a].short}+{self.gazetteer.units[b].short}" for a, b in pairs}))
+        yield (match.start("a"), match.end("b"), match.group(), uids, "",
+               f"abbreviation pattern {pattern.name}: two related places joined ({names})")
+
+
+class UnverifiedNameRecognizer:
+    """Proper names ending in 河, 寺, 中学 … that no knowledge file places.
+
+    The name is the word the segmenter sees ending in the suffix (滹沱河), or
+    the word right before a suffix that stands alone (天涯 + 山)."""
+
+    kind = "unverified"
+    _STOP = set("的了和与及在是等对为把被从向于以将也都而且或个这那其各我你他她它们年月日市县区省镇乡村")
+
+    def __init__(self, gazetteer: Gazetteer, clue_rules: ClueRules):
+        self.gazetteer = gazetteer
+        self.rules = clue_rules
+        suffixes = "|".join(re.escape(s) for s in clue_rules.unverified_suffixes)
+        # Only places where a proper stem can precede the suffix cost a segmentation.
+        self.regex = re.compile(rf"(?<=[\u4e00-\u9fff]{{{clue_rules.min_stem_chars}}})(?:{suffixes})") if suffixes else None
+
+    def _name_ending_at(self, text: str, suffix_start: int, end: int, segmenter: Segmenter) -> tuple[int, int] | None:
+        spans = segmenter.word_spans(text, suffix_start, end)
+        for s, e in spans:
+            if e == end and s < suffix_start:
+                return s, e  # one word holds stem and suffix: 滹沱河
+        for s, e in spans:
+            if e == suffix_start:
+                return s, end  # stem word, then the suffix: 天涯 + 山
+        return None
+
+    def find(self, text: str, segmenter: Segmenter):
+        if self.regex is None:
+            return
+        common = self.gazetteer.is_common_word
+        for match in self.regex.finditer(text):
+            suffix_start, end = match.start(), match.end()
+            stem_guess = text[suffix_start - self.rules.min_stem_chars : suffix_start]
+            if any(ch in self._STOP for ch in stem_guess) or common(stem_guess):
+                continue
+            found = self._name_ending_at(text, suffix_start, end, segmenter)
+            if found is None:
+                continue
+            start = found[0]
+            stem = text[start:suffix_start]
+            if len(stem) < self.rules.min_stem_chars or any(ch in self._STOP for ch in stem) or common(stem):
+                continue
+            yield start, end, text[start:end], (), "", f"proper name ending in {match.group()}, not in any knowledge file"
+
+
+class ClueFinder:
+    """Runs the recognizers over a text and keeps the best non-overlapping clues."""
+
+    def __init__(self, gazetteer: Gazetteer, rules: Rules, segmenter: Segmenter | None = None):
+        self.gazetteer = gazetteer
+        self.rules = rules
+        self.clue_rules = ClueRules.load(rules)
+        self.segmenter = segmenter or shared_segmenter()
+        self.recognizers = [
+            LandmarkRecognizer(gazetteer, rules),
+            AdminNameRecognizer(gazetteer, self.clue_rules),
+            AbbreviationRecognizer(gazetteer, rules),
+            UnverifiedNameRecognizer(gazetteer, self.clue_rules),
+        ]
+
+    @classmethod
+    def default(cls, rules: Rules) -> "ClueFinder":
+        return cls(load_gazetteer(), rules)
+
+    def fingerprint(self, text: str) -> tuple[int, ...]:
+        from .neardup import fingerprint
+
+        return fingerprint(text)
+
+    def find(self, doc: str, text: str, runs: list[MaskRun] | None = None) -> list[Clue]:
+        masked = [(r.start, r.end) for r in runs or ()]
+        found = []
+        for recognizer in self.recognizers:
+            for start, end, name, uids, level, why in recognizer.find(text, self.segmenter):
+                found.append((start, end, name, uids, level, why, recognizer.kind))
+        # Longest first, then the more specific kind: 崞阳古城 (landmark) wins over 崞阳.
+        found.sort(key=lambda c: (-(c[1] - c[0]), -_KIND_PRIORITY[c[6]], c[0]))
+        taken: list[tuple[int, int]] = list(masked)
+        kept = []
+        for candidate in found:
+            start, end = candidate[0], candidate[1]
+            if any(start < e and s < end for s, e in taken):
+                continue
+            taken.append((start, end))
+            kept.append(candidate)
+        kept.sort(key=lambda c: c[0])
+        lines = LineIndex(text)
+        clues = []
+        for start, end, name, uids, level, why, kind in kept:
+            if kind == "admin" and not level:
+                level = _top_level(self.gazetteer, uids)
+            # An abbreviation pattern (太忻一体化) states its own relation.
+            elsewhere = kind != "abbreviation" and self._named_as_elsewhere(text, start, end)
+            clues.append(
+                Clue(
+                    doc=doc, start=start, end=end, line=lines.position(start)[0], text=text[start:end], kind=kind,
+                    candidates=tuple(uids), rule=why + ("; named as elsewhere" if elsewhere else ""),
+                    level=level, elsewhere=elsewhere,
+                )
+            )
+        return clues
+
+    def _named_as_elsewhere(self, text: str, start: int, end: int) -> bool:
+        before = text[max(0, start - 12) : start]
+        after = text[end : end + 12]
+        return bool(self.clue_rules.elsewhere_before.search(before) or self.clue_rules.elsewhere_after.search(after))

@@ -1,0 +1,642 @@
+"""The pre-publication gate: a policy (data, ``rules/policy.toml``) applied to an audit.
+
+:func:`evaluate` turns an :class:`~auditor.scan.AuditResult` into findings, one
+per leaking clue (or per slot readable in a near-duplicate copy), each with a
+place in a file, the clue, why it leaks and what to mask; :func:`format_text`,
+:func:`to_json` and :func:`to_sarif` render them for people, for scripts and
+for code-scanning UIs (SARIF 2.1.0).
+
+This module is on the path of ``auditor check``, which is meant to run as a
+commit hook: it imports nothing heavy (no pandas) so that a check of one
+document starts fast.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from .records import Clue, Identity
+from .slots import LineIndex
+
+if TYPE_CHECKING:
+    from .scan import AuditResult
+
+ACTIONS = ("fail", "report", "ignore")
+VERDICTS = ("re-identified", "at-risk", "protected", "not-anonymised")
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+@dataclass(frozen=True)
+class GateRule:
+    id: str
+    name: str
+    short: str
+    help: str
+
+
+RULES: dict[str, GateRule] = {
+    rule.id: rule
+    for rule in (
+        GateRule(
+            "re-identified", "ReIdentified",
+            "The clear text re-identifies the masked place.",
+            "Clear-text clues (town names, landmarks, the place's own name) point at one place, so the masks "
+            "no longer hide it. Mask the clues named in the finding, everywhere in the document and in its "
+            "near-duplicate copies, or run `auditor fix`.",
+        ),
+        GateRule(
+            "small-anonymity-set", "SmallAnonymitySet",
+            "Too few places fit the clear text (anonymity set below K).",
+            "The clues left in clear narrow the masked place down to fewer candidates than the policy's K "
+            "(min_anonymity_set). Mask the clues that narrow it most, or run `auditor fix`.",
+        ),
+        GateRule(
+            "near-duplicate-leak", "NearDuplicateLeak",
+            "A masked slot is readable in a near-duplicate copy.",
+            "The same text is published more than once; what one copy masks, another shows in clear. "
+            "Mask the shown text in the copy that shows it.",
+        ),
+        GateRule(
+            "names-own-place", "NamesOwnPlace",
+            "The document names its own masked place in clear.",
+            "The redaction hides the document's place in some sentences but names it in clear in others. "
+            "Mask every occurrence.",
+        ),
+        GateRule(
+            "not-anonymised", "NotAnonymised",
+            "The document has no masks.",
+            "No redaction slot was found, so there is nothing to check. The policy can make this fail for "
+            "folders that must only hold redacted documents.",
+        ),
+        GateRule(
+            "unreadable", "Unreadable",
+            "The file could not be read as text.",
+            "Binary, empty, undecodable or too large files are reported and skipped.",
+        ),
+    )
+}
+
+
+class PolicyError(ValueError):
+    """The policy file is missing or malformed; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    min_anonymity_set: int = 5
+    fail_verdicts: tuple[str, ...] = ("re-identified",)
+    actions: tuple[tuple[str, str], ...] = (
+        ("re-identified", "fail"),
+        ("small-anonymity-set", "fail"),
+        ("near-duplicate-leak", "fail"),
+        ("names-own-place", "fail"),
+        ("not-anonymised", "report"),
+        ("unreadable", "report"),
+    )
+    mask: str = "×"
+    keep_suffixes: tuple[str, ...] = ()  # longest first
+    max_rounds: int = 60
+    source: str = ""  # the file it was read from
+
+    def action(self, rule: str) -> str:
+        return dict(self.actions).get(rule, "report")
+
+    def describe(self) -> str:
+        failing = [rule for rule, action in self.actions if action == "fail"]
+        return f"K={self.min_anonymity_set}; fails {', '.join(failing) or 'nothing'}"
+
+
+def _expect(path, key, value, kind, what):
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise PolicyError(f"{path}: {key} must be {what}, not {value!r}")
+    return value
+
+
+def load_policy(path: str | os.PathLike) -> Policy:
+    """Reads a policy file; unknown keys are errors, so that a typo cannot loosen the gate."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise PolicyError(f"policy file not found: {path}") from exc
+    except IsADirectoryError as exc:
+        raise PolicyError(f"policy file is a folder: {path}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{path}: not valid TOML: {exc}") from exc
+    policy = Policy(source=str(path))
+    known = {"min_anonymity_set", "fail_verdicts", "rules", "fix"}
+    unknown = set(data) - known
+    if unknown:
+        raise PolicyError(f"{path}: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
+    changes: dict = {}
+    if "min_anonymity_set" in data:
+        k = _expect(path, "min_anonymity_set", data["min_anonymity_set"], int, "a whole number")
+        if k < 1:
+            raise PolicyError(f"{path}: min_anonymity_set must be at least 1, not {k}")
+        changes["min_anonymity_set"] = k
+    if "fail_verdicts" in data:
+        verdicts = _expect(path, "fail_verdicts", data["fail_verdicts"], list, "a list of verdicts")
+        bad = [v for v in verdicts if v not in VERDICTS]
+        if bad:
+            raise PolicyError(f"{path}: fail_verdicts: unknown verdict(s) {bad} (known: {', '.join(VERDICTS)})")
+        changes["fail_verdicts"] = tuple(verdicts)
+    if "rules" in data:
+        table = _expect(path, "rules", data["rules"], dict, "a table")
+        actions = dict(policy.actions)
+        for rule, action in table.items():
+            if rule not in RULES:
+                raise PolicyError(f"{path}: [rules] unknown rule {rule!r} (known: {', '.join(RULES)})")
+            if action not in ACTIONS:
+                raise PolicyError(f"{path}: [rules] {rule} = {action!r}: must be one of {', '.join(ACTIONS)}")
+            actions[rule] = action
+        changes["actions"] = tuple(actions.items())
+    if "fix" in data:
+        fix = _expect(path, "fix", data["fix"], dict, "a table")
+        unknown = set(fix) - {"mask", "keep_suffixes", "max_rounds"}
+        if unknown:
+            raise PolicyError(f"{path}: [fix] unknown key(s) {', '.join(sorted(unknown))}")
+        if "mask" in fix:
+            mask = _expect(path, "[fix] mask", fix["mask"], str, "a string")
+            if not mask or mask.isspace():
+                raise PolicyError(f"{path}: [fix] mask must not be empty")
+            changes["mask"] = mask
+        if "keep_suffixes" in fix:
+            suffixes = _expect(path, "[fix] keep_suffixes", fix["keep_suffixes"], list, "a list of strings")
+            if not all(isinstance(s, str) and s for s in suffixes):
+                raise PolicyError(f"{path}: [fix] keep_suffixes must hold non-empty strings")
+            changes["keep_suffixes"] = tuple(sorted(dict.fromkeys(suffixes), key=len, reverse=True))
+        if "max_rounds" in fix:
+            rounds = _expect(path, "[fix] max_rounds", fix["max_rounds"], int, "a whole number")
+            if rounds < 1:
+                raise PolicyError(f"{path}: [fix] max_rounds must be at least 1")
+            changes["max_rounds"] = rounds
+    return replace(policy, **changes)
+
+
+def default_policy_path(rules_folder: str | os.PathLike | None) -> Path:
+    from .rules import default_rules_dir
+
+    return Path(rules_folder or default_rules_dir()) / "policy.toml"
+
+
+def resolve_policy(policy_file: str | os.PathLike | None, rules_folder: str | os.PathLike | None) -> Policy:
+    """``--policy FILE`` wins; otherwise the policy of the rules folder in use."""
+    if policy_file:
+        return load_policy(policy_file)
+    path = default_policy_path(rules_folder)
+    if path.is_file():
+        return load_policy(path)
+    # A user's rules folder made before the gate existed has no policy.toml;
+    # the shipped one still applies.
+    shipped = default_policy_path(None)
+    if shipped.is_file():
+        return load_policy(shipped)
+    return Policy(source="(built-in defaults)")
+
+
+# ---------------------------------------------------------------------------
+# Findings
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Location:
+    doc: str
+    path: str  # as shown to the user (relative to the working folder when inside it)
+    line: int | None = None  # 1-based; None for a finding about the whole file
+    column: int | None = None  # 1-based, in characters
+    end_line: int | None = None
+    end_column: int | None = None  # the column after the last character
+    text: str = ""
+    note: str = ""
+
+    def where(self) -> str:
+        if self.line is None:
+            return self.path
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass
+class Finding:
+    rule: str
+    fails: bool
+    doc: str  # the document the finding is about
+    location: Location  # where to act (for a near-duplicate leak, in the other copy)
+    clue: str
+    why: str
+    remedy: str
+    related: list[Location] = field(default_factory=list)
+    docs: tuple[str, ...] = ()  # every document this finding fails
+
+    @property
+    def level(self) -> str:
+        return "error" if self.fails else "note"
+
+    def line(self) -> str:
+        head = f"{self.clue}: " if self.clue else ""
+        tail = f"; {self.remedy}" if self.remedy else ""
+        return f"{self.location.where()}: {self.level}: {head}{self.why}{tail} [{self.rule}]"
+
+
+@dataclass
+class DocumentReport:
+    doc: str
+    path: str
+    readable: bool
+    masked: bool
+    n_slots: int
+    identity: Identity | None
+    status: str = ""  # pass | fail | not-anonymised | unreadable
+    message: str = ""
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "fail"
+
+
+@dataclass
+class GateReport:
+    policy: Policy
+    documents: list[DocumentReport]
+    findings: list[Finding]
+
+    @property
+    def passed(self) -> bool:
+        return not any(d.failed for d in self.documents)
+
+    @property
+    def failed_documents(self) -> list[DocumentReport]:
+        return [d for d in self.documents if d.failed]
+
+    def document(self, doc: str) -> DocumentReport:
+        return next(d for d in self.documents if d.doc == doc)
+
+
+def display_path(path: str) -> str:
+    """A path the user can click: relative to the working folder when inside it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return path
+    return path if relative.startswith("..") else Path(relative).as_posix()
+
+
+def _clue_kind(clue: Clue) -> str:
+    if clue.kind == "admin":
+        return f"{clue.level} name" if clue.level else "place name"
+    if clue.kind == "abbreviation":
+        return "abbreviated place name"
+    if clue.kind == "landmark":
+        return "landmark"
+    return "name not in the gazetteer"
+
+
+class _Positions:
+    """Offsets to (line, column) per document, built when first needed."""
+
+    def __init__(self, result: "AuditResult"):
+        self._texts = {a.doc: a.source.text for a in result.analyses}
+        self._paths = {a.doc: display_path(a.source.path) if a.source.path else a.doc for a in result.analyses}
+        self._indexes: dict[str, LineIndex] = {}
+
+    def path(self, doc: str) -> str:
+        return self._paths.get(doc, doc)
+
+    def location(self, doc: str, start: int, end: int, note: str = "") -> Location:
+        text = self._texts.get(doc, "")
+        index = self._indexes.get(doc)
+        if index is None:
+            index = self._indexes[doc] = LineIndex(text)
+        line, column = index.position(start)
+        end_line, end_column = index.position(max(start, end))
+        return Location(doc, self.path(doc), line, column, end_line, end_column, text[start:end], note)
+
+    def whole(self, doc: str) -> Location:
+        return Location(doc, self.path(doc))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _group_members(result: "AuditResult") -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    for identity in result.identities:
+        groups[identity.group].append(identity.doc)
+    return groups
+
+
+def _occurrences(clues: list[Clue], text: str) -> list[Clue]:
+    return sorted((c for c in clues if c.text == text), key=lambda c: c.start)
+
+
+def _mask_remedy(text: str, here: int, copies: list[tuple[str, int]]) -> str:
+    elsewhere = "".join(f", {n} in {doc}" for doc, n in copies if n)
+    return f"mask {text} everywhere ({here} here{elsewhere})"
+
+
+def evaluate(result: "AuditResult", policy: Policy) -> GateReport:
+    """Applies the policy to an audit: one report per document and the findings."""
+    positions = _Positions(result)
+    groups = _group_members(result)
+    clues_of = {a.doc: a.clues for a in result.analyses}
+    reports: dict[str, DocumentReport] = {}
+    findings: list[Finding] = []
+
+    def add(finding: Finding) -> None:
+        if policy.action(finding.rule) != "ignore":
+            findings.append(finding)
+
+    for analysis in result.analyses:
+        doc = analysis.doc
+        identity = result.identity(doc)
+        report = DocumentReport(
+            doc, positions.path(doc), analysis.source.ok, bool(analysis.slots), len(analysis.slots), identity,
+        )
+        reports[doc] = report
+        if not analysis.source.ok:
+            report.status, report.message = "unreadable", f"{analysis.source.status}: {analysis.source.message}"
+            add(Finding("unreadable", policy.action("unreadable") == "fail", doc, positions.whole(doc), "",
+                        f"not checked: {report.message}", "", docs=(doc,)))
+            continue
+        if not analysis.slots:
+            report.status, report.message = "not-anonymised", "no masks: nothing to check"
+            add(Finding("not-anonymised", policy.action("not-anonymised") == "fail", doc, positions.whole(doc), "",
+                        "no masks found, so nothing hides a place; the document is not checked", "", docs=(doc,)))
+            continue
+        copies = [d for d in groups.get(identity.group, []) if d != doc] if identity else []
+        if identity is not None and identity.verdict:
+            first_slot = positions.location(doc, analysis.slots[0].start, analysis.slots[0].end, "first mask")
+            _identity_findings(identity, policy, positions, clues_of, copies, first_slot, add)
+            _own_place_findings(identity, policy, positions, clues_of, copies, add)
+
+    slots_of = {a.doc: {s.slot_id: s for s in a.slots} for a in result.analyses}
+    for leak in result.inconsistencies:
+        slot = slots_of.get(leak.doc, {}).get(leak.slot_id)
+        related = []
+        if slot is not None:
+            related.append(positions.location(leak.doc, slot.start, slot.end, f"masked here ({leak.slot_id})"))
+        masked_where = related[0].where() if related else f"{positions.path(leak.doc)} ({leak.slot_id})"
+        add(Finding(
+            "near-duplicate-leak", policy.action("near-duplicate-leak") == "fail", leak.doc,
+            positions.location(leak.other_doc, leak.other_start, leak.other_end),
+            leak.revealed,
+            f"masked in {masked_where} but readable in this near-duplicate copy",
+            f"mask {leak.revealed} here", related, docs=(leak.doc, leak.other_doc),
+        ))
+
+    for finding in findings:
+        for doc in finding.docs:
+            if doc in reports:
+                reports[doc].findings.append(finding)
+    for report in reports.values():
+        if report.status:
+            if any(f.fails for f in report.findings):
+                report.status = "fail"
+            continue
+        failing = [f for f in report.findings if f.fails]
+        report.status = "fail" if failing else "pass"
+        report.message = _document_message(report, policy, failing)
+    return GateReport(policy, list(reports.values()), findings)
+
+
+def _document_message(report: DocumentReport, policy: Policy, failing: list[Finding]) -> str:
+    identity = report.identity
+    parts = []
+    if identity is not None and identity.verdict:
+        where = f" as {identity.identity}" if identity.identity else ""
+        parts.append(f"{identity.verdict}{where} ({identity.confidence:.0%}, anonymity set {identity.anonymity_set})")
+    if failing:
+        rules = sorted({f.rule for f in failing})
+        parts.append(f"{_plural(len(failing), 'finding')} ({', '.join(rules)})")
+    return "; ".join(parts) or f"{_plural(report.n_slots, 'slot')}, no verdict"
+
+
+def _identity_findings(
+    identity: Identity, policy: Policy, positions: _Positions, clues_of, copies, first_slot: Location, add,
+) -> None:
+    k = policy.min_anonymity_set
+    if identity.verdict in policy.fail_verdicts:
+        rule = "re-identified"
+        state = (f"the masked place is {identity.verdict} as {identity.identity} "
+                 f"(confidence {identity.confidence:.0%}, anonymity set {identity.anonymity_set})")
+    elif identity.anonymity_set < k:
+        rule = "small-anonymity-set"
+        state = (f"only {identity.anonymity_set} place(s) fit the clear text (K={k}), "
+                 f"most likely {identity.identity or '?'}")
+    else:
+        return
+    fails = policy.action(rule) == "fail"
+    doc = identity.doc
+    own = clues_of.get(doc, [])
+    seen: set[str] = set()
+    for top in identity.top_clues:
+        if top.text in seen:
+            continue
+        seen.add(top.text)
+        found = _occurrences(own, top.text) or [top]
+        first = found[0]
+        location = positions.location(doc, first.start, first.end)
+        related = [positions.location(doc, c.start, c.end, "same clue") for c in found[1:]]
+        copy_counts = [(positions.path(d), len(_occurrences(clues_of.get(d, []), top.text))) for d in copies]
+        # The linker weighs all occurrences of a text together and gives each
+        # occurrence that total, so one occurrence's weight is the clue's.
+        weight = max([top.weight] + [c.weight for c in found])
+        add(Finding(
+            rule, fails, doc, location, top.text,
+            f"{_clue_kind(top)} pointing at {identity.identity or 'the masked place'} (weight {weight:.2f}): {state}",
+            _mask_remedy(top.text, len(found), copy_counts), related, docs=(doc,),
+        ))
+    if not seen:
+        # The linker decided without naming clues (recovered slots, say): the
+        # finding still needs a place, so it goes to the first slot.
+        add(Finding(rule, fails, doc, first_slot, "", state,
+                    "run `auditor fix` or mask more of the clear text", docs=(doc,)))
+
+
+def _own_place_findings(identity: Identity, policy: Policy, positions: _Positions, clues_of, copies, add) -> None:
+    doc = identity.doc
+    own = clues_of.get(doc, [])
+    fails = policy.action("names-own-place") == "fail"
+    seen: set[str] = set()
+    for named in identity.names_own_place:
+        if named.text in seen:
+            continue
+        seen.add(named.text)
+        found = _occurrences(own, named.text) or [named]
+        first = found[0]
+        copy_counts = [(positions.path(d), len(_occurrences(clues_of.get(d, []), named.text))) for d in copies]
+        add(Finding(
+            "names-own-place", fails, doc, positions.location(doc, first.start, first.end), named.text,
+            f"names the document's own place ({identity.identity or 'the masked place'}) in clear, "
+            "while the masks hide it elsewhere",
+            _mask_remedy(named.text, len(found), copy_counts),
+            [positions.location(doc, c.start, c.end, "same name") for c in found[1:]], docs=(doc,),
+        ))
+
+
+# ---------------------------------------------------------------------------
+# Output formats
+# ---------------------------------------------------------------------------
+
+
+def format_text(report: GateReport, quiet: bool = False) -> str:
+    """One line per finding (file:line:column: level: clue: why; what to mask [rule]), then a summary."""
+    lines = [f.line() for f in report.findings if f.fails or not quiet]
+    if quiet:
+        return "\n".join(lines) + ("\n" if lines else "")
+    for doc in report.documents:
+        label = {"pass": "pass", "fail": "FAIL", "not-anonymised": "not checked", "unreadable": "not checked"}[doc.status]
+        lines.append(f"{doc.path}: {label}: {doc.message}")
+    failed = len(report.failed_documents)
+    source = report.policy.source or "built-in policy"
+    lines.append(
+        f"{failed} of {_plural(len(report.documents), 'document')} fail the policy ({source}: {report.policy.describe()})"
+        if failed else
+        f"all {_plural(len(report.documents), 'document')} pass the policy ({source}: {report.policy.describe()})"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _location_dict(location: Location) -> dict:
+    return {
+        "doc": location.doc, "path": location.path, "line": location.line, "column": location.column,
+        "end_line": location.end_line, "end_column": location.end_column, "text": location.text,
+        **({"note": location.note} if location.note else {}),
+    }
+
+
+def _clue_dict(clue: Clue) -> dict:
+    return {"text": clue.text, "kind": clue.kind, "line": clue.line, "start": clue.start, "end": clue.end,
+            "weight": round(clue.weight, 4)}
+
+
+def to_json(report: GateReport) -> dict:
+    policy = report.policy
+    return {
+        "tool": "auditor",
+        "version": _version(),
+        "passed": report.passed,
+        "policy": {
+            "source": policy.source, "min_anonymity_set": policy.min_anonymity_set,
+            "fail_verdicts": list(policy.fail_verdicts), "rules": dict(policy.actions),
+        },
+        "summary": {
+            "documents": len(report.documents),
+            "failed": len(report.failed_documents),
+            "findings": len(report.findings),
+            "failing_findings": sum(1 for f in report.findings if f.fails),
+        },
+        "documents": [
+            {
+                "doc": d.doc, "path": d.path, "status": d.status, "message": d.message, "n_slots": d.n_slots,
+                "verdict": d.identity.verdict if d.identity else "",
+                "identity": d.identity.identity if d.identity else "",
+                "confidence": round(d.identity.confidence, 4) if d.identity else None,
+                "anonymity_set": d.identity.anonymity_set if d.identity else None,
+                "top_clues": [_clue_dict(c) for c in d.identity.top_clues] if d.identity else [],
+                "findings": sum(1 for f in d.findings if f.fails),
+            }
+            for d in report.documents
+        ],
+        "findings": [
+            {
+                "rule": f.rule, "level": f.level, "fails": f.fails, "doc": f.doc, "clue": f.clue,
+                "why": f.why, "remedy": f.remedy, "location": _location_dict(f.location),
+                "related": [_location_dict(r) for r in f.related],
+            }
+            for f in report.findings
+        ],
+    }
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _artifact(location: Location) -> dict:
+    path = Path(location.path)
+    if path.is_absolute():
+        return {"uri": path.as_uri()}
+    # Relative to the folder auditor ran in, which for a commit hook or a CI
+    # job is the repository root that code-scanning UIs resolve paths against.
+    return {"uri": quote(path.as_posix()), "uriBaseId": "SRCROOT"}
+
+
+def _physical(location: Location) -> dict:
+    physical: dict = {"artifactLocation": _artifact(location)}
+    if location.line is not None:
+        region = {"startLine": location.line, "startColumn": location.column}
+        if location.end_line is not None and location.end_column is not None:
+            region["endLine"] = location.end_line
+            region["endColumn"] = max(location.end_column, location.column)
+        if location.text:
+            region["snippet"] = {"text": location.text}
+        physical["region"] = region
+    return physical
+
+
+def _fingerprint(finding: Finding) -> str:
+    # Stable across runs as long as the finding stays (same file, rule, clue and
+    # the same occurrence of the clue), so code-scanning UIs can track it.
+    key = "\x1f".join([finding.rule, finding.location.doc, finding.clue, finding.doc,
+                       str(finding.location.line or 0)])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def to_sarif(report: GateReport) -> dict:
+    """A SARIF 2.1.0 log: one run, one result per finding, columns in code points."""
+    rule_ids = list(RULES)
+    rules = []
+    for rule_id in rule_ids:
+        rule = RULES[rule_id]
+        action = report.policy.action(rule_id)
+        rules.append({
+            "id": rule.id,
+            "name": rule.name,
+            "shortDescription": {"text": rule.short},
+            "fullDescription": {"text": rule.help},
+            "help": {"text": rule.help},
+            "defaultConfiguration": {"level": "error" if action == "fail" else "note", "enabled": action != "ignore"},
+        })
+    results = []
+    for finding in report.findings:
+        message = (f"{finding.clue}: " if finding.clue else "") + finding.why + (f"; {finding.remedy}" if finding.remedy else "")
+        result = {
+            "ruleId": finding.rule,
+            "ruleIndex": rule_ids.index(finding.rule),
+            "level": finding.level,
+            "message": {"text": message},
+            "locations": [{"physicalLocation": _physical(finding.location)}],
+            "partialFingerprints": {"auditorFinding/v1": _fingerprint(finding)},
+            "properties": {"document": finding.doc, "clue": finding.clue, "remedy": finding.remedy},
+        }
+        if finding.related:
+            result["relatedLocations"] = [
+                {"id": i, "physicalLocation": _physical(r), **({"message": {"text": r.note}} if r.note else {})}
+                for i, r in enumerate(finding.related, start=1)
+            ]
+        results.append(result)
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "auditor", "version": _version(), "rules": rules}},
+            "originalUriBaseIds": {"SRCROOT": {"uri": Path.cwd().as_uri() + "/"}},
+            "columnKind": "unicodeCodePoints",
+            "invocations": [{"executionSuccessful": True}],
+            "results": results,
+            "properties": {"passed": report.passed, "policy": report.policy.source,
+                           "failedDocuments": [d.doc for d in report.failed_documents]},
+        }],
+    }

@@ -1,0 +1,461 @@
+"""The corpus-level reduce: from clues to identities, across documents.
+
+For each document the linker weighs its clues against every county-level and
+prefecture-level unit of the gazetteer. Each clue is a likelihood ratio (from
+``clues.toml``) for the places it points to; a clue shared by many places
+lifts each of them equally and so tells little between them, a clue pointing
+to one place lifts that place alone. The posterior over places gives the
+identity, its confidence and the anonymity set. The corpus takes part: near-
+duplicates are grouped and their redactions compared, and a clue that
+confident documents about other places also use is discounted.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from .clues import ClueRules
+from .gazetteer import Gazetteer, load_gazetteer
+from .neardup import group_near_duplicates
+from .records import Candidate, Clue, DocumentAnalysis, Identity, Inconsistency
+from .rules import Rules, read_toml
+
+
+@dataclass(frozen=True)
+class LinkerConfig:
+    reidentified_confidence: float
+    at_risk_anonymity_set: int
+    anonymity_mass: float
+    prefecture_min_counties: int
+    county_min_share: float
+    prefecture_cues: tuple[re.Pattern[str], ...]
+    county_cues: tuple[re.Pattern[str], ...]
+    cue_weight: float
+    outside_discount: float
+    near_duplicate_threshold: float
+    anchor_chars: int
+    year_sections: tuple[re.Pattern[str], ...]
+    year_section_confidence: float
+
+    @classmethod
+    def load(cls, rules: Rules) -> "LinkerConfig":
+        data = read_toml(rules.folder / "linker.toml")
+        verdict, level, corpus = data["verdict"], data["level"], data["corpus"]
+        return cls(
+            reidentified_confidence=float(verdict["reidentified_confidence"]),
+            at_risk_anonymity_set=int(verdict["at_risk_anonymity_set"]),
+            anonymity_mass=float(verdict["anonymity_mass"]),
+            prefecture_min_counties=int(level["prefecture_min_counties"]),
+            county_min_share=float(level["county_min_share"]),
+            prefecture_cues=tuple(re.compile(p) for p in level["prefecture_cues"]),
+            county_cues=tuple(re.compile(p) for p in level["county_cues"]),
+            cue_weight=float(level["cue_weight"]),
+            outside_discount=float(corpus["outside_discount"]),
+            near_duplicate_threshold=float(corpus["near_duplicate_threshold"]),
+            anchor_chars=int(data["recovery"]["anchor_chars"]),
+            year_sections=tuple(re.compile(p) for p in data["recovery"].get("year_sections", [])),
+            year_section_confidence=float(data["recovery"].get("year_section_confidence", 0.8)),
+        )
+
+
+@dataclass
+class ClueEvidence:
+    """All occurrences of one clue text in one document, weighed together."""
+
+    text: str
+    kind: str
+    level: str
+    candidates: tuple[int, ...]
+    occurrences: list[Clue] = field(default_factory=list)
+    log_ratio: float = 0.0
+    counties: frozenset[int] = frozenset()
+    prefectures: frozenset[int] = frozenset()  # named as a prefecture (all its counties)
+    provinces: frozenset[int] = frozenset()  # named as a province
+
+    @property
+    def elsewhere(self) -> bool:
+        return all(c.elsewhere for c in self.occurrences)
+
+
+@dataclass
+class Posterior:
+    """Probabilities over units of one level; units not listed share ``rest``."""
+
+    probabilities: dict[int, float]
+    rest_each: float
+    rest_count: int
+
+    def top(self) -> tuple[int | None, float]:
+        if not self.probabilities:
+            return None, self.rest_each
+        uid = max(self.probabilities, key=lambda u: (self.probabilities[u], -u))
+        return uid, self.probabilities[uid]
+
+    def ranked(self) -> list[tuple[int, float]]:
+        return sorted(self.probabilities.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    def anonymity_set(self, mass: float) -> int:
+        total, count = 0.0, 0
+        for _, p in self.ranked():
+            if total >= mass:
+                return count
+            total += p
+            count += 1
+        if total >= mass:
+            return count
+        if self.rest_each <= 0:
+            return count
+        return count + min(self.rest_count, math.ceil((mass - total) / self.rest_each - 1e-9))
+
+
+class EvidenceModel:
+    """Weighs clues and turns them into posteriors over counties and prefectures."""
+
+    def __init__(self, gazetteer: Gazetteer, clue_rules: ClueRules, config: LinkerConfig):
+        self.gazetteer = gazetteer
+        self.weights = clue_rules.weights
+        self.config = config
+        self.counties = gazetteer.units_at("county")
+        self.prefectures = gazetteer.units_at("prefecture")
+        self._counties_in: dict[int, tuple[int, ...]] = {}
+
+    def counties_in(self, uid: int) -> tuple[int, ...]:
+        cached = self._counties_in.get(uid)
+        if cached is None:
+            g = self.gazetteer
+            cached = tuple(u for u in _descendants_at(g, uid, "county"))
+            self._counties_in[uid] = cached
+        return cached
+
+    def gather(self, clues: list[Clue]) -> list[ClueEvidence]:
+        g = self.gazetteer
+        grouped: dict[tuple[str, str], ClueEvidence] = {}
+        for clue in clues:
+            if not clue.candidates:
+                continue
+            key = (clue.text, clue.kind)
+            evidence = grouped.get(key)
+            if evidence is None:
+                evidence = grouped[key] = ClueEvidence(clue.text, clue.kind, clue.level, clue.candidates)
+            evidence.occurrences.append(clue)
+        for evidence in grouped.values():
+            counties, prefectures, provinces = set(), set(), set()
+            for uid in evidence.candidates:
+                level = g.level_of(uid)
+                if level == "province":
+                    provinces.add(uid)
+                elif level == "prefecture":
+                    prefectures.add(uid)
+                else:
+                    county = g.county_of(uid)
+                    if county is not None:
+                        counties.add(county)
+                    else:  # a town directly under a prefecture (东莞, 中山)
+                        prefecture = g.prefecture_of(uid)
+                        if prefecture is not None:
+                            prefectures.add(prefecture)
+            evidence.counties = frozenset(counties)
+            evidence.prefectures = frozenset(prefectures)
+            evidence.provinces = frozenset(provinces)
+        return list(grouped.values())
+
+    def base_ratio(self, evidence: ClueEvidence) -> float:
+        w = self.weights
+        if evidence.kind == "admin":
+            return w[{"province": "province_name", "prefecture": "prefecture_name", "county": "county_name",
+                      "town": "town_name"}.get(evidence.level, "village_name")]
+        if evidence.kind == "landmark":
+            return w["landmark"]
+        if evidence.kind == "abbreviation":
+            pair = any("joined" in c.rule for c in evidence.occurrences)
+            return w["abbreviation_pair"] if pair else w["abbreviation"]
+        return 1.0
+
+    def weigh(self, evidence: ClueEvidence, outside: int) -> float:
+        w = self.weights
+        log_ratio = math.log(self.base_ratio(evidence))
+        log_ratio *= 1.0 + w["repeat_bonus"] * math.log2(len(evidence.occurrences))
+        if evidence.elsewhere:
+            log_ratio *= w["elsewhere_factor"]
+        log_ratio /= 1.0 + self.config.outside_discount * outside
+        evidence.log_ratio = log_ratio
+        return log_ratio
+
+    def scores(self, evidences: list[ClueEvidence]) -> tuple[dict[int, float], dict[int, float]]:
+        """Log-score per county and per prefecture (units with no evidence score 0)."""
+        g = self.gazetteer
+        county_score: dict[int, float] = defaultdict(float)
+        prefecture_score: dict[int, float] = defaultdict(float)
+        for evidence in evidences:
+            lr = evidence.log_ratio
+            supported_counties = set(evidence.counties)
+            supported_prefectures = {g.prefecture_of(k) for k in evidence.counties} - {None}
+            # A county-level city directly under a province is its own prefecture.
+            supported_prefectures |= {k for k in evidence.counties if g.prefecture_of(k) is None}
+            for prefecture in evidence.prefectures:
+                supported_prefectures.add(prefecture)
+                supported_counties.update(self.counties_in(prefecture))
+            for province in evidence.provinces:
+                supported_prefectures.update(u for u in g.children(province) if g.level_of(u) == "prefecture")
+                supported_counties.update(self.counties_in(province))
+            for county in supported_counties:
+                county_score[county] += lr
+            for prefecture in supported_prefectures:
+                prefecture_score[prefecture] += lr
+        return county_score, prefecture_score
+
+    @staticmethod
+    def posterior(scores: dict[int, float], universe: int) -> Posterior:
+        if not scores:
+            return Posterior({}, 1.0 / max(1, universe), universe)
+        peak = max(max(scores.values()), 0.0)
+        explicit = {u: math.exp(s - peak) for u, s in scores.items()}
+        rest_count = max(0, universe - len(explicit))
+        rest_each = math.exp(-peak)
+        total = sum(explicit.values()) + rest_count * rest_each
+        return Posterior({u: v / total for u, v in explicit.items()}, rest_each / total, rest_count)
+
+
+def _descendants_at(g: Gazetteer, uid: int, level: str) -> list[int]:
+    out, stack = [], [uid]
+    while stack:
+        current = stack.pop()
+        if g.level_of(current) == level:
+            out.append(current)
+            continue
+        if level == "county" and g.level_of(current) in ("town", "village"):
+            continue
+        stack.extend(g.children(current))
+    return out
+
+
+@dataclass
+class DocumentInference:
+    identity: Identity
+    county: Posterior
+    prefecture: Posterior
+    evidences: list[ClueEvidence]
+    decided_uid: int | None
+
+
+def infer(analysis: DocumentAnalysis, model: EvidenceModel, group: str, outside: dict[str, int]) -> DocumentInference:
+    g = model.gazetteer
+    config = model.config
+    evidences = model.gather(analysis.clues)
+    for evidence in evidences:
+        model.weigh(evidence, outside.get(evidence.text, 0))
+    county_scores, prefecture_scores = model.scores(evidences)
+    county_post = model.posterior(county_scores, len(model.counties))
+    prefecture_post = model.posterior(prefecture_scores, len(model.prefectures))
+    identity = Identity(doc=analysis.doc, group=group, n_slots=len(analysis.slots))
+    top_prefecture, _ = prefecture_post.top()
+    level = _decide_level(analysis, evidences, county_scores, top_prefecture, model)
+    if level == "county":
+        posterior = county_post
+    else:
+        posterior = prefecture_post
+    decided, confidence = posterior.top()
+    if decided is not None:
+        identity.identity = g.path(decided)
+        identity.identity_level = level
+        identity.confidence = confidence
+    identity.anonymity_set = posterior.anonymity_set(config.anonymity_mass)
+    identity.candidates = [Candidate(g.path(u), level, p) for u, p in posterior.ranked()[:10]]
+    supports = _supporting(evidences, decided, level, g, model) if decided is not None else []
+    for evidence in evidences:
+        contribution = evidence.log_ratio if evidence in supports else 0.0
+        for clue in evidence.occurrences:
+            clue.weight = contribution
+    identity.top_clues = [e.occurrences[0] for e in sorted(supports, key=lambda e: (-e.log_ratio, e.text))[:8]]
+    if decided is not None:
+        identity.names_own_place = _names_own_place(analysis, evidences, decided, g)
+    identity.verdict = verdict(identity, config)
+    return DocumentInference(identity, county_post, prefecture_post, evidences, decided)
+
+
+def verdict(identity: Identity, config: LinkerConfig) -> str:
+    if identity.n_slots == 0:
+        return "not-anonymised"
+    if identity.identity and identity.confidence >= config.reidentified_confidence:
+        return "re-identified"
+    if identity.identity and identity.anonymity_set <= config.at_risk_anonymity_set:
+        return "at-risk"
+    return "protected"
+
+
+def _supporting(evidences, decided: int, level: str, g: Gazetteer, model: EvidenceModel) -> list[ClueEvidence]:
+    out = []
+    for evidence in evidences:
+        if level == "county":
+            prefecture = g.prefecture_of(decided)
+            province = g.province_of(decided)
+            hit = decided in evidence.counties or (prefecture in evidence.prefectures) or (province in evidence.provinces)
+        else:
+            province = g.province_of(decided)
+            hit = (decided in evidence.prefectures or any(g.prefecture_of(k) == decided or k == decided for k in evidence.counties)
+                   or province in evidence.provinces)
+        if hit and evidence.log_ratio > 0:
+            out.append(evidence)
+    return out
+
+
+def _decide_level(analysis, evidences, county_scores, top_prefecture, model: EvidenceModel) -> str:
+    """County or prefecture: does the text name the counties of a prefecture,
+    or the towns and villages of one county?"""
+    g = model.gazetteer
+    config = model.config
+    if top_prefecture is None:
+        return "county"
+    inside = set(model.counties_in(top_prefecture)) or {top_prefecture}
+    named_counties = {
+        next(iter(e.counties))
+        for e in evidences
+        if e.kind == "admin" and e.level == "county" and not e.elsewhere and len(e.counties) == 1 and e.counties <= inside
+    }
+    text = analysis.source.text
+    cues = sum(1 for p in config.prefecture_cues if p.search(text)) - sum(1 for p in config.county_cues if p.search(text))
+    # Evidence pointing at one county inside the prefecture, vs spread over many.
+    specific = Counter()
+    for e in evidences:
+        inner = e.counties & inside
+        if inner and len(inner) <= 2 and e.kind != "abbreviation" and not e.elsewhere and e.level != "county":
+            for county in inner:
+                specific[county] += e.log_ratio / len(inner)
+    total = sum(specific.values())
+    share = (specific.most_common(1)[0][1] / total) if total else 0.0
+    if len(named_counties) + max(0, cues) >= config.prefecture_min_counties:
+        return "prefecture"
+    if total and share < config.county_min_share and len(specific) >= 3:
+        return "prefecture"
+    if not total and cues > 0:
+        return "prefecture"
+    if top_prefecture is not None and not total and not named_counties:
+        return "prefecture"
+    return "county"
+
+
+def _names_own_place(analysis: DocumentAnalysis, evidences, decided: int, g: Gazetteer) -> list[Clue]:
+    """Clear mentions of the document's own place (or of a masked ancestor)."""
+    masked_levels = {s.place_level for s in analysis.slots if s.slot_type == "place"}
+    own = {decided}
+    if "prefecture" in masked_levels:
+        own.add(g.prefecture_of(decided))
+    if "province" in masked_levels:
+        own.add(g.province_of(decided))
+    own.discard(None)
+    found = []
+    for evidence in evidences:
+        if evidence.kind == "admin" and not evidence.elsewhere and own & set(evidence.candidates):
+            found.extend(evidence.occurrences)
+    return sorted(found, key=lambda c: c.start)
+
+
+def _outside_counts(inferences: dict[str, DocumentInference], groups: dict[str, str], model: EvidenceModel) -> dict[str, int]:
+    """For each clue text, how many confident documents (one per group) about
+    other places use it: the corpus's own measure of how specific a clue is."""
+    g = model.gazetteer
+    seen: dict[str, set[str]] = defaultdict(set)
+    for doc, inference in inferences.items():
+        identity = inference.identity
+        decided = inference.decided_uid
+        if decided is None or identity.confidence < model.config.reidentified_confidence:
+            continue
+        for evidence in inference.evidences:
+            if evidence.elsewhere:
+                continue
+            points_here = (
+                decided in evidence.counties
+                or decided in evidence.prefectures
+                or g.prefecture_of(decided) in evidence.prefectures
+                or g.province_of(decided) in evidence.provinces
+                or any(g.prefecture_of(k) == decided for k in evidence.counties)
+            )
+            if not points_here:
+                seen[evidence.text].add(groups[doc])
+    return {text: len(group_set) for text, group_set in seen.items()}
+
+
+def link_corpus(result, rules: Rules) -> None:
+    """Fills ``result.identities``, ``result.inconsistencies`` and slot recovery."""
+    from .recovery import recover
+
+    g = load_gazetteer()
+    result.gazetteer = g
+    config = LinkerConfig.load(rules)
+    model = EvidenceModel(g, ClueRules.load(rules), config)
+    analyses = [a for a in result.analyses]
+    groups = _group_names(analyses, config)
+    readable = [a for a in analyses if a.source.ok]
+    first = {a.doc: infer(a, model, groups[a.doc], {}) for a in readable}
+    outside = _outside_counts(first, groups, model)
+    final = {a.doc: infer(a, model, groups[a.doc], outside) for a in readable}
+    result.identities = [final[a.doc].identity for a in readable]
+    result.inconsistencies = find_inconsistencies(readable, groups, config)
+    recover(result, final, config)
+
+
+def _group_names(analyses: list[DocumentAnalysis], config: LinkerConfig) -> dict[str, str]:
+    roots = group_near_duplicates([a.fingerprint for a in analyses], config.near_duplicate_threshold)
+    names: dict[int, str] = {}
+    out = {}
+    for analysis, root in zip(analyses, roots):
+        if root not in names:
+            names[root] = f"G{len(names) + 1:03d}"
+        out[analysis.doc] = names[root]
+    return out
+
+
+_MASKISH = re.compile(r"[×✕╳＊*□■█○]|^[Xx]+$")
+
+
+def find_inconsistencies(analyses: list[DocumentAnalysis], groups: dict[str, str], config: LinkerConfig,
+                         max_partners: int = 4) -> list[Inconsistency]:
+    """Slots masked in one copy of a text and readable in a near-duplicate."""
+    members: dict[str, list[DocumentAnalysis]] = defaultdict(list)
+    for analysis in analyses:
+        members[groups[analysis.doc]].append(analysis)
+    found = []
+    for group_docs in members.values():
+        if len(group_docs) < 2:
+            continue
+        for analysis in group_docs:
+            if not analysis.slots:
+                continue
+            # The clearest copies reveal most: compare with those first.
+            partners = sorted((d for d in group_docs if d is not analysis), key=lambda d: (len(d.slots), d.doc))[:max_partners]
+            for slot in analysis.slots:
+                for partner in partners:
+                    revealed = _align_slot(analysis.source.text, slot, partner.source.text, config.anchor_chars)
+                    if revealed is not None:
+                        start, end = revealed
+                        found.append(Inconsistency(analysis.doc, slot.slot_id, partner.doc, start, end, partner.source.text[start:end]))
+                        break
+    return found
+
+
+def clear_anchor(text: str, start: int, end: int, before: bool, want: int) -> str:
+    """Up to ``want`` clear characters next to a slot, stopping at a line break or another mask."""
+    if before:
+        piece = text[max(0, start - want) : start]
+        cut = max(piece.rfind("\n"), *(piece.rfind(ch) for ch in "×✕╳＊*□■█○"))
+        return piece[cut + 1 :]
+    piece = text[end : end + want]
+    stops = [i for i in (piece.find("\n"), *(piece.find(ch) for ch in "×✕╳＊*□■█○")) if i >= 0]
+    return piece[: min(stops)] if stops else piece
+
+
+def _align_slot(text: str, slot, other: str, anchor_chars: int) -> tuple[int, int] | None:
+    left = clear_anchor(text, slot.start, slot.end, True, 8)
+    right = clear_anchor(text, slot.start, slot.end, False, 8)
+    if len(left) < anchor_chars or len(right) < anchor_chars:
+        return None
+    pattern = re.compile(re.escape(left) + r"([^\n]{1,16}?)" + re.escape(right))
+    match = pattern.search(other)
+    if match is None:
+        return None
+    value = match.group(1)
+    if _MASKISH.search(value):
+        return None
+    return match.start(1), match.end(1)

@@ -1,0 +1,474 @@
+"""``auditor fix``: remediated copies that pass the gate, proven by a re-audit.
+
+The inputs are only read. Every readable document is copied to the output
+folder under the same relative path and in the same encoding; a document that
+fails the policy is masked there, a little at a time:
+
+* a slot that a near-duplicate copy shows in clear is masked in that copy,
+  with the glyphs the masked copy used;
+* a name of the document's own place left in clear is masked everywhere;
+* while the clear text still identifies the place (verdict or anonymity set),
+  the clue that weighs most for the identity is masked, then the copies are
+  audited again, and so on (greedy), until the document passes or no clue is
+  left.
+
+A name once masked is masked at every clue that holds it, in the document and
+in its near-duplicates (same :attr:`Identity.group`), so that no copy shows
+what another hides. A masked name keeps its generic ending (崞阳镇 → ×镇) so
+the sentence still reads. At the end the whole output folder is audited from
+scratch; that audit, not the loop's bookkeeping, says whether the fix holds.
+"""
+from __future__ import annotations
+
+import codecs
+import copy
+import logging
+import os
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .gate import DocumentReport, GateReport, Policy, display_path, evaluate, resolve_policy
+from .loading import DEFAULT_MAX_BYTES, InputError, iter_input_files, load_file
+from .records import Clue, DocumentAnalysis
+from .rules import Rules, load_rules
+from .scan import Analyzer, AuditResult, audit, map_documents
+
+log = logging.getLogger(__name__)
+
+IDENTITY_RULES = ("re-identified", "small-anonymity-set")
+
+
+class FixError(ValueError):
+    """The fix cannot start: bad paths, or an output that would touch an input."""
+
+
+@dataclass
+class Edit:
+    start: int
+    end: int
+    replacement: str
+    original: str  # the clear text hidden
+    label: str  # what is reported as masked (the clue's text, or the text a copy revealed)
+    reason: str  # near-duplicate-leak | names-own-place | clue
+
+
+@dataclass
+class DocumentFix:
+    doc: str
+    source: str
+    target: str
+    encoding: str
+    chars: int
+    before: DocumentReport
+    after: DocumentReport | None = None
+    masked: Counter = field(default_factory=Counter)  # label -> occurrences masked
+    chars_masked: int = 0
+    rounds: int = 0  # rounds in which this document changed
+    stuck: str = ""  # why the loop stopped with the document still failing
+
+    @property
+    def changed(self) -> bool:
+        return self.chars_masked > 0
+
+
+@dataclass
+class FixReport:
+    out: Path
+    policy: Policy
+    rounds: int
+    before: GateReport
+    after: GateReport
+    documents: list[DocumentFix]
+    skipped: list[tuple[str, str]]  # (doc, why it was not copied)
+
+    @property
+    def passed(self) -> bool:
+        return self.after.passed
+
+    def document(self, doc: str) -> DocumentFix:
+        return next(d for d in self.documents if d.doc == doc)
+
+
+# ---------------------------------------------------------------------------
+# Writing copies
+# ---------------------------------------------------------------------------
+
+_EXPLICIT_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def encode_like(text: str, encoding: str, original: bytes) -> bytes:
+    """Encodes ``text`` the way ``original`` was encoded, byte order mark included."""
+    if encoding in ("utf-16", "utf-32"):
+        # Decoding with these codecs consumed a BOM; writing with them would put
+        # the machine's byte order, not the file's.
+        for bom, codec in _EXPLICIT_BOMS:
+            if original.startswith(bom) and codec.startswith(encoding):
+                return bom + text.encode(codec)
+    return text.encode(encoding)
+
+
+def suffix_split(text: str, suffixes: tuple[str, ...]) -> tuple[str, str]:
+    """(core, kept ending): the longest listed ending that leaves a core of one character or more."""
+    for suffix in suffixes:
+        if len(text) > len(suffix) and text.endswith(suffix):
+            return text[: -len(suffix)], suffix
+    return text, ""
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, list[Edit]]:
+    """Replaces the spans of ``edits``; overlapping spans merge into one mask."""
+    merged: list[Edit] = []
+    for edit in sorted(edits, key=lambda e: (e.start, -e.end)):
+        if merged and edit.start < merged[-1].end:
+            last = merged[-1]
+            if edit.end > last.end:
+                merged[-1] = Edit(last.start, edit.end, last.replacement, text[last.start:edit.end], last.label, last.reason)
+            continue
+        merged.append(edit)
+    pieces, position = [], 0
+    for edit in merged:
+        pieces.append(text[position:edit.start])
+        pieces.append(edit.replacement)
+        position = edit.end
+    pieces.append(text[position:])
+    return "".join(pieces), merged
+
+
+# ---------------------------------------------------------------------------
+# Planning one round
+# ---------------------------------------------------------------------------
+
+
+def _name_span(clue: Clue, name: str, suffixes: tuple[str, ...]) -> tuple[int, int] | None:
+    """The part of ``clue`` to mask for the masked name ``name``, or None when it does not hold it."""
+    core, _ = suffix_split(name, suffixes)
+    if clue.text == name:
+        own_core, _ = suffix_split(clue.text, suffixes)
+        return clue.start, clue.start + len(own_core)
+    # A longer clue holding the name's core (崞阳 in 崞阳古城) shows the same
+    # name; one character is too little to be sure of that.
+    if len(core) >= 2:
+        at = clue.text.find(core)
+        if at >= 0:
+            return clue.start + at, clue.start + at + len(core)
+    return None
+
+
+def _greedy_pick(analysis: DocumentAnalysis, covered: set[str]) -> tuple[str, float] | None:
+    """The clue text that weighs most for the decided identity and is still in clear."""
+    scores: dict[str, float] = defaultdict(float)
+    for clue in analysis.clues:
+        if clue.weight > 0 and not clue.elsewhere and clue.text not in covered:
+            scores[clue.text] += clue.weight
+    if not scores:
+        return None
+    # Ties go to the longer name: it hides more of what a reader could search for.
+    text = max(scores, key=lambda t: (scores[t], len(t), t))
+    return text, scores[text]
+
+
+class _Plan:
+    def __init__(self, result: AuditResult, gate: GateReport, policy: Policy, names: dict[str, set[str]]):
+        self.result = result
+        self.gate = gate
+        self.policy = policy
+        self.names = names  # group -> names masked in every copy of the group (grows)
+        self.edits: dict[str, list[Edit]] = defaultdict(list)
+        self.stuck: dict[str, str] = {}
+        self.group_of = {i.doc: i.group for i in result.identities}
+        self.members: dict[str, list[str]] = defaultdict(list)
+        for identity in result.identities:
+            self.members[identity.group].append(identity.doc)
+
+    def group(self, doc: str) -> str:
+        return self.group_of.get(doc, doc)
+
+    def build(self) -> dict[str, list[Edit]]:
+        analyses = {a.doc: a for a in self.result.analyses}
+        failing = {d.doc: d for d in self.gate.failed_documents}
+        if self.policy.action("near-duplicate-leak") == "fail":
+            self._near_duplicates(analyses)
+        for doc, report in failing.items():
+            identity = self.result.identity(doc)
+            rules = {f.rule for f in report.findings if f.fails and f.doc == doc}
+            if identity is None or not report.masked:
+                if rules - {"near-duplicate-leak"}:
+                    self.stuck[doc] = "no masks to extend: redact the document first"
+                continue
+            names = self.names.setdefault(self.group(doc), set())
+            if "names-own-place" in rules:
+                names.update(c.text for c in identity.names_own_place)
+            if rules & set(IDENTITY_RULES):
+                picked = _greedy_pick(analyses[doc], names)
+                if picked is None:
+                    self.stuck[doc] = "no clue left that weighs for the identity"
+                else:
+                    log.info("fix: %s: masking %s (weight %.3f)", doc, picked[0], picked[1])
+                    names.add(picked[0])
+        for group, names in self.names.items():
+            for doc in self.members.get(group, [group]):
+                if doc in analyses:
+                    self._mask_names(analyses[doc], names)
+        return self.edits
+
+    def _near_duplicates(self, analyses: dict[str, DocumentAnalysis]) -> None:
+        for leak in self.result.inconsistencies:
+            slots = analyses[leak.doc].slots if leak.doc in analyses else []
+            slot = next((s for s in slots if s.slot_id == leak.slot_id), None)
+            other = analyses.get(leak.other_doc)
+            if other is None or leak.other_end <= leak.other_start:
+                continue
+            shown = other.source.text[leak.other_start:leak.other_end]
+            self.edits[leak.other_doc].append(Edit(
+                leak.other_start, leak.other_end, slot.mask if slot else self.policy.mask, shown,
+                leak.revealed or shown, "near-duplicate-leak",
+            ))
+
+    def _mask_names(self, analysis: DocumentAnalysis, names: set[str]) -> None:
+        suffixes = self.policy.keep_suffixes
+        # Longest names first, so 崞阳古城 is masked as itself, not as 崞阳.
+        ordered = sorted(names, key=len, reverse=True)
+        for clue in analysis.clues:
+            for name in ordered:
+                span = _name_span(clue, name, suffixes)
+                if span is not None and span[1] > span[0]:
+                    text = analysis.source.text
+                    self.edits[analysis.doc].append(
+                        Edit(span[0], span[1], self.policy.mask, text[span[0]:span[1]], clue.text, "clue"))
+                    break
+
+
+# ---------------------------------------------------------------------------
+# The loop
+# ---------------------------------------------------------------------------
+
+
+def _check_targets(files: list[tuple[Path, str]], roots: list[Path], out: Path) -> None:
+    out_resolved = out.resolve()
+    for root in roots:
+        if root.is_dir():
+            root_resolved = root.resolve()
+            if out_resolved == root_resolved or root_resolved in out_resolved.parents:
+                raise FixError(f"--out {out} is inside the input folder {root}: the copies would be read as inputs")
+    seen: dict[str, Path] = {}
+    inputs = {file.resolve() for file, _ in files}
+    for file, doc in files:
+        if doc in seen:
+            raise FixError(f"{seen[doc]} and {file} would both be written to {out / doc}")
+        seen[doc] = file
+        if (out / doc).resolve() in inputs:
+            raise FixError(f"writing {out / doc} would overwrite an input file")
+
+
+class _Workspace:
+    """The copies in the output folder and the pristine map results of their current text."""
+
+    def __init__(self, out: Path, rules: Rules, policy: Policy, max_bytes: int):
+        self.out = out
+        self.rules = rules
+        self.policy = policy
+        self.max_bytes = max_bytes
+        self.texts: dict[str, str] = {}
+        self.originals: dict[str, bytes] = {}
+        self.encodings: dict[str, str] = {}
+        self.pristine: dict[str, DocumentAnalysis] = {}
+        self.order: list[str] = []
+        self._analyzer: Analyzer | None = None
+
+    def target(self, doc: str) -> Path:
+        return self.out / doc
+
+    def add(self, analysis: DocumentAnalysis, original: bytes) -> None:
+        doc = analysis.doc
+        self.order.append(doc)
+        self.pristine[doc] = analysis
+        self.texts[doc] = analysis.source.text
+        self.originals[doc] = original
+        self.encodings[doc] = analysis.source.encoding
+        target = self.target(doc)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(original)  # untouched copies stay byte for byte
+
+    def link(self) -> AuditResult:
+        from .linker import link_corpus
+
+        # The linker writes weights and recoveries into the analyses; each
+        # round links fresh copies so nothing of an earlier round leaks in.
+        result = AuditResult([copy.deepcopy(self.pristine[doc]) for doc in self.order])
+        link_corpus(result, self.rules)
+        return result
+
+    def rewrite(self, doc: str, text: str) -> None:
+        self.texts[doc] = text
+        target = self.target(doc)
+        target.write_bytes(encode_like(text, self.encodings[doc], self.originals[doc]))
+        if self._analyzer is None:
+            self._analyzer = Analyzer(self.rules)
+        analysis = self._analyzer.analyse(load_file(target, doc, self.max_bytes))
+        if analysis.source.text != text:
+            raise RuntimeError(f"{target}: the copy does not read back as written ({analysis.source.status})")
+        self.pristine[doc] = analysis
+
+
+def remediate(
+    paths: Iterable[str | os.PathLike] | str | os.PathLike,
+    out: str | os.PathLike,
+    rules: Rules | str | os.PathLike | None = None,
+    policy: Policy | None = None,
+    workers: int = 1,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress=None,
+) -> FixReport:
+    """Writes remediated copies of ``paths`` to ``out`` and re-audits them."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    roots = [Path(p) for p in paths]
+    if not isinstance(rules, Rules):
+        rules = load_rules(rules)
+    if policy is None:
+        policy = resolve_policy(None, rules.folder)
+    try:
+        files = list(iter_input_files(roots))
+    except InputError as exc:
+        raise FixError(str(exc)) from exc
+    if not files:
+        raise FixError(f"no text files under {', '.join(str(r) for r in roots)}")
+    out = Path(out)
+    _check_targets(files, roots, out)
+
+    analyses = map_documents(files, rules, workers, with_clues=True, max_bytes=max_bytes, progress=progress)
+    workspace = _Workspace(out, rules, policy, max_bytes)
+    skipped = []
+    out.mkdir(parents=True, exist_ok=True)
+    for (file, _), analysis in zip(files, analyses):
+        if not analysis.source.ok:
+            skipped.append((analysis.doc, f"{analysis.source.status}: {analysis.source.message}"))
+            continue
+        workspace.add(analysis, file.read_bytes())
+
+    current = workspace.link()
+    before = evaluate(current, policy)
+    fixes = {
+        doc: DocumentFix(doc, display_path(analysis.source.path), display_path(str(workspace.target(doc))),
+                         analysis.source.encoding, len(analysis.source.text), before.document(doc))
+        for doc, analysis in workspace.pristine.items()
+    }
+    names: dict[str, set[str]] = {}
+    rounds = 0
+    gate = before
+    while not gate.passed and rounds < policy.max_rounds:
+        plan = _Plan(current, gate, policy, names)
+        edits = plan.build()
+        for doc, why in plan.stuck.items():
+            if doc in fixes:
+                fixes[doc].stuck = why
+        changed = False
+        for doc, planned in edits.items():
+            new_text, applied = apply_edits(workspace.texts[doc], planned)
+            if new_text == workspace.texts[doc]:
+                continue
+            workspace.rewrite(doc, new_text)
+            fix = fixes[doc]
+            fix.rounds += 1
+            for edit in applied:
+                fix.masked[edit.label] += 1
+                fix.chars_masked += edit.end - edit.start
+            changed = True
+        if not changed:
+            break
+        rounds += 1
+        current = workspace.link()
+        gate = evaluate(current, policy)
+        log.info("fix: round %d: %d document(s) still fail", rounds, len(gate.failed_documents))
+
+    # The proof: a fresh audit of the output folder, as `auditor check OUT` would run it.
+    final = audit([out], rules, workers=workers, link=True, max_bytes=max_bytes)
+    after = evaluate(final, policy)
+    for fix in fixes.values():
+        fix.after = next((d for d in after.documents if d.doc == fix.doc), None)
+        if fix.after is not None and not fix.after.failed:
+            fix.stuck = ""
+        elif fix.after is not None and not fix.stuck:
+            fix.stuck = f"still failing after {rounds} round(s) (policy max_rounds = {policy.max_rounds})"
+    return FixReport(out, policy, rounds, before, after, [fixes[d] for d in workspace.order], skipped)
+
+
+# ---------------------------------------------------------------------------
+# Reporting
+# ---------------------------------------------------------------------------
+
+
+def _state(report: DocumentReport | None) -> str:
+    if report is None:
+        return "missing"
+    identity = report.identity
+    if identity is not None and identity.verdict:
+        return f"{report.status}, {identity.verdict}, anonymity set {identity.anonymity_set}"
+    return report.status
+
+
+def format_fix_text(report: FixReport) -> str:
+    changed = [d for d in report.documents if d.changed]
+    lines = [
+        f"Masked {sum(d.chars_masked for d in changed)} character(s) in {len(changed)} of "
+        f"{len(report.documents)} document(s) over {report.rounds} round(s); copies in {display_path(str(report.out))}"
+    ]
+    for fix in report.documents:
+        if fix.changed:
+            share = fix.chars_masked / max(1, fix.chars)
+            masked = ", ".join(f"{text} ×{n}" for text, n in fix.masked.most_common())
+            lines.append(
+                f"  {fix.target}: {_state(fix.before)} -> {_state(fix.after)}; masked {sum(fix.masked.values())} "
+                f"occurrence(s) of {len(fix.masked)} clue(s), {fix.chars_masked} of {fix.chars} characters "
+                f"({share:.2%}): {masked}"
+            )
+        else:
+            lines.append(f"  {fix.target}: unchanged ({_state(fix.after)})")
+        if fix.after is not None and fix.after.failed and fix.stuck:
+            lines.append(f"    not fixed: {fix.stuck}")
+    for doc, why in report.skipped:
+        lines.append(f"  {doc}: not copied ({why})")
+    failed = report.after.failed_documents
+    lines.append(
+        f"Re-audit of {display_path(str(report.out))}: "
+        + (f"{len(failed)} document(s) still fail the policy" if failed else
+           f"all {len(report.after.documents)} document(s) pass the policy")
+        + f" ({report.policy.source or 'built-in policy'}: {report.policy.describe()})"
+    )
+    for finding in report.after.findings:
+        if finding.fails:
+            lines.append("  " + finding.line())
+    return "\n".join(lines) + "\n"
+
+
+def fix_to_json(report: FixReport) -> dict:
+    from .gate import to_json
+
+    return {
+        "out": str(report.out),
+        "passed": report.passed,
+        "rounds": report.rounds,
+        "documents": [
+            {
+                "doc": d.doc, "source": d.source, "target": d.target, "encoding": d.encoding, "chars": d.chars,
+                "chars_masked": d.chars_masked,
+                "masked": [{"text": text, "count": n} for text, n in d.masked.most_common()],
+                "before": {"status": d.before.status, "verdict": d.before.identity.verdict if d.before.identity else "",
+                           "anonymity_set": d.before.identity.anonymity_set if d.before.identity else None},
+                "after": None if d.after is None else {
+                    "status": d.after.status, "verdict": d.after.identity.verdict if d.after.identity else "",
+                    "anonymity_set": d.after.identity.anonymity_set if d.after.identity else None},
+                "not_fixed": d.stuck if d.after is not None and d.after.failed else "",
+            }
+            for d in report.documents
+        ],
+        "skipped": [{"doc": doc, "why": why} for doc, why in report.skipped],
+        "reaudit": to_json(report.after),
+    }

@@ -1,0 +1,704 @@
+"""The HTML report: an overview page and one page per document.
+
+The :class:`~auditor.scan.AuditResult` is first turned into plain view-model
+records (the dataclasses below), which Jinja2 then renders with autoescaping,
+so every piece of document text reaches the page as escaped text. The report
+is self-contained (CSS and JS inline, no network) so it opens from file://,
+and deterministic: the same result gives the same bytes.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import jinja2
+from markupsafe import Markup
+
+from . import __version__
+from .records import Clue, Identity, Inconsistency, Slot, SourceText
+
+if TYPE_CHECKING:
+    from .scan import AuditResult
+
+SLOT_TYPES = ("place", "number", "year", "ordinal", "code", "unknown")
+SLOT_TYPE_LABELS = {"place": "P", "number": "N", "year": "Y", "ordinal": "O", "code": "C", "unknown": "?"}
+CLUE_KINDS = ("admin", "abbreviation", "landmark", "unverified")
+VERDICTS = ("re-identified", "at-risk", "protected", "not-anonymised")
+VERDICT_LABELS = {
+    "re-identified": "Re-identified",
+    "at-risk": "At risk",
+    "protected": "Protected",
+    "not-anonymised": "Not anonymised",
+}
+CHART_CANDIDATES = 10
+SENTENCE_CLUES = 5
+CONTEXT_CHARS = 16
+# Display only: a unit is named without its administrative suffix in
+# sentences ("town of 原平"), as people say it. Longest suffixes first.
+_ADMIN_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道", "地区", "林区", "新区",
+                   "省", "市", "县", "区", "旗", "盟", "州", "镇", "乡")
+
+
+# --------------------------------------------------------------------------
+# View-model records: everything the templates show, already formatted.
+
+
+@dataclass
+class SlotView:
+    slot_id: str
+    anchor: str  # element id of the slot in the text
+    slot_type: str
+    type_label: str  # one-letter label, the non-colour cue of the type
+    detail: str  # unit or place level
+    rule: str
+    mask: str
+    line: int
+    column: int
+    left_context: str
+    right_context: str
+    recovered: str
+    confidence: str  # '' when nothing was recovered
+    confidence_value: float  # for sorting; -1 when nothing was recovered
+    evidence: str
+    leak: bool
+    revealed_elsewhere: list[str]  # "readable in 001.txt as 原平"
+    tooltip: str
+
+
+@dataclass
+class ClueView:
+    anchor: str  # element id of the clue in the text ('' when not drawn there)
+    kind: str
+    text: str
+    line: int
+    level: str
+    places: str  # the candidate places, described
+    n_candidates: int
+    weight: str
+    weight_value: float
+    rule: str
+    elsewhere: bool
+    top: bool  # among the clues the identity rests on
+    tooltip: str
+
+
+@dataclass
+class Segment:
+    """A run of the document text: plain, a slot, or a clue (never overlapping)."""
+
+    text: str
+    slot: SlotView | None = None
+    clue: ClueView | None = None
+
+
+@dataclass
+class Bar:
+    label: str  # shortened for the chart
+    path: str
+    level: str
+    probability: float
+    percent: str
+    y: int
+    width: float
+    chosen: bool
+
+
+@dataclass
+class Chart:
+    bars: list[Bar]
+    width: int
+    height: int
+    label_width: int
+    bar_area: int
+    summary: str
+    common: str  # the part of the path all bars share, shown once above them
+
+
+@dataclass
+class SideBySide:
+    """One redaction that differs between two copies of a text."""
+
+    slot_id: str
+    anchor: str  # '' when the slot is in the other document
+    slot_type: str
+    masked_doc: str
+    masked_href: str
+    masked_before: str
+    masked: str
+    masked_after: str
+    revealed_doc: str
+    revealed_href: str
+    revealed_before: str
+    revealed: str
+    revealed_after: str
+    here_masked: bool  # True: masked in this document, readable in the other
+
+
+@dataclass
+class TypeCount:
+    slot_type: str
+    type_label: str
+    count: int
+    percent: float
+
+
+@dataclass
+class DocumentRow:
+    """One document as the overview shows it (readable or not)."""
+
+    doc: str
+    href: str  # '' when the document has no page
+    status: str
+    message: str
+    encoding: str
+    chars: int
+    n_slots: int
+    n_leaks: int
+    type_counts: dict[str, int]
+    verdict: str  # '' when not linked, or when unreadable
+    verdict_label: str
+    identity: str
+    identity_level: str
+    confidence: str
+    confidence_value: float
+    anonymity_set: str
+    anonymity_value: int
+    group: str
+    n_clues: int
+
+
+@dataclass
+class GroupView:
+    group: str
+    members: list[DocumentRow]
+    n_differences: int
+
+
+@dataclass
+class DocumentPage:
+    row: DocumentRow
+    title: str
+    sentence: str
+    sentence_kind: str  # verdict, or 'unlinked'
+    chart: Chart | None
+    top_clues: list[ClueView]
+    segments: list[Segment]
+    slots: list[SlotView]
+    clues: list[ClueView]
+    type_counts: list[TypeCount]
+    slot_types: list[str]
+    clue_kinds: list[str]
+    group_members: list[DocumentRow]
+    differences: list[SideBySide]
+    dropped_overlaps: int
+
+
+@dataclass
+class Overview:
+    rows: list[DocumentRow]
+    readable: int
+    problems: list[DocumentRow]
+    n_slots: int
+    n_leaks: int
+    type_counts: list[TypeCount]
+    verdict_counts: list[tuple[str, str, int]]
+    verdicts_present: list[str]
+    groups: list[GroupView]
+    linked: bool
+    headline: str
+
+
+@dataclass
+class Site:
+    """Everything shared by the pages: version, time stamp, inline assets."""
+
+    version: str
+    generated_at: str | None
+    css: Markup
+    js: Markup
+    csp: str
+
+
+# --------------------------------------------------------------------------
+# Building the view models.
+
+
+def page_name(doc: str, taken: set[str]) -> str:
+    """A file name for a document's page: readable when the name is plain
+    ASCII, made unique with a digest otherwise (and on case-folded clashes)."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", doc).strip("._-")[:80]
+    if not slug or slug != doc or slug.lower() in taken:
+        slug = f"{slug or 'doc'}-{hashlib.sha1(doc.encode('utf-8')).hexdigest()[:10]}"
+    taken.add(slug.lower())
+    return slug + ".html"
+
+
+def short_name(unit: str) -> str:
+    for suffix in _ADMIN_SUFFIXES:
+        if unit.endswith(suffix) and len(unit) - len(suffix) >= 2:
+            return unit[: -len(suffix)]
+    return unit
+
+
+def display_path(path: str) -> str:
+    return path.replace("/", "")
+
+
+def one_line(text: str) -> str:
+    """Context snippets sit in table cells: show their line breaks, don't make them."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "↵").replace("\t", " ")
+
+
+def _percent(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def _clamp_spans(items, text_length: int):
+    """Keeps the items whose offsets lie inside the text, in text order."""
+    kept = [i for i in items if 0 <= i.start < i.end <= text_length]
+    return sorted(kept, key=lambda i: (i.start, i.end))
+
+
+def _candidate_paths(result: "AuditResult", clue: Clue) -> list[str]:
+    if result.gazetteer is None:
+        return []
+    paths = []
+    for uid in clue.candidates:
+        try:
+            paths.append(str(result.gazetteer.path(uid)))
+        except Exception:  # an id the gazetteer does not know must not sink the report
+            paths.append(f"unit {uid}")
+    return paths
+
+
+def describe_clue(clue: Clue, paths: list[str], identity: str) -> str:
+    """"town of 原平", "abbreviation of 原平": what the clue says about the place."""
+    if not paths:
+        return clue.level or clue.kind
+    consistent = [p for p in paths if identity and (p.startswith(identity) or identity.startswith(p))]
+    path = (consistent or paths)[0]
+    parts = [p for p in path.split("/") if p]
+    if not parts:
+        return clue.level or clue.kind
+    # The candidate is either the named unit itself (崞阳 → …/原平市/崞阳镇) or
+    # the unit that holds it (a landmark → …/原平市): speak of the holder.
+    names_itself = parts[-1].startswith(clue.text) or clue.text.startswith(short_name(parts[-1]))
+    holder = parts[-2] if names_itself and len(parts) > 1 else parts[-1]
+    if clue.kind == "abbreviation":
+        return f"abbreviation of {short_name(parts[-1])}"
+    if clue.kind == "landmark":
+        return f"landmark in {short_name(holder)}"
+    if names_itself and len(parts) == 1:
+        return clue.level or clue.kind
+    return f"{clue.level or clue.kind} of {short_name(holder)}"
+
+
+def _places_text(paths: list[str], n_candidates: int, limit: int = 5) -> str:
+    if paths:
+        shown = "; ".join(paths[:limit])
+        return shown + (f"; +{len(paths) - limit} more" if len(paths) > limit else "")
+    if n_candidates:
+        return f"{n_candidates} candidate place(s)"
+    return "no known place"
+
+
+def build_clue(result: "AuditResult", clue: Clue, identity: str, top_keys: set) -> ClueView:
+    paths = _candidate_paths(result, clue)
+    places = _places_text(paths, len(clue.candidates))
+    lines = [f"Clue: {clue.text}", f"kind: {clue.kind}" + (f" ({clue.level})" if clue.level else "")]
+    lines.append(f"points to: {places}")
+    lines.append(f"weight: {clue.weight:.2f}")
+    if clue.rule:
+        lines.append(f"rule: {clue.rule}")
+    if clue.elsewhere:
+        lines.append("named as a place other than the document's own")
+    top = (clue.start, clue.end, clue.text) in top_keys
+    if top:
+        lines.append("one of the clues the identity rests on")
+    return ClueView(
+        anchor=f"clue-{clue.start}-{clue.end}",
+        kind=clue.kind, text=clue.text, line=clue.line, level=clue.level, places=places,
+        n_candidates=len(clue.candidates), weight=f"{clue.weight:.2f}", weight_value=round(clue.weight, 6),
+        rule=clue.rule, elsewhere=clue.elsewhere, top=top, tooltip="\n".join(lines),
+    )
+
+
+def build_slot(slot: Slot, revealed: list[str]) -> SlotView:
+    if slot.slot_type == "number":
+        detail, described = slot.unit, f"unit {slot.unit}" if slot.unit else ""
+    elif slot.slot_type == "place":
+        detail, described = slot.place_level, f"{slot.place_level} level" if slot.place_level else ""
+    else:
+        detail, described = "", ""
+    recovered = slot.recovered
+    confidence = "" if slot.recovered_confidence is None else _percent(slot.recovered_confidence)
+    lines = [f"{slot.slot_id} · {slot.slot_type}" + (f", {described}" if described else ""),
+             f"line {slot.line}, column {slot.column}" + (f" · rule {slot.rule}" if slot.rule else "")]
+    if recovered:
+        lines.append(f"recovered: {recovered}" + (f" ({confidence})" if confidence else ""))
+        if slot.recovered_evidence:
+            lines.append(f"evidence: {slot.recovered_evidence}")
+    else:
+        lines.append("not recovered")
+    if slot.leak:
+        lines.append("LEAK: the hidden value can be read back")
+    lines.extend(revealed)
+    return SlotView(
+        slot_id=slot.slot_id, anchor=f"slot-{slot.slot_id}", slot_type=slot.slot_type,
+        type_label=SLOT_TYPE_LABELS.get(slot.slot_type, "?"), detail=detail, rule=slot.rule,
+        mask=slot.mask, line=slot.line, column=slot.column,
+        left_context=one_line(slot.left_context), right_context=one_line(slot.right_context),
+        recovered=recovered, confidence=confidence,
+        confidence_value=-1.0 if slot.recovered_confidence is None else round(slot.recovered_confidence, 6),
+        evidence=slot.recovered_evidence, leak=slot.leak, revealed_elsewhere=revealed,
+        tooltip="\n".join(lines),
+    )
+
+
+def choose_clues(clues: list[Clue], slots: list[Slot]) -> tuple[list[Clue], dict[int, list[Clue]]]:
+    """Non-overlapping clues to underline, longest first; a dropped clue is
+    attached to the kept clue it overlaps so its tooltip can mention it.
+    Clues over a slot are dropped: the slot is what the page is about."""
+    taken = sorted((s.start, s.end) for s in slots)
+
+    def over_slot(clue: Clue) -> bool:
+        return any(s < clue.end and clue.start < e for s, e in taken)
+
+    order = sorted(range(len(clues)), key=lambda i: (-(clues[i].end - clues[i].start), clues[i].start,
+                                                     -clues[i].weight, clues[i].kind, clues[i].text))
+    kept: list[int] = []
+    hidden: dict[int, list[Clue]] = defaultdict(list)
+    for i in order:
+        clue = clues[i]
+        if over_slot(clue):
+            continue
+        clash = next((k for k in kept if clues[k].start < clue.end and clue.start < clues[k].end), None)
+        if clash is None:
+            kept.append(i)
+        else:
+            hidden[clash].append(clue)
+    kept.sort(key=lambda i: (clues[i].start, clues[i].end))
+    return [clues[i] for i in kept], {kept.index(k): v for k, v in hidden.items() if k in kept}
+
+
+def build_segments(text: str, slots: list[tuple[Slot, SlotView]], clues: list[tuple[Clue, ClueView]]) -> list[Segment]:
+    """Cuts the text into plain runs, slots and clues. Their concatenation is the text."""
+    spans = sorted([(s.start, s.end, 0, view) for s, view in slots] + [(c.start, c.end, 1, view) for c, view in clues],
+                   key=lambda x: (x[0], x[1], x[2]))
+    segments: list[Segment] = []
+    position = 0
+    for start, end, is_clue, view in spans:
+        if start < position:  # overlapping spans (slots on slots) cannot both be drawn
+            continue
+        if start > position:
+            segments.append(Segment(text[position:start]))
+        if is_clue:
+            segments.append(Segment(text[start:end], clue=view))
+        else:
+            segments.append(Segment(text[start:end], slot=view))
+        position = end
+    if position < len(text):
+        segments.append(Segment(text[position:]))
+    return segments
+
+
+def _overlaps_all(spans) -> list:
+    """Drops slots that overlap an earlier one (defensive: the slot finder
+    never produces them, but a hand-made result might)."""
+    kept, last_end = [], -1
+    for span in spans:
+        if span.start >= last_end:
+            kept.append(span)
+            last_end = span.end
+    return kept
+
+
+def _common_parts(paths: list[str]) -> list[str]:
+    """The leading units every path shares, leaving each path at least one of its own."""
+    split = [[p for p in path.split("/") if p] for path in paths]
+    common: list[str] = []
+    for parts in zip(*split):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    shortest = min(len(parts) for parts in split)
+    return common[: max(0, shortest - 1)]
+
+
+def build_chart(identity: Identity) -> Chart | None:
+    candidates = sorted(identity.candidates, key=lambda c: (-c.probability, c.path))[:CHART_CANDIDATES]
+    if not candidates:
+        return None
+    # Ten rows that all start with 山西省忻州市 are easier to compare without it.
+    common = _common_parts([c.path for c in candidates]) if len(candidates) > 1 else []
+    labels = []
+    for candidate in candidates:
+        parts = [p for p in candidate.path.split("/") if p][len(common):]
+        label = "".join(parts) or candidate.path
+        labels.append(label if len(label) <= 16 else "…" + label[-15:])
+    # CJK glyphs are about one em wide: size the label column to the longest label.
+    label_width = 16 + 15 * max(len(label) for label in labels)
+    bar_area, row, top = 400, 28, 4
+    bars = []
+    for index, (candidate, label) in enumerate(zip(candidates, labels)):
+        probability = max(0.0, min(1.0, candidate.probability))
+        bars.append(Bar(
+            label=label, path=candidate.path, level=candidate.level, probability=probability,
+            percent=_percent(probability) if probability >= 0.005 or probability == 0 else "<1%",
+            y=top + index * row, width=round(max(1.0, probability * bar_area), 1),
+            chosen=bool(identity.identity) and candidate.path == identity.identity,
+        ))
+    summary = "; ".join(f"{display_path(b.path)} {b.percent}" for b in bars)
+    return Chart(bars=bars, width=label_width + bar_area + 52, height=top * 2 + len(bars) * row,
+                 label_width=label_width, bar_area=bar_area, summary=summary, common="/".join(common))
+
+
+def _describe_top(result, identity: Identity, clues: list[Clue]) -> str:
+    parts = [f"{c.text} ({describe_clue(c, _candidate_paths(result, c), identity.identity)})" for c in clues]
+    return ", ".join(parts)
+
+
+def verdict_sentence(result: "AuditResult", row: DocumentRow, identity: Identity | None) -> str:
+    if row.status != "ok":
+        return f"Not audited: the file is {row.status}" + (f" ({row.message})." if row.message else ".")
+    if identity is None or not identity.verdict:
+        slots = f"{row.n_slots} redaction slot{'s' if row.n_slots != 1 else ''} found"
+        return f"{slots}; no identity was inferred (the linker did not run on this result)."
+    place = display_path(identity.identity) or "no single place"
+    top = identity.top_clues[:SENTENCE_CLUES]
+    more = " …" if len(identity.top_clues) > SENTENCE_CLUES else ""
+    clues = _describe_top(result, identity, top)
+    confidence = _percent(identity.confidence)
+    if identity.verdict == "re-identified":
+        return f"Re-identified as {place}, {confidence} confident" + (f": {clues}{more}" if clues else ".")
+    if identity.verdict == "at-risk":
+        others = f", one of {identity.anonymity_set} plausible places" if identity.anonymity_set else ""
+        return (f"At risk: most likely {place} ({confidence} confident{others})"
+                + (f"; clues: {clues}{more}" if clues else "."))
+    if identity.verdict == "protected":
+        setsize = f"{identity.anonymity_set} places remain plausible" if identity.anonymity_set else "no place stands out"
+        best = f"; best guess {place} at {confidence}" if identity.identity else ""
+        return f"Protected: {setsize}{best}."
+    if identity.verdict == "not-anonymised":
+        own = _describe_top(result, identity, identity.names_own_place[:SENTENCE_CLUES]) or clues
+        return f"Not anonymised: the text names its own place, {place}" + (f": {own}." if own else ".")
+    return f"{identity.verdict}: {place} ({confidence})."
+
+
+def _type_counts(counter: Counter) -> list[TypeCount]:
+    total = sum(counter.values()) or 1
+    order = [t for t in SLOT_TYPES if counter.get(t)] + sorted(t for t in counter if t not in SLOT_TYPES)
+    return [TypeCount(t, SLOT_TYPE_LABELS.get(t, "?"), counter[t], round(100 * counter[t] / total, 1)) for t in order]
+
+
+def _context(text: str, start: int, end: int) -> tuple[str, str, str]:
+    start, end = max(0, start), min(len(text), end)
+    return text[max(0, start - CONTEXT_CHARS):start], text[start:end], text[end:end + CONTEXT_CHARS]
+
+
+def build_differences(result: "AuditResult", doc: str, hrefs: dict[str, str],
+                      sources: dict[str, SourceText], slots_by_doc: dict[str, dict[str, Slot]]) -> list[SideBySide]:
+    rows = []
+    for inc in result.inconsistencies:
+        if doc not in (inc.doc, inc.other_doc):
+            continue
+        slot = slots_by_doc.get(inc.doc, {}).get(inc.slot_id)
+        if slot is not None:
+            masked_before, masked_after = slot.left_context, slot.right_context
+            masked, slot_type = slot.mask, slot.slot_type
+        else:
+            masked_before, masked, masked_after, slot_type = "", "(slot " + inc.slot_id + ")", "", ""
+        other = sources.get(inc.other_doc)
+        if other is not None and 0 <= inc.other_start <= inc.other_end <= len(other.text):
+            before, _, after = _context(other.text, inc.other_start, inc.other_end)
+        else:
+            before, after = "", ""
+        here = inc.doc == doc
+        rows.append(SideBySide(
+            slot_id=inc.slot_id, anchor=f"slot-{inc.slot_id}" if here and slot is not None else "",
+            slot_type=slot_type, masked_doc=inc.doc, masked_href=hrefs.get(inc.doc, ""),
+            masked_before=one_line(masked_before), masked=masked, masked_after=one_line(masked_after),
+            revealed_doc=inc.other_doc, revealed_href=hrefs.get(inc.other_doc, ""),
+            revealed_before=one_line(before), revealed=inc.revealed, revealed_after=one_line(after),
+            here_masked=here,
+        ))
+    rows.sort(key=lambda r: (not r.here_masked, r.masked_doc, r.slot_id, r.revealed_doc, r.revealed))
+    return rows
+
+
+def build_views(result: "AuditResult") -> tuple[Overview, list[DocumentPage]]:
+    analyses = sorted(result.analyses, key=lambda a: a.doc)
+    identities = {i.doc: i for i in result.identities}
+    sources = {a.doc: a.source for a in analyses}
+    slots_by_doc = {a.doc: {s.slot_id: s for s in a.slots} for a in analyses}
+    taken: set[str] = set()
+    hrefs = {a.doc: "docs/" + page_name(a.doc, taken) for a in analyses if a.source.ok}
+
+    revealed: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for inc in sorted(result.inconsistencies, key=lambda i: (i.doc, i.slot_id, i.other_doc, i.other_start)):
+        revealed[(inc.doc, inc.slot_id)].append(f"readable in {inc.other_doc} as {inc.revealed}")
+
+    rows: dict[str, DocumentRow] = {}
+    for analysis in analyses:
+        source, identity = analysis.source, identities.get(analysis.doc)
+        linked = identity is not None and bool(identity.verdict) and source.ok
+        rows[analysis.doc] = DocumentRow(
+            doc=analysis.doc, href=hrefs.get(analysis.doc, ""), status=source.status, message=source.message,
+            encoding=source.encoding, chars=len(source.text), n_slots=len(analysis.slots),
+            n_leaks=sum(1 for s in analysis.slots if s.leak),
+            type_counts=dict(sorted(Counter(s.slot_type for s in analysis.slots).items())),
+            verdict=identity.verdict if linked else "",
+            verdict_label=VERDICT_LABELS.get(identity.verdict, identity.verdict) if linked else "",
+            identity=display_path(identity.identity) if linked else "",
+            identity_level=identity.identity_level if linked else "",
+            confidence=_percent(identity.confidence) if linked and identity.identity else "",
+            confidence_value=round(identity.confidence, 6) if linked else -1.0,
+            anonymity_set=str(identity.anonymity_set) if linked and identity.anonymity_set else "",
+            anonymity_value=identity.anonymity_set if linked else -1,
+            group=identity.group if identity is not None else "",
+            n_clues=len(analysis.clues),
+        )
+
+    members: dict[str, list[DocumentRow]] = defaultdict(list)
+    for row in rows.values():
+        if row.group:
+            members[row.group].append(row)
+    groups = []
+    for group, docs in sorted(members.items()):
+        if len(docs) < 2:
+            continue
+        names = {d.doc for d in docs}
+        differences = sum(1 for i in result.inconsistencies if i.doc in names and i.other_doc in names)
+        groups.append(GroupView(group, sorted(docs, key=lambda d: d.doc), differences))
+
+    pages = []
+    for analysis in analyses:
+        if not analysis.source.ok:
+            continue
+        row, identity, text = rows[analysis.doc], identities.get(analysis.doc), analysis.source.text
+        identity_path = identity.identity if identity is not None else ""
+        top_keys = {(c.start, c.end, c.text) for c in (identity.top_clues if identity else [])}
+        slots = _overlaps_all(_clamp_spans(analysis.slots, len(text)))
+        slot_views = [(s, build_slot(s, revealed.get((s.doc, s.slot_id), []))) for s in slots]
+        clues = _clamp_spans(analysis.clues, len(text))
+        shown, hidden = choose_clues(clues, slots)
+        clue_views = []
+        for index, clue in enumerate(shown):
+            view = build_clue(result, clue, identity_path, top_keys)
+            for other in sorted(hidden.get(index, []), key=lambda c: (c.start, c.end, c.kind)):
+                view.tooltip += f"\nalso read as: {other.text} ({other.kind})"
+            clue_views.append((clue, view))
+        drawn = {view.anchor for _, view in clue_views}
+        all_clue_views = [build_clue(result, c, identity_path, top_keys) for c in clues]
+        top_views = [build_clue(result, c, identity_path, top_keys) for c in (identity.top_clues if identity else [])]
+        for view in all_clue_views + top_views:
+            if view.anchor not in drawn:
+                view.anchor = ""
+        group_members = [m for m in members.get(row.group, []) if m.doc != row.doc] if row.group else []
+        pages.append(DocumentPage(
+            row=row, title=row.doc, sentence=verdict_sentence(result, row, identity),
+            sentence_kind=row.verdict or "unlinked",
+            chart=build_chart(identity) if identity is not None and row.verdict else None,
+            top_clues=top_views,
+            segments=build_segments(text, slot_views, clue_views),
+            slots=[v for _, v in slot_views],
+            clues=all_clue_views,
+            type_counts=_type_counts(Counter(s.slot_type for s in analysis.slots)),
+            slot_types=[t.slot_type for t in _type_counts(Counter(s.slot_type for s in analysis.slots))],
+            clue_kinds=sorted({c.kind for c in clues}),
+            group_members=sorted(group_members, key=lambda m: m.doc),
+            differences=build_differences(result, analysis.doc, hrefs, sources, slots_by_doc),
+            dropped_overlaps=len(analysis.clues) - len(shown),
+        ))
+
+    all_slots = [s for a in analyses for s in a.slots]
+    ordered = [rows[a.doc] for a in analyses]
+    verdicts = Counter(r.verdict for r in ordered if r.verdict)
+    linked = bool(verdicts)
+    readable = sum(1 for r in ordered if r.status == "ok")
+    overview = Overview(
+        rows=ordered, readable=readable,
+        problems=[r for r in ordered if r.status != "ok"],
+        n_slots=len(all_slots), n_leaks=sum(1 for s in all_slots if s.leak),
+        type_counts=_type_counts(Counter(s.slot_type for s in all_slots)),
+        verdict_counts=[(v, VERDICT_LABELS[v], verdicts[v]) for v in VERDICTS if verdicts.get(v)]
+        + [(v, v, verdicts[v]) for v in sorted(verdicts) if v not in VERDICT_LABELS],
+        verdicts_present=[v for v in VERDICTS if verdicts.get(v)] + sorted(v for v in verdicts if v not in VERDICT_LABELS),
+        groups=groups, linked=linked, headline=_headline(ordered, verdicts, linked, len(all_slots)),
+    )
+    return overview, pages
+
+
+def _headline(rows: list[DocumentRow], verdicts: Counter, linked: bool, n_slots: int) -> str:
+    n = len(rows)
+    docs = f"{n} document{'s' if n != 1 else ''}"
+    if not linked:
+        return f"{docs}, {n_slots} redaction slot{'s' if n_slots != 1 else ''}; identities not inferred."
+    exposed = verdicts.get("re-identified", 0)
+    risky = verdicts.get("at-risk", 0)
+    return (f"{exposed} of {docs} re-identified, {risky} at risk, "
+            f"{verdicts.get('protected', 0)} protected, {verdicts.get('not-anonymised', 0)} not anonymised.")
+
+
+# --------------------------------------------------------------------------
+# Rendering.
+
+
+def _asset(name: str) -> str:
+    return resources.files("auditor.templates").joinpath(name).read_text(encoding="utf-8")
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("auditor", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["SLOT_TYPE_LABELS"] = SLOT_TYPE_LABELS
+    return env
+
+
+def _site(generated_at: str | None) -> Site:
+    css, js = _asset("report.css"), _asset("report.js")
+    # A hash-pinned script policy: even if some text escaped its escaping, no
+    # inline handler or injected script could run.
+    digest = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
+    csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; img-src data:"
+    return Site(version=__version__, generated_at=generated_at, css=Markup(css), js=Markup(js), csp=csp)
+
+
+def render(result: "AuditResult", generated_at: str | None = None) -> dict[str, str]:
+    """Renders the report into {relative path: html}, without touching the disk."""
+    overview, pages = build_views(result)
+    env, site = _environment(), _site(generated_at)
+    out = {"index.html": env.get_template("index.html").render(site=site, view=overview, root="")}
+    template = env.get_template("document.html")
+    for page in pages:
+        out[page.row.href] = template.render(site=site, page=page, root="../")
+    return out
+
+
+def write_report(result: "AuditResult", out: str | Path, generated_at: str | None = None) -> Path:
+    """Writes OUT/index.html and OUT/docs/*.html; returns the path of index.html."""
+    out = Path(out)
+    docs = out / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    rendered = render(result, generated_at)
+    for relative, html in sorted(rendered.items()):
+        (out / relative).write_text(html, encoding="utf-8", newline="\n")
+    # Pages of documents from an earlier scan into the same folder would
+    # otherwise linger and be mistaken for part of this report.
+    current = {Path(r).name for r in rendered if r.startswith("docs/")}
+    for stale in sorted(docs.glob("*.html")):
+        if stale.name not in current:
+            stale.unlink()
+    return out / "index.html"

@@ -1,0 +1,129 @@
+(function () {
+  "use strict";
+  var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
+
+  // Sortable tables: a header button sorts by the cell's data-sort value
+  // (or its text); a second click reverses. Ties keep the previous order.
+  var collator = new Intl.Collator(["zh-CN", "en"], { numeric: true, sensitivity: "base" });
+  function sortKey(row, index, numeric) {
+    var cell = row.cells[index];
+    var raw = !cell ? "" : cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort") : cell.textContent.trim();
+    if (!numeric) { return raw; }
+    var value = parseFloat(raw);
+    return isNaN(value) ? -Infinity : value;
+  }
+  each(document.querySelectorAll("table.sortable"), function (table) {
+    var headers = table.tHead.rows[0].cells;
+    each(headers, function (th, index) {
+      var button = th.querySelector("button.sort");
+      if (!button) { return; }
+      button.addEventListener("click", function () {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        each(headers, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var numeric = th.getAttribute("data-type") === "number";
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows).map(function (row, position) {
+          return { row: row, position: position, key: sortKey(row, index, numeric) };
+        });
+        rows.sort(function (a, b) {
+          var order = numeric ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : collator.compare(a.key, b.key);
+          return (ascending ? order : -order) || a.position - b.position;
+        });
+        var fragment = document.createDocumentFragment();
+        rows.forEach(function (item) { fragment.appendChild(item.row); });
+        body.appendChild(fragment);
+      });
+    });
+  });
+
+  // Filters: a text box matches the row's data-text, a select or a checkbox
+  // matches one data-* attribute. The slot filters also dim the text's slots.
+  each(document.querySelectorAll(".filters[data-table]"), function (bar) {
+    var table = document.getElementById(bar.getAttribute("data-table"));
+    if (!table || !table.tBodies.length) { return; }
+    var controls = bar.querySelectorAll("[data-filter]");
+    var count = bar.querySelector("[data-count]");
+    var noun = count && count.getAttribute("data-noun") || "documents";
+    var dimSelector = bar.getAttribute("data-dim");
+    function apply() {
+      var text = "", wanted = [];
+      each(controls, function (control) {
+        var kind = control.getAttribute("data-filter");
+        if (kind === "text") { text = control.value.trim().toLowerCase(); }
+        else if (kind === "attr" && control.value) { wanted.push(["data-" + control.getAttribute("data-attr"), control.value]); }
+        else if (kind === "flag" && control.checked) { wanted.push(["data-" + control.getAttribute("data-attr"), "1"]); }
+      });
+      function fits(element) {
+        for (var i = 0; i < wanted.length; i++) {
+          if (element.getAttribute(wanted[i][0]) !== wanted[i][1]) { return false; }
+        }
+        return true;
+      }
+      var rows = table.tBodies[0].rows, shown = 0;
+      each(rows, function (row) {
+        var haystack = (row.getAttribute("data-text") || row.textContent).toLowerCase();
+        var visible = fits(row) && (!text || haystack.indexOf(text) !== -1);
+        row.hidden = !visible;
+        if (visible) { shown += 1; }
+      });
+      if (count) { count.textContent = shown + " of " + rows.length + " " + noun; }
+      if (dimSelector) {
+        var scope = document.querySelector(dimSelector);
+        if (scope) {
+          each(scope.querySelectorAll("[data-slot-id]"), function (slot) {
+            slot.classList.toggle("dim", wanted.length > 0 && !fits(slot));
+          });
+        }
+      }
+    }
+    each(controls, function (control) {
+      control.addEventListener("input", apply);
+      control.addEventListener("change", apply);
+    });
+    apply(); // the browser may have restored the controls' state
+  });
+
+  // Tooltips: the title of a slot or clue becomes a popover shown on hover and
+  // on keyboard focus (a native title is never shown to keyboard users).
+  var tip = document.getElementById("tip");
+  var owner = null;
+  function hide() {
+    if (!tip || tip.hidden) { return; }
+    tip.hidden = true;
+    if (owner) { owner.removeAttribute("aria-describedby"); }
+    owner = null;
+  }
+  function show(element) {
+    var text = element.getAttribute("data-tip");
+    if (!tip || !text) { return; }
+    owner = element;
+    tip.textContent = text;
+    tip.hidden = false;
+    element.setAttribute("aria-describedby", "tip");
+    var box = element.getBoundingClientRect();
+    var width = tip.offsetWidth, height = tip.offsetHeight;
+    var left = Math.max(8, Math.min(box.left, document.documentElement.clientWidth - width - 8));
+    var top = box.bottom + 8;
+    if (top + height > document.documentElement.clientHeight && box.top - height - 8 > 0) { top = box.top - height - 8; }
+    tip.style.left = (left + window.scrollX) + "px";
+    tip.style.top = (top + window.scrollY) + "px";
+  }
+  var targets = document.querySelectorAll(".doc-text .slot, .doc-text .clue");
+  each(targets, function (element) {
+    if (element.hasAttribute("title")) {
+      element.setAttribute("data-tip", element.getAttribute("title"));
+      element.removeAttribute("title");
+    }
+  });
+  var text = document.getElementById("text");
+  if (text) {
+    var pick = function (event) { return event.target.closest && event.target.closest(".slot, .clue"); };
+    text.addEventListener("mouseover", function (event) { var el = pick(event); if (el) { show(el); } });
+    text.addEventListener("mouseout", function (event) { if (pick(event)) { hide(); } });
+    text.addEventListener("focusin", function (event) { var el = pick(event); if (el) { show(el); } });
+    text.addEventListener("focusout", hide);
+  }
+  document.addEventListener("keydown", function (event) { if (event.key === "Escape") { hide(); } });
+  window.addEventListener("resize", hide);
+})();

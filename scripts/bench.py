@@ -1,0 +1,627 @@
+"""Benchmark of the scan: throughput per stage, peak memory, cold start, linearity.
+
+    python scripts/bench.py --size-mb 50 --out reports
+
+1. Generates a deterministic corpus (``bench-corpus/``, git-ignored) of at least
+   ``--size-mb`` MB (10^6 bytes, counted as bytes on disk) from ``seeds/`` and
+   ``../shared/dev-eval/``: redacted and unredacted variants, different places
+   masked, paragraphs moved or dropped, boilerplate headers, some GB18030 /
+   UTF-16 files and a few broken ones (empty, binary, undecodable, truncated).
+2. Scans it in a child process (so that its peak RSS can be measured apart
+   from this script's) and times every stage.
+3. Times ``auditor check`` on one seed file in fresh processes (cold start).
+4. Scans 1/8, 1/4 and 1/2 of the corpus (prefixes of the sorted file list) to
+   show that the time grows linearly with the corpus.
+
+Writes ``OUT/bench.json`` and ``OUT/bench.md`` and prints the Markdown tables.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import importlib.util
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+DEV_EVAL = ROOT.parent / "shared" / "dev-eval"
+MB = 1_000_000
+GENERATOR_VERSION = 1  # bump when the corpus recipe changes, so a cached corpus is rebuilt
+
+TARGETS = {
+    "throughput_mb_s": 2.0,  # end to end, all cores
+    "cold_check_s": 2.0,
+    "peak_rss_mb": 2048.0,
+    "scaling_ratio": 9.0,  # t(1x) / t(1/8x)
+}
+
+# Boilerplate that republishing sites put around a report; a near-duplicate
+# detector has to see through it.
+HEADERS = [
+    "",
+    "当前位置：首页 > 政务公开 > 政府工作报告\n\n{title}\n\n发布时间：{date}  来源：本站  浏览次数：{n}\n",
+    "当前位置:九力公文网>专题范文 > 讲话稿 > {title}\n\n{title}\n\n时间:{date} 讲话稿 来源:网友投稿\n\n"
+    "下面是小编为大家整理的{title},供大家参考。\n",
+    "{title}\n（{date}在第{n}次会议上）\n",
+    "【字体：大 中 小】 【打印本页】 【关闭窗口】\n{title}\n",
+    "文章来源：政府办公室  发布日期：{date}  作者：办公室  阅读：{n}次\n",
+]
+FOOTERS = [
+    "",
+    "\n责任编辑：办公室\n",
+    "\n扫一扫在手机打开当前页\n【打印本页】【关闭窗口】\n",
+    "\n以上就是本文的全部内容，更多精彩范文请关注本站。\n",
+    "\n附件：名词解释\n1.“放管服”改革：简政放权、放管结合、优化服务。\n",
+]
+TITLES = ["政府工作报告", "{year}年政府工作报告", "在人民代表大会上的政府工作报告（全文）", "政府工作报告（摘要）"]
+MASK_GLYPHS = ["×"] * 8 + ["××", "X", "＊", "□"]
+ENCODINGS = ["utf-8"] * 44 + ["gb18030"] * 3 + ["utf-16"] * 2 + ["utf-8-sig"]
+BROKEN_EVERY = 97  # about 1% of the files are broken in some way
+BROKEN_KINDS = ["empty", "blank", "binary", "undecodable", "truncated", "png"]
+
+
+# ---------------------------------------------------------------------------
+# Corpus
+# ---------------------------------------------------------------------------
+
+
+def _gazetteer():
+    try:
+        from auditor.gazetteer import load_gazetteer
+
+        return load_gazetteer()
+    except Exception as exc:  # the corpus only loses town names without it
+        print(f"bench: no gazetteer ({exc}); only the manifest's names are masked", file=sys.stderr)
+        return None
+
+
+def _sub_unit_names(gazetteer, place: str, text: str) -> list[str]:
+    """Names of the units directly under ``place`` that the text mentions (towns of a
+    county, counties of a prefecture): the clear-text clues a redactor forgets."""
+    if gazetteer is None or not place:
+        return []
+    found = set()
+    for uid in gazetteer.lookup_full(place)[:1]:
+        for child in gazetteer.children(uid):
+            unit = gazetteer.units[child]
+            for name in (unit.name, unit.short):
+                if len(name) >= 2 and name in text:
+                    found.add(name)
+    return sorted(found)
+
+
+def _sources() -> list[dict]:
+    """Seeds and dev-eval reports with the names a redactor would hide in each."""
+    from auditor.redact import names_for
+
+    manifest = {}
+    if (DEV_EVAL / "manifest.csv").is_file():
+        with open(DEV_EVAL / "manifest.csv", encoding="utf-8") as handle:
+            manifest = {row["id"]: row for row in csv.DictReader(handle)}
+    gazetteer = _gazetteer() if manifest else None
+    files = sorted(SEEDS.glob("*.txt")) + sorted(DEV_EVAL.glob("*.txt"))
+    sources = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        row = manifest.get(path.stem)
+        # Seeds have no manifest row: their variants mask numbers only (000 and
+        # 001 are redacted already).
+        own, others = [], []
+        if row:
+            own = [n for n in names_for(row["province"], row["prefecture"], row["county"]) if n]
+            others = _sub_unit_names(gazetteer, row["county"] or row["prefecture"], text)
+        sources.append({"id": path.stem, "file": str(path), "text": text, "own": own, "others": others})
+    return sources
+
+
+def _reorder(paragraphs: list[str], rng: random.Random) -> list[str]:
+    """Moves and drops some body paragraphs; the opening lines stay in place."""
+    head, body = paragraphs[:3], paragraphs[3:]
+    if len(body) < 4:
+        return paragraphs
+    if rng.random() < 0.6:
+        for _ in range(rng.randint(1, max(1, len(body) // 5))):
+            body.insert(rng.randrange(len(body)), body.pop(rng.randrange(len(body))))
+    if rng.random() < 0.3:
+        keep = 1 - rng.uniform(0.05, 0.15)
+        body = [p for p in body if rng.random() < keep]
+    return head + body
+
+
+def _variant(source: dict, rng: random.Random) -> tuple[str, str]:
+    """One variant of a source document: (text, how it was made)."""
+    paragraphs = [p for p in source["text"].split("\n") if p.strip()]
+    paragraphs = _reorder(paragraphs, rng)
+    text = "\n".join(paragraphs) + "\n"
+    recipe = []
+    if rng.random() < 0.8:
+        from auditor.redact import redact_text
+
+        mask = rng.choice(MASK_GLYPHS)
+        # Own names are masked in most variants, sub-unit names only in some: the
+        # forgotten town name is the leak the auditor must catch.
+        share = rng.random()
+        names = [n for n in source["own"] if rng.random() < 0.9]
+        names += [n for n in source["others"] if rng.random() < share]
+        numbers = rng.random() < 0.7
+        text = redact_text(text, names, mask=mask, numbers=numbers)
+        recipe.append(f"redacted({len(names)} names, numbers={numbers}, mask={mask})")
+    else:
+        recipe.append("clear")
+    title = rng.choice(TITLES).format(year=rng.randint(2017, 2024))
+    date = f"{rng.randint(2017, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    header = rng.choice(HEADERS).format(title=title, date=date, n=rng.randint(1, 9999))
+    footer = rng.choice(FOOTERS)
+    text = header + ("\n" if header else "") + text + footer
+    if rng.random() < 0.1:
+        text = text.replace("\n", "\r\n")
+        recipe.append("crlf")
+    return text, " ".join(recipe)
+
+
+def _broken(kind: str, rng: random.Random, sample: str) -> bytes:
+    if kind == "empty":
+        return b""
+    if kind == "blank":
+        return b" \n\t\r\n" * rng.randint(1, 100)
+    if kind == "binary":
+        return bytes(rng.randrange(256) for _ in range(rng.randint(100, 20000))) + b"\x00\x01\x02"
+    if kind == "undecodable":
+        # 0xFF never starts a UTF-8 or GB18030 sequence and is no control character.
+        return "各位代表".encode("utf-8") + b"\xff\xfe\xff" * rng.randint(1, 50)
+    if kind == "truncated":
+        data = sample.encode("utf-8")
+        cut = rng.randrange(len(data) // 4, len(data))
+        while cut < len(data) and (data[cut] & 0xC0) == 0x80:
+            cut += 1
+        # one byte short of a character boundary: the last character is cut in two
+        return data[: cut - 1]
+    if kind == "png":
+        return b"\x89PNG\r\n\x1a\n" + bytes(rng.randrange(256) for _ in range(4096))
+    raise ValueError(kind)
+
+
+def corpus_params(size_mb: float, seed: int) -> dict:
+    digest = hashlib.sha256()
+    for path in sorted(SEEDS.glob("*.txt")) + sorted(DEV_EVAL.glob("*")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return {"version": GENERATOR_VERSION, "size_mb": size_mb, "seed": seed,
+            "gazetteer": _gazetteer() is not None, "sources_sha256": digest.hexdigest()}
+
+
+def generate_corpus(folder: Path, size_mb: float, seed: int) -> dict:
+    """Writes the corpus (reusing it when the recipe is unchanged); returns its description."""
+    params = corpus_params(size_mb, seed)
+    marker = folder / ".bench-corpus.json"  # hidden: the scan skips dot files
+    if marker.is_file():
+        cached = json.loads(marker.read_text(encoding="utf-8"))
+        if cached.get("params") == params:
+            return cached
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    sources = _sources()
+    rng = random.Random(seed)
+    target = size_mb * MB
+    total = 0
+    counts = {"files": 0, "broken": {}, "encodings": {}, "clear": 0, "redacted": 0}
+    index = 0
+    # File names start with the variant number, so any prefix of the sorted list
+    # holds variants of every source: the scaling runs take such prefixes.
+    while total < target:
+        for source in sources:
+            name = f"v{index:04d}_{source['id']}.txt"
+            counts["files"] += 1
+            if counts["files"] % BROKEN_EVERY == 0:
+                kind = BROKEN_KINDS[(counts["files"] // BROKEN_EVERY) % len(BROKEN_KINDS)]
+                data = _broken(kind, rng, source["text"])
+                counts["broken"][kind] = counts["broken"].get(kind, 0) + 1
+            else:
+                text, recipe = _variant(source, rng)
+                encoding = rng.choice(ENCODINGS)
+                data = text.encode(encoding)
+                counts["encodings"][encoding] = counts["encodings"].get(encoding, 0) + 1
+                counts["clear" if recipe.startswith("clear") else "redacted"] += 1
+            (folder / name).write_bytes(data)
+            total += len(data)
+        index += 1
+    description = {"params": params, "bytes": total, "mb": round(total / MB, 3), "sources": len(sources),
+                   "variants_per_source": index, **counts}
+    marker.write_text(json.dumps(description, ensure_ascii=False, indent=1), encoding="utf-8")
+    return description
+
+
+# ---------------------------------------------------------------------------
+# The measured scan (runs in a child process: `bench.py _scan ...`)
+# ---------------------------------------------------------------------------
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                    stat = handle.read()
+                parents[int(entry)] = int(stat[stat.rfind(")") + 2 :].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [p for p, pp in parents.items() if pp == parent]
+        found += children
+        frontier += children
+    return found
+
+
+class TreeRssSampler(threading.Thread):
+    """Samples the summed RSS of this process and its workers.
+
+    RSS counts pages that forked workers still share with the parent once per
+    process, so the sum is an upper bound of the memory actually in use."""
+
+    def __init__(self, interval: float = 0.05):
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.peak_kb = 0
+        self.peak_processes = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self._stop_event.is_set():
+            pids = [me] + _descendants(me)
+            total = sum(_rss_kb(p) for p in pids)
+            if total > self.peak_kb:
+                self.peak_kb, self.peak_processes = total, len(pids)
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def scan_mode(no_link: bool = False) -> tuple[str, str]:
+    """'full' (audit with link=True), 'clues' (the map with clues, no linker) or 'slots'."""
+    if no_link:
+        return "slots", "link=False (--no-link): slots only"
+    has = {m: importlib.util.find_spec(f"auditor.{m}") is not None for m in ("clues", "linker")}
+    if all(has.values()):
+        return "full", "link=True: slots, clues, linker"
+    if has["clues"]:
+        return "clues", ("auditor.linker missing: map with clues (map_documents(with_clues=True)), no link stage")
+    return "slots", "auditor.clues and auditor.linker missing: audit(link=False), slots only"
+
+
+def child_scan(args) -> None:
+    import resource
+
+    sampler = TreeRssSampler()
+    sampler.start()
+    started = time.perf_counter()
+    from auditor.loading import iter_input_files
+    from auditor.rules import load_rules
+    from auditor.scan import audit
+    from auditor.tables import write_tables
+
+    imported = time.perf_counter()
+    files = list(iter_input_files([args.corpus]))
+    count = max(1, round(len(files) * args.fraction))
+    files = files[:count]
+    size = sum(path.stat().st_size for path, _ in files)
+    mode, link_note = scan_mode(args.no_link)
+    link = mode == "full"
+    rules = load_rules()
+    scan_started = time.perf_counter()
+    if mode == "clues":
+        from auditor.scan import AuditResult, map_documents
+
+        result = AuditResult(map_documents(files, rules, args.workers, with_clues=True))
+        result.timings["map"] = time.perf_counter() - scan_started
+    else:
+        # The files of the (possibly partial) corpus all sit in one folder, so the
+        # document names (basenames) are the same as for a scan of the folder.
+        result = audit([str(path) for path, _ in files], rules, workers=args.workers, link=link)
+    audited = time.perf_counter()
+    write_tables(result, args.scan_out)
+    tabled = time.perf_counter()
+    report_seconds = None
+    if link and importlib.util.find_spec("auditor.report") is not None:
+        from auditor.report import write_report
+
+        write_report(result, args.scan_out)
+        report_seconds = time.perf_counter() - tabled
+    finished = time.perf_counter()
+    sampler.stop()
+
+    stages: dict[str, float] = {}
+    for analysis in result.analyses:
+        for stage, seconds in analysis.timings.items():
+            stages[stage] = stages.get(stage, 0.0) + seconds
+    # Soak: every input file must have its row in files.csv.
+    with open(Path(args.scan_out) / "files.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    statuses: dict[str, int] = {}
+    for row in rows:
+        statuses[row["status"]] = statuses.get(row["status"], 0) + 1
+    expected = {doc for _, doc in files}
+    listed = {row["doc"] for row in rows}
+    self_usage = resource.getrusage(resource.RUSAGE_SELF)
+    children_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = {
+        "fraction": args.fraction,
+        "workers": args.workers,
+        "mode": mode,
+        "link_note": link_note,
+        "files": len(files),
+        "bytes": size,
+        "slots": sum(len(a.slots) for a in result.analyses),
+        "clues": sum(len(a.clues) for a in result.analyses),
+        "identities": len(result.identities),
+        "seconds": {
+            "import": imported - started,
+            "scan": finished - scan_started,  # audit + tables + report
+            "audit": audited - scan_started,
+            "map": result.timings.get("map"),
+            "link": result.timings.get("link"),
+            "tables": tabled - audited,
+            "report": report_seconds,
+            **{f"stage_{k}": v for k, v in stages.items()},
+        },
+        "cpu_seconds": {
+            "main": self_usage.ru_utime + self_usage.ru_stime,
+            "workers": children_usage.ru_utime + children_usage.ru_stime,
+        },
+        "rss_mb": {
+            "main_peak": self_usage.ru_maxrss / 1024,
+            # RUSAGE_CHILDREN's maxrss is the peak of the largest reaped child.
+            "largest_worker_peak": children_usage.ru_maxrss / 1024,
+            # Peaks need not coincide, so this bounds the memory the scan ever held.
+            "bound": (self_usage.ru_maxrss + args.workers * children_usage.ru_maxrss) / 1024,
+            "tree_sampled_peak": sampler.peak_kb / 1024,
+            "tree_sampled_processes": sampler.peak_processes,
+        },
+        "soak": {
+            "files_csv_rows": len(rows),
+            "missing": sorted(expected - listed)[:20],
+            "n_missing": len(expected - listed),
+            "statuses": statuses,
+        },
+    }
+    Path(args.json).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def run_child_scan(corpus: Path, fraction: float, workers: int, no_link: bool) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-scan-") as tmp:
+        json_path = Path(tmp) / "result.json"
+        command = [sys.executable, str(Path(__file__).resolve()), "_scan", "--corpus", str(corpus),
+                   "--fraction", str(fraction), "--workers", str(workers), "--scan-out", str(Path(tmp) / "out"),
+                   "--json", str(json_path)]
+        if no_link:
+            command.append("--no-link")
+        started = time.perf_counter()
+        subprocess.run(command, check=True, cwd=ROOT)
+        wall = time.perf_counter() - started
+        result = json.loads(json_path.read_text(encoding="utf-8"))
+    result["seconds"]["end_to_end"] = wall  # interpreter start, imports, scan, tables, exit
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Cold start of `auditor check`
+# ---------------------------------------------------------------------------
+
+
+def cold_start(runs: int = 3) -> dict:
+    exe = Path(sys.executable).with_name("auditor")
+    command_prefix = [str(exe)] if exe.exists() else [sys.executable, "-m", "auditor.cli"]
+    seed = sorted(SEEDS.glob("000_*.txt"))[0]
+    has_check = subprocess.run(command_prefix + ["check", "--help"], capture_output=True).returncode == 0
+    with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
+        if has_check:
+            command = command_prefix + ["check", str(seed)]
+            label = f"auditor check {seed.relative_to(ROOT)}"
+        else:
+            command = command_prefix + ["scan", "--no-link", "--quiet", "--out", tmp, str(seed)]
+            label = f"auditor scan --no-link --quiet {seed.relative_to(ROOT)} (auditor check does not exist yet)"
+        times, codes = [], []
+        for _ in range(runs):
+            started = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, cwd=ROOT)
+            times.append(time.perf_counter() - started)
+            codes.append(done.returncode)
+    # `check` exits 1 when something leaks; 2 or more means it failed to run.
+    return {"command": label, "is_check": has_check, "seconds": times, "median": statistics.median(times),
+            "first": times[0], "exit_codes": codes, "ran": all(c in (0, 1) for c in codes)}
+
+
+# ---------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------
+
+
+def _rate(mb: float, seconds: float | None) -> str:
+    if not seconds:
+        return "–"
+    return f"{mb / seconds:.2f}"
+
+
+def _secs(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds:.2f}"
+
+
+def render(bench: dict) -> str:
+    main = bench["scan"]
+    mb = main["bytes"] / MB
+    s = main["seconds"]
+    lines = [
+        f"## Scan benchmark: {mb:.1f} MB, {main['files']} files, {main['workers']} worker(s), {main['link_note']}",
+        "",
+        f"Corpus: {bench['corpus']['sources']} sources × {bench['corpus']['variants_per_source']} variants "
+        f"(town names from the gazetteer: {'yes' if bench['corpus']['params']['gazetteer'] else 'no'}); encodings {bench['corpus']['encodings']}; "
+        f"broken files {bench['corpus']['broken']}.",
+        "",
+        "| stage | seconds | MB/s | how measured |",
+        "|---|---:|---:|---|",
+    ]
+    for stage, how in (("load", "CPU-side, summed over workers"), ("tokenize", "CPU-side, summed over workers"),
+                       ("classify", "CPU-side, summed over workers"), ("clues", "CPU-side, summed over workers")):
+        value = s.get(f"stage_{stage}")
+        lines.append(f"| {stage} | {_secs(value)} | {_rate(mb, value)} | {how if value is not None else 'not run'} |")
+    lines += [
+        f"| map | {_secs(s['map'])} | {_rate(mb, s['map'])} | wall: worker pool, per-document work, transfer |",
+        f"| link | {_secs(s['link'])} | {_rate(mb, s['link'])} | {'wall' if s['link'] is not None else 'not run (no linker)'} |",
+        f"| tables | {_secs(s['tables'])} | {_rate(mb, s['tables'])} | wall: write_tables |",
+        f"| report | {_secs(s['report'])} | {_rate(mb, s['report'])} | "
+        f"{'wall: write_report' if s['report'] is not None else 'not run (no report.py or no link)'} |",
+        f"| **end to end** | **{_secs(s['end_to_end'])}** | **{_rate(mb, s['end_to_end'])}** | "
+        f"wall of the child process: start-up {s['import']:.2f}s imports included |",
+        "",
+        f"CPU: main {main['cpu_seconds']['main']:.1f}s, workers {main['cpu_seconds']['workers']:.1f}s. "
+        f"Peak RSS: main {main['rss_mb']['main_peak']:.0f} MB, largest worker {main['rss_mb']['largest_worker_peak']:.0f} MB "
+        f"(getrusage); main + workers sampled every 50 ms: {main['rss_mb']['tree_sampled_peak']:.0f} MB "
+        f"over {main['rss_mb']['tree_sampled_processes']} processes (sum of RSS, counts shared pages per process); "
+        f"bound main peak + workers × largest worker peak = {main['rss_mb']['bound']:.0f} MB.",
+        "",
+        f"Soak: {main['soak']['files_csv_rows']} rows in files.csv for {main['files']} input files, "
+        f"{main['soak']['n_missing']} missing; statuses {main['soak']['statuses']}.",
+        "",
+        f"Cold start: `{bench['cold_start']['command']}`: "
+        + ", ".join(f"{t:.2f}s" for t in bench["cold_start"]["seconds"])
+        + f" (median {bench['cold_start']['median']:.2f}s; fresh processes, warm OS file cache).",
+        "",
+    ]
+    if bench.get("scaling"):
+        lines += ["| fraction | files | MB | scan s | map s | link s | end to end s | scan MB/s |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for run in bench["scaling"]["runs"]:
+            rs = run["seconds"]
+            run_mb = run["bytes"] / MB
+            lines.append(f"| {run['fraction']:g} | {run['files']} | {run_mb:.1f} | {rs['scan']:.2f} | {rs['map']:.2f} | "
+                         f"{_secs(rs['link'])} | {rs['end_to_end']:.2f} | {_rate(run_mb, rs['scan'])} |")
+        sc = bench["scaling"]
+        lines += ["", f"t(1×)/t(1/8×): scan {sc['ratio_scan']:.2f}, end to end {sc['ratio_end_to_end']:.2f}"
+                  + (f", link {sc['ratio_link']:.2f}" if sc.get("ratio_link") is not None else "")
+                  + f" for {sc['size_ratio']:.2f}× the bytes (linear: ≈ size ratio; target ≤ 9).", ""]
+    lines += ["| target | measured | met |", "|---|---:|---|"]
+    for row in bench["targets"]:
+        lines.append(f"| {row['target']} | {row['measured']} | {'yes' if row['met'] else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def judge(bench: dict) -> list[dict]:
+    main = bench["scan"]
+    mb = main["bytes"] / MB
+    # the larger of the sampled sum and the getrusage bound: conservative
+    peak = max(main["rss_mb"]["tree_sampled_peak"], main["rss_mb"]["bound"])
+    rows = [
+        {"target": f"end to end ≥ {TARGETS['throughput_mb_s']} MB/s ({main['workers']} workers)",
+         "measured": f"{mb / main['seconds']['end_to_end']:.2f} MB/s",
+         "met": mb / main["seconds"]["end_to_end"] >= TARGETS["throughput_mb_s"]},
+        {"target": f"cold `{'check' if bench['cold_start']['is_check'] else 'scan --no-link (stand-in for check)'}` "
+                   f"≤ {TARGETS['cold_check_s']} s",
+         "measured": f"{bench['cold_start']['median']:.2f} s",
+         "met": bench["cold_start"]["ran"] and bench["cold_start"]["median"] <= TARGETS["cold_check_s"]},
+        {"target": f"peak RSS (main + workers) ≤ {TARGETS['peak_rss_mb']:.0f} MB",
+         "measured": f"{peak:.0f} MB",
+         "met": peak <= TARGETS["peak_rss_mb"]},
+        {"target": "soak: a files.csv row for every input file",
+         "measured": f"{main['soak']['n_missing']} missing of {main['files']}",
+         "met": main["soak"]["n_missing"] == 0 and main["soak"]["files_csv_rows"] == main["files"]},
+    ]
+    if bench.get("scaling"):
+        ratio = bench["scaling"]["ratio_scan"]
+        rows.append({"target": f"t(1×) ≤ {TARGETS['scaling_ratio']:g} × t(1/8×)", "measured": f"{ratio:.2f}",
+                     "met": ratio <= TARGETS["scaling_ratio"]})
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command")
+    child = sub.add_parser("_scan", help=argparse.SUPPRESS)
+    child.add_argument("--corpus", required=True)
+    child.add_argument("--fraction", type=float, default=1.0)
+    child.add_argument("--workers", type=int, required=True)
+    child.add_argument("--scan-out", required=True)
+    child.add_argument("--json", required=True)
+    child.add_argument("--no-link", action="store_true")
+    parser.add_argument("--size-mb", type=float, default=50.0, help="corpus size in MB (10^6 bytes on disk)")
+    parser.add_argument("--out", default="reports", help="folder for bench.json and bench.md")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument("--skip-scaling", action="store_true", help="do not scan 1/8, 1/4, 1/2 of the corpus")
+    parser.add_argument("--corpus", default=str(ROOT / "bench-corpus"), help="where the corpus is generated")
+    parser.add_argument("--seed", type=int, default=20240601, help="seed of the corpus generator")
+    parser.add_argument("--no-link", action="store_true", help="scan slots only, even if the linker exists")
+    args = parser.parse_args(argv)
+    if args.command == "_scan":
+        child_scan(args)
+        return 0
+
+    sys.path.insert(0, str(ROOT))
+    from auditor.scan import default_workers
+
+    workers = args.workers or default_workers()
+    corpus = Path(args.corpus).resolve()
+    started = time.perf_counter()
+    description = generate_corpus(corpus, args.size_mb, args.seed)
+    print(f"bench: corpus {corpus}: {description['mb']} MB in {description['files']} files "
+          f"({time.perf_counter() - started:.1f}s)", file=sys.stderr)
+
+    print(f"bench: scanning the whole corpus with {workers} worker(s)", file=sys.stderr)
+    scan = run_child_scan(corpus, 1.0, workers, args.no_link)
+    bench = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+             "corpus": description, "scan": scan}
+    print("bench: cold start", file=sys.stderr)
+    bench["cold_start"] = cold_start()
+    if not args.skip_scaling:
+        runs = []
+        for fraction in (0.125, 0.25, 0.5):
+            print(f"bench: scaling run at {fraction:g}", file=sys.stderr)
+            runs.append(run_child_scan(corpus, fraction, workers, args.no_link))
+        runs.append(scan)
+        first, last = runs[0], runs[-1]
+        bench["scaling"] = {
+            "runs": runs,
+            "size_ratio": last["bytes"] / first["bytes"],
+            "ratio_scan": last["seconds"]["scan"] / first["seconds"]["scan"],
+            "ratio_end_to_end": last["seconds"]["end_to_end"] / first["seconds"]["end_to_end"],
+            "ratio_link": (last["seconds"]["link"] / first["seconds"]["link"]
+                           if first["seconds"].get("link") and last["seconds"].get("link") else None),
+        }
+    bench["targets"] = judge(bench)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(bench, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    table = render(bench)
+    (out / "bench.md").write_text(table, encoding="utf-8")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

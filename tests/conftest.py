@@ -1,0 +1,53 @@
+"""Shared fixtures. Names say what they hold; add yours with equally clear names."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = REPO_ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return SEEDS_DIR
+
+
+@pytest.fixture(scope="session")
+def seed_path():
+    """The seed file whose name starts with a prefix such as '000'."""
+
+    def find(prefix: str) -> Path:
+        (path,) = SEEDS_DIR.glob(f"{prefix}_*.txt")
+        return path
+
+    return find
+
+
+@pytest.fixture(scope="session")
+def seed_text(seed_path):
+    """The text of a seed file by its prefix ('000' .. '004')."""
+    cache: dict[str, str] = {}
+
+    def read(prefix: str) -> str:
+        if prefix not in cache:
+            cache[prefix] = seed_path(prefix).read_text(encoding="utf-8")
+        return cache[prefix]
+
+    return read
+
+
+@pytest.fixture(scope="session")
+def default_rules():
+    from auditor.rules import load_rules
+
+    return load_rules()
+
+
+@pytest.fixture(scope="session")
+def seeds_slot_scan():
+    """``audit('seeds/', link=False)``: slots only, no linker."""
+    from auditor.scan import audit
+
+    return audit(SEEDS_DIR, link=False, workers=1)

@@ -1,0 +1,525 @@
+"""The HTML report: what it shows, that the text stays text, and that it runs offline.
+
+Results are built from records (SourceText, Slot, Clue, Identity, ...) so the
+tests do not depend on the linker; slots come from the real slot finder.
+"""
+from __future__ import annotations
+
+import csv
+import html
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import auditor
+from auditor.records import Candidate, Clue, Identity, Inconsistency, SourceText
+from auditor.report import build_views, page_name, render, write_report
+from auditor.rules import load_rules
+from auditor.scan import Analyzer, AuditResult
+from auditor.tables import write_tables
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "reports" / "test-output"
+DOC_000 = "000_f10a573ecf1e5254.txt"
+DOC_001 = "001_205791ec78af48ee.txt"
+
+YUANPING = "山西省/忻州市/原平市"
+
+
+class Gazetteer:
+    """A few real units under their real names; the report only asks for paths."""
+
+    paths = {
+        1: YUANPING,
+        2: YUANPING + "/崞阳镇",
+        3: YUANPING + "/轩岗镇",
+        4: "山西省/忻州市/忻府区",
+        5: "山西省/忻州市/定襄县",
+        6: "山西省/忻州市",
+    }
+
+    def path(self, uid: int) -> str:
+        return self.paths[uid]
+
+
+# --------------------------------------------------------------------------
+# Building results
+
+
+def analyse(doc: str, text: str, status: str = "ok", message: str = ""):
+    source = SourceText(doc=doc, path=f"/corpus/{doc}", text=text, encoding="utf-8" if status == "ok" else "",
+                        status=status, message=message)
+    return Analyzer(load_rules(), with_clues=False).analyse(source)
+
+
+def clue_at(analysis, word: str, kind: str, candidates=(), level: str = "", weight: float = 0.0,
+            occurrence: int = 0, rule: str = "") -> Clue:
+    text = analysis.source.text
+    start = -1
+    for _ in range(occurrence + 1):
+        start = text.index(word, start + 1)
+    return Clue(doc=analysis.doc, start=start, end=start + len(word), line=text.count("\n", 0, start) + 1,
+                text=word, kind=kind, candidates=tuple(candidates), weight=weight, rule=rule, level=level)
+
+
+def candidates(n: int = 12) -> list[Candidate]:
+    others = ["山西省/忻州市/忻府区", "山西省/忻州市/定襄县", "山西省/忻州市/代县", "山西省/忻州市/五台县",
+              "山西省/忻州市/繁峙县", "山西省/忻州市/宁武县", "山西省/忻州市/静乐县", "山西省/忻州市/神池县",
+              "山西省/忻州市/五寨县", "山西省/忻州市/岢岚县", "山西省/忻州市/河曲县"]
+    rest = [Candidate(path, "county", round(0.009 / (i + 1), 5)) for i, path in enumerate(others)]
+    return ([Candidate(YUANPING, "county", 0.97)] + rest)[:n]
+
+
+def seeds_result() -> AuditResult:
+    return auditor.audit(SEEDS, link=False)
+
+
+def linked_seeds_result() -> AuditResult:
+    """The seeds as the linker would leave them: 000 and 001 copies of one
+    report of 原平, with clues on 000's real place names."""
+    result = seeds_result()
+    a000 = result.analysis(DOC_000)
+    a000.clues = sorted([
+        clue_at(a000, "崞阳", "admin", (2,), "town", 0.31, rule="town-name"),
+        clue_at(a000, "轩岗镇", "admin", (3,), "town", 0.27, rule="town-name"),
+        # a shorter clue inside a longer one: the page must draw one of them
+        clue_at(a000, "轩岗", "unverified", (), "", 0.0, rule="unknown-name"),
+        clue_at(a000, "驻原部队", "abbreviation", (1,), "county", 0.22, rule="garrison-abbreviation"),
+        clue_at(a000, "滹沱河", "landmark", (1, 6), "", 0.05, rule="river"),
+        clue_at(a000, "滹沱河", "landmark", (1, 6), "", 0.05, occurrence=1, rule="river"),
+    ], key=lambda c: (c.start, c.end))
+    for slot in a000.slots:
+        if slot.slot_type == "place" and slot.place_level == "county":
+            slot.recovered, slot.recovered_confidence = "原平", 0.97
+            slot.recovered_evidence = "崞阳, 轩岗镇 and 驻原部队 all point to 原平市"
+    # the linker lists the clues an identity rests on heaviest first
+    top = sorted((c for c in a000.clues if c.text in ("崞阳", "轩岗镇", "驻原部队")), key=lambda c: -c.weight)
+    for doc in (DOC_000, DOC_001):
+        result.identities.append(Identity(
+            doc=doc, group="g-yuanping", n_slots=len(result.analysis(doc).slots), identity=YUANPING,
+            identity_level="county", confidence=0.99, anonymity_set=1, verdict="re-identified",
+            candidates=candidates(), top_clues=top if doc == DOC_000 else [],
+        ))
+    for analysis in result.analyses:
+        if analysis.doc not in (DOC_000, DOC_001):
+            result.identities.append(Identity(doc=analysis.doc, group=f"g-{analysis.doc[:3]}", n_slots=0,
+                                              verdict="not-anonymised"))
+    result.gazetteer = Gazetteer()
+    return result
+
+
+HOSTILE_TEXT = (
+    "各位代表：<script>alert(1)</script>\n"
+    "全年地区生产总值完成×亿元，同比增长×%。<img src=x onerror=alert(1)>\n"
+    '重振×雄风<img src=x onerror="window.__xss=1"><b onmouseover=alert(2)>粗体</b>\n'
+    "详见 https://evil.example/x.js 与 &amp; &lt;不是标签&gt;。\n"
+)
+HOSTILE_NAME = "x<img src=y onerror=alert(3)>.txt"
+
+
+def hostile_result() -> AuditResult:
+    analysis = analyse(HOSTILE_NAME, HOSTILE_TEXT)
+    analysis.clues = [clue_at(analysis, "<b onmouseover=alert(2)>粗体</b>", "unverified",
+                              rule="<svg onload=alert(4)>")]
+    return AuditResult([analysis])
+
+
+def copies_result() -> AuditResult:
+    """Two copies of a sentence: one masks the county, the other leaves it readable."""
+    masked = analyse("a.txt", "过去一年，是×发展史上极不平凡的一年。全年完成×亿元。\n")
+    clear = analyse("b.txt", "过去一年，是原平发展史上极不平凡的一年。全年完成×亿元。\n")
+    place = next(s for s in masked.slots if s.slot_type == "place")
+    start = clear.source.text.index("原平")
+    result = AuditResult([masked, clear])
+    result.inconsistencies = [Inconsistency("a.txt", place.slot_id, "b.txt", start, start + 2, "原平")]
+    result.identities = [
+        Identity("a.txt", "g1", len(masked.slots), YUANPING, "county", 0.95, 1, "re-identified", candidates(3)),
+        Identity("b.txt", "g1", len(clear.slots), YUANPING, "county", 1.0, 1, "not-anonymised", candidates(1)),
+    ]
+    return result
+
+
+# --------------------------------------------------------------------------
+# Reading the rendered HTML
+
+
+class Page(HTMLParser):
+    """The elements of a page, and the text inside the element with id=text."""
+
+    def __init__(self, source: str):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str]]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+        self._text_depth = 0
+        self.text_parts: list[str] = []
+        self.feed(source)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {k: v or "" for k, v in attrs}
+        self.elements.append((tag, attributes))
+        self._in_script = tag == "script"
+        if self._text_depth:
+            self._text_depth += 1
+        elif attributes.get("id") == "text":
+            self._text_depth = 1
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+        if self._text_depth:
+            self._text_depth -= 1
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts.append(data)
+        if self._text_depth:
+            self.text_parts.append(data)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.text_parts)
+
+    def having(self, attribute: str) -> list[dict[str, str]]:
+        return [attrs for _, attrs in self.elements if attribute in attrs]
+
+
+def page_of(rendered: dict[str, str], doc: str) -> str:
+    href = "docs/" + page_name(doc, set())
+    assert href in rendered, f"no page for {doc}: {sorted(rendered)}"
+    return rendered[href]
+
+
+# --------------------------------------------------------------------------
+# Rendering (no browser)
+
+
+def test_000_page_has_one_highlight_per_slot_and_the_text_is_unchanged():
+    result = seeds_result()
+    analysis = result.analysis(DOC_000)
+    page = Page(page_of(render(result), DOC_000))
+    marked = page.having("data-slot-id")
+    assert len(marked) == len(analysis.slots) == 271
+    assert [m["data-slot-id"] for m in marked] == [s.slot_id for s in analysis.slots]
+    assert page.text == analysis.source.text
+    first = next(m for m in marked if m["data-slot-id"] == "S0001")
+    assert first["class"].split()[:2] == ["slot", "slot-place"]
+    assert first["tabindex"] == "0"
+    assert "place, county level" in first["title"] and "line 4, column 7" in first["title"]
+
+
+def test_slots_without_a_linker_leave_the_identity_blank():
+    result = seeds_result()
+    rendered = render(result)
+    overview = rendered["index.html"]
+    assert overview.count('<span class="badge badge-none">not linked</span>') == 5
+    assert "identities not inferred" in overview
+    doc = page_of(rendered, DOC_000)
+    assert "271 redaction slots found; no identity was inferred" in doc
+    assert "<svg" not in doc
+    # unredacted prefecture reports: × there are multiplication signs, no slots
+    assert "No redaction slots in this document." in page_of(rendered, "002_dcf08f31ebd92ceb.txt")
+
+
+def test_verdict_sentence_names_the_place_and_its_clues():
+    rendered = render(linked_seeds_result())
+    doc = html.unescape(page_of(rendered, DOC_000))
+    assert ("Re-identified as 山西省忻州市原平市, 99% confident: 崞阳 (town of 原平), "
+            "轩岗镇 (town of 原平), 驻原部队 (abbreviation of 原平)") in doc
+
+
+def test_chart_shows_the_ten_most_likely_places_best_first():
+    rendered = render(linked_seeds_result())
+    page = Page(page_of(rendered, DOC_000))
+    bars = [attrs for tag, attrs in page.elements if tag == "g" and "bar" in attrs.get("class", "").split()]
+    assert len(bars) == 10  # of 12 candidates
+    assert bars[0]["class"] == "bar chosen"
+    widths = [float(attrs["width"]) for tag, attrs in page.elements
+              if tag == "rect" and attrs.get("class") == "bar-fill"]
+    assert widths == sorted(widths, reverse=True) and widths[0] > 10 * widths[1]
+
+
+def test_clues_are_underlined_by_kind_without_overlaps():
+    result = linked_seeds_result()
+    analysis = result.analysis(DOC_000)
+    page = Page(page_of(render(result), DOC_000))
+    clues = page.having("data-clue")
+    # 轩岗 lies inside 轩岗镇: only the longer one is drawn, the other is named in its tooltip
+    assert sorted(c["data-clue"] for c in clues) == ["abbreviation", "admin", "admin", "landmark", "landmark"]
+    town = next(c for c in clues if "轩岗镇" in c["title"])
+    assert "also read as: 轩岗 (unverified)" in town["title"]
+    assert "points to: 山西省/忻州市/原平市/轩岗镇" in town["title"]
+    assert "top-clue" in town["class"]
+    assert page.text == analysis.source.text
+    assert len(page.having("data-slot-id")) == len(analysis.slots)
+
+
+def test_leaking_slots_are_flagged_in_the_text_and_the_table():
+    result = linked_seeds_result()
+    analysis = result.analysis(DOC_000)
+    leaks = [s for s in analysis.slots if s.leak]
+    assert leaks
+    page = Page(page_of(render(result), DOC_000))
+    leaking = [m for m in page.having("data-slot-id") if "leak" in m["class"].split()]
+    assert [m["data-slot-id"] for m in leaking] == [s.slot_id for s in leaks]
+    assert "recovered: 原平 (97%)" in leaking[0]["title"]
+    rows = [attrs for tag, attrs in page.elements if tag == "tr" and attrs.get("data-leak") == "1"]
+    assert len(rows) == len(leaks)
+
+
+def test_a_script_in_a_document_is_shown_as_text():
+    result = hostile_result()
+    rendered = render(result)
+    doc = next(v for k, v in rendered.items() if k.startswith("docs/"))
+    page = Page(doc)
+    assert page.text == HOSTILE_TEXT
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in doc
+    # the x of src=x is itself taken for a mask (X masks), so it is a slot of its own
+    assert "&lt;img src=<mark" in doc and "onerror=alert(1)&gt;" in doc
+    for source in (doc, rendered["index.html"]):
+        parsed = Page(source)
+        tags = [tag for tag, _ in parsed.elements]
+        assert "img" not in tags and "b" not in tags
+        assert tags.count("script") == 1
+        assert parsed.scripts == [(ROOT / "auditor" / "templates" / "report.js").read_text(encoding="utf-8")]
+        handlers = [(tag, name) for tag, attrs in parsed.elements for name in attrs if name.startswith("on")]
+        assert handlers == []
+    assert "x&lt;img src=y onerror=alert(3)&gt;.txt" in rendered["index.html"]
+
+
+def test_the_script_policy_allows_only_the_report_script():
+    page = Page(render(seeds_result())["index.html"])
+    policy = next(a["content"] for t, a in page.elements if a.get("http-equiv") == "Content-Security-Policy")
+    assert "default-src 'none'" in policy and "script-src 'sha256-" in policy and "unsafe-inline'; img" not in policy
+
+
+def test_rendering_is_deterministic(tmp_path):
+    first = write_report(seeds_result(), tmp_path / "one")
+    second = write_report(seeds_result(), tmp_path / "two")
+    files = sorted(p.relative_to(first.parent) for p in first.parent.rglob("*.html"))
+    assert len(files) == 6
+    for relative in files:
+        assert (first.parent / relative).read_bytes() == (second.parent / relative).read_bytes(), relative
+    assert render(linked_seeds_result()) == render(linked_seeds_result())
+
+
+def test_the_time_stamp_appears_only_when_given():
+    assert "generated" not in render(seeds_result())["index.html"]
+    assert "generated 2024-05-01 12:00" in render(seeds_result(), generated_at="2024-05-01 12:00")["index.html"]
+
+
+def test_no_page_refers_to_anything_on_the_network():
+    for result in (seeds_result(), linked_seeds_result(), hostile_result()):
+        for name, source in render(result).items():
+            for tag, attrs in Page(source).elements:
+                for attribute in ("src", "href", "action", "xlink:href"):
+                    value = attrs.get(attribute, "").strip().lower()
+                    assert not value.startswith(("http:", "https:", "//")), (name, tag, value)
+            style = source.split("<style>")[1].split("</style>")[0]
+            assert "url(" not in style and "@import" not in style
+
+
+def test_unreadable_files_get_a_row_and_no_page(tmp_path):
+    result = AuditResult([
+        analyse("good.txt", "全年完成×亿元。\n"),
+        analyse("scan.pdf.txt", "", "binary", "looks like binary data (NUL bytes)"),
+    ])
+    index = write_report(result, tmp_path)
+    overview = index.read_text(encoding="utf-8")
+    assert "looks like binary data (NUL bytes)" in overview
+    assert '<span class="badge badge-problem">binary</span>' in overview
+    assert sorted(p.name for p in (tmp_path / "docs").iterdir()) == ["good.txt.html"]
+    assert 'href="docs/good.txt.html"' in overview and "scan.pdf.txt.html" not in overview
+
+
+def test_copies_show_their_differences_side_by_side():
+    result = copies_result()
+    rendered = render(result)
+    masked = Page(page_of(rendered, "a.txt"))
+    slot = next(m for m in masked.having("data-slot-id") if m["data-type"] == "place")
+    assert "readable in b.txt as 原平" in slot["title"]
+    source = page_of(rendered, "a.txt")
+    assert 'this document</div><div class="snippet" lang="zh-CN">过去一年，是<span class="masked">×</span>发展史上' in source
+    assert '<div class="snippet" lang="zh-CN">过去一年，是<span class="revealed">原平</span>发展史上' in source
+    # the copy that leaves the name readable lists the same place, the other way round
+    assert '<span class="revealed">原平</span>' in page_of(rendered, "b.txt")
+    overview = rendered["index.html"]
+    assert 'Near-duplicate groups' in overview and '<td class="mono">g1</td>' in overview
+
+
+def test_page_names_are_unique_and_safe():
+    taken: set[str] = set()
+    names = [page_name(doc, taken) for doc in ("a/b.txt", "a_b.txt", "A_B.txt", "报告.txt", "报告2.txt", "../x.txt")]
+    assert len(set(n.lower() for n in names)) == len(names)
+    assert names[1] == "a_b.txt.html"
+    assert all("/" not in n and not n.startswith(".") for n in names)
+
+
+def test_pages_of_an_earlier_scan_are_removed(tmp_path):
+    write_report(seeds_result(), tmp_path)
+    assert len(list((tmp_path / "docs").glob("*.html"))) == 5
+    write_report(copies_result(), tmp_path)
+    assert sorted(p.name for p in (tmp_path / "docs").glob("*.html")) == ["a.txt.html", "b.txt.html"]
+
+
+def test_overview_counts_slots_by_type_and_verdicts():
+    result = linked_seeds_result()
+    overview, pages = build_views(result)
+    slots = [s for a in result.analyses for s in a.slots]
+    assert overview.n_slots == len(slots) == 271 + 283
+    assert {t.slot_type: t.count for t in overview.type_counts} == {
+        kind: sum(1 for s in slots if s.slot_type == kind) for kind in {s.slot_type for s in slots}}
+    assert overview.type_counts[0].slot_type == "place"  # the most sensitive type comes first
+    assert overview.verdict_counts == [("re-identified", "Re-identified", 2), ("not-anonymised", "Not anonymised", 3)]
+    assert [g.group for g in overview.groups] == ["g-yuanping"]
+    assert [p.row.doc for p in pages] == sorted(a.doc for a in seeds_result().analyses)
+
+
+# --------------------------------------------------------------------------
+# In a browser
+
+
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("browser tests need Chromium at /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def seeds_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("seeds-report")
+    result = linked_seeds_result()
+    write_tables(result, out)
+    write_report(result, out)
+    return out
+
+
+class Visit:
+    """A page opened in the browser, with every console error and dialog it caused."""
+
+    def __init__(self, browser, path: Path):
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto(path.resolve().as_uri())
+        self.page.wait_for_load_state("load")
+
+    def visible_rows(self, table: str) -> int:
+        return self.page.locator(f"#{table} tbody tr:visible").count()
+
+
+def doc_page(out: Path, doc: str) -> Path:
+    return out / "docs" / page_name(doc, set())
+
+
+@pytest.mark.browser
+def test_pages_load_offline_without_errors(browser, seeds_report):
+    overview = Visit(browser, seeds_report / "index.html")
+    assert overview.errors == []
+    assert overview.visible_rows("documents") == 5
+    visit = Visit(browser, doc_page(seeds_report, DOC_000))
+    assert visit.errors == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    visit.page.screenshot(path=str(SCREENSHOTS / "doc-000.png"))
+    assert (SCREENSHOTS / "doc-000.png").stat().st_size > 10_000
+    overview.page.close()
+    visit.page.close()
+
+
+@pytest.mark.browser
+def test_highlights_match_slots_csv(browser, seeds_report):
+    with open(seeds_report / "slots.csv", encoding="utf-8", newline="") as f:
+        expected = [row["slot_id"] for row in csv.DictReader(f) if row["doc"] == DOC_000]
+    visit = Visit(browser, doc_page(seeds_report, DOC_000))
+    found = visit.page.eval_on_selector_all("#text [data-slot-id]", "els => els.map(e => e.dataset.slotId)")
+    assert found == expected and len(found) == 271
+    visit.page.close()
+
+
+@pytest.mark.browser
+def test_slot_filters_change_the_visible_rows(browser, seeds_report):
+    result = linked_seeds_result()
+    slots = result.analysis(DOC_000).slots
+    visit = Visit(browser, doc_page(seeds_report, DOC_000))
+    page = visit.page
+    assert visit.visible_rows("slots") == len(slots)
+    page.select_option('.filters[data-table="slots"] select', "number")
+    numbers = sum(1 for s in slots if s.slot_type == "number")
+    assert visit.visible_rows("slots") == numbers < len(slots)
+    assert page.locator('.filters[data-table="slots"] output').inner_text() == f"{numbers} of {len(slots)} slots"
+    # the text dims the slots the filter hides
+    assert page.locator("#text .slot.dim").count() == len(slots) - numbers
+    page.select_option('.filters[data-table="slots"] select', "")
+    page.check('.filters[data-table="slots"] input[type="checkbox"]')
+    assert visit.visible_rows("slots") == sum(1 for s in slots if s.leak) > 0
+    page.uncheck('.filters[data-table="slots"] input[type="checkbox"]')
+    page.fill('.filters[data-table="slots"] input[type="search"]', "亿元")
+    # the search reads the whole row: the slot's unit and its context
+    expected = sum(1 for s in slots if "亿元" in s.unit + s.left_context + s.mask + s.right_context)
+    assert 0 < sum(1 for s in slots if s.unit == "亿元") <= visit.visible_rows("slots") == expected < len(slots)
+    assert visit.errors == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_tables_sort_and_filter_on_the_overview(browser, seeds_report):
+    visit = Visit(browser, seeds_report / "index.html")
+    page = visit.page
+    page.select_option('.filters[data-table="documents"] select', "re-identified")
+    assert visit.visible_rows("documents") == 2
+    page.select_option('.filters[data-table="documents"] select', "")
+    page.click("#documents thead th:nth-child(6) button")  # slots, ascending
+    page.click("#documents thead th:nth-child(6) button")  # descending
+    first = page.locator("#documents tbody tr").first.locator("th").inner_text()
+    assert first == DOC_001  # 283 slots
+    assert page.locator("#documents thead th:nth-child(6)").get_attribute("aria-sort") == "descending"
+    page.close()
+
+
+@pytest.mark.browser
+def test_keyboard_focus_on_a_slot_shows_its_details(browser, seeds_report):
+    visit = Visit(browser, doc_page(seeds_report, DOC_000))
+    page = visit.page
+    page.focus('#text [data-slot-id="S0001"]')
+    tip = page.locator("#tip")
+    assert tip.is_visible()
+    assert "S0001 · place, county level" in tip.inner_text()
+    page.keyboard.press("Escape")
+    assert not tip.is_visible()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.slotId") == "S0002"
+    page.close()
+
+
+@pytest.mark.browser
+def test_an_injected_script_runs_nothing(browser, tmp_path):
+    write_report(hostile_result(), tmp_path)
+    for path in [tmp_path / "index.html", *sorted((tmp_path / "docs").glob("*.html"))]:
+        visit = Visit(browser, path)
+        page = visit.page
+        page.mouse.move(5, 5)
+        for element in page.locator("#text .clue").all():
+            element.hover()
+        page.wait_for_timeout(100)
+        assert visit.dialogs == []
+        assert page.evaluate("typeof window.__xss") == "undefined"
+        assert page.locator("img").count() == 0
+        if path.parent.name == "docs":
+            assert page.locator("#text").text_content() == HOSTILE_TEXT
+        page.close()

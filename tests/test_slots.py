@@ -1,0 +1,167 @@
+"""Slots of the seed corpus: how many, where, and what each is judged to hide."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+SEED_000 = "000_f10a573ecf1e5254.txt"
+SEED_001 = "001_205791ec78af48ee.txt"
+
+
+def seed_doc(prefix: str) -> str:
+    return {"000": SEED_000, "001": SEED_001}[prefix]
+
+
+def slot_at(scan, seed_text, prefix: str, sentence: str, nth: int = 0):
+    """The slot of the nth mask of ``sentence``, which must occur once in the seed."""
+    text = seed_text(prefix)
+    assert text.count(sentence) >= 1, sentence
+    at = text.index(sentence)
+    masks = [m.start() for m in re.finditer("×", sentence)]
+    start = at + masks[nth]
+    (slot,) = [s for s in scan.analysis(seed_doc(prefix)).slots if s.start == start]
+    return slot
+
+
+def test_seed_slot_counts(seeds_slot_scan):
+    counts = {a.doc[:3]: len(a.slots) for a in seeds_slot_scan.analyses}
+    assert counts == {"000": 271, "001": 283, "002": 0, "003": 0, "004": 0}
+    assert all(a.source.status == "ok" for a in seeds_slot_scan.analyses)
+
+
+def test_slot_count_equals_times_signs_in_redacted_seeds(seeds_slot_scan, seed_text):
+    # Every × in 000/001 is a one-character mask, so the counts must agree.
+    for prefix, doc in (("000", SEED_000), ("001", SEED_001)):
+        assert len(seeds_slot_scan.analysis(doc).slots) == seed_text(prefix).count("×")
+
+
+def test_unit_led_slots_are_numbers_with_that_unit(seeds_slot_scan, default_rules):
+    units = sorted(default_rules.slots.units, key=len, reverse=True)
+    checked = 0
+    for slot in seeds_slot_scan.analysis(SEED_000).slots:
+        right = re.sub(r"^[ \t\u3000]*(?:多|余)?", "", slot.right_context)
+        unit = next((u for u in units if right.startswith(u)), None)
+        if unit is None:
+            continue
+        checked += 1
+        if slot.slot_type == "year":
+            # ×年取得的成绩: the year under review, not a count of years
+            assert unit == "年" and slot.rule.startswith("year-"), slot
+            continue
+        assert (slot.slot_type, slot.unit, slot.rule) == ("number", unit, "number-unit"), slot
+    assert checked > 200
+
+
+def test_numbers_without_a_unit_are_digit_led(seeds_slot_scan):
+    for analysis in seeds_slot_scan.analyses:
+        for slot in analysis.slots:
+            if slot.slot_type == "number" and not slot.unit:
+                assert re.match(r"\s*(?:[.．]?\d|[.．]×|[至到~～—\-－、])", slot.right_context), slot
+
+
+@pytest.mark.parametrize(
+    "prefix, sentence, nth, expected",
+    [
+        ("000", "全年地区生产总值完成×亿元", 0, ("number", "亿元", "")),
+        ("000", "同比增长×%", 0, ("number", "%", "")),
+        ("000", "开工建设×kV变电站", 0, ("number", "kV", "")),
+        ("000", "生支出占总支出的× %", 0, ("number", "%", "")),
+        ("000", "煤炭产能增加×万吨", 0, ("number", "万吨", "")),
+        ("000", "“城市六乱”×多处", 0, ("number", "处", "")),
+        ("000", "送书下乡×余册", 0, ("number", "册", "")),
+        ("001", "2022年度市长在×市第×届人民代表大会", 1, ("ordinal", "", "")),
+        ("000", "×年取得的成绩", 0, ("year", "", "")),
+        ("000", "启动×G全覆盖项目", 0, ("code", "", "")),
+        ("000", "盈创×D打印建筑", 0, ("code", "", "")),
+        ("000", "推进国道×线", 0, ("code", "", "")),
+        ("000", "“×”平台", 0, ("code", "", "")),
+        ("000", "省第十二次党代会、×市第五次党代会", 0, ("place", "", "prefecture")),
+        ("000", "深入贯彻习近平总书记视察×重要讲话", 0, ("place", "", "province")),
+        ("000", "与×省四建集团", 0, ("place", "", "province")),
+        ("000", "重振×雄风", 0, ("place", "", "county")),
+        ("000", "建设平安×", 0, ("place", "", "county")),
+        ("000", "再铸×辉煌", 0, ("place", "", "county")),
+        ("000", "即以×经济技术开发区为", 0, ("place", "", "county")),
+        ("001", "2022年度市长在×市第×届人民代表大会", 0, ("place", "", "county")),
+        ("000", "贯彻落实中央、省、×市决策部署", 0, ("place", "", "prefecture")),
+    ],
+)
+def test_slot_classification_in_context(seeds_slot_scan, seed_text, default_rules, prefix, sentence, nth, expected):
+    slot = slot_at(seeds_slot_scan, seed_text, prefix, sentence, nth)
+    assert (slot.slot_type, slot.unit, slot.place_level) == expected
+    rule = next(r for r in default_rules.slots.rules if r.name == slot.rule)
+    assert rule.slot_type == slot.slot_type
+
+
+def test_congress_slot_is_the_own_place_and_the_second_an_ordinal(seeds_slot_scan, seed_text):
+    text = seed_text("001")
+    sentence = "2022年度市长在×市第×届人民代表大会"
+    starts = {m.start() for m in re.finditer(re.escape(sentence), text)}
+    assert len(starts) >= 3  # the title is repeated by the website
+    for at in starts:
+        own = slot_at_offset(seeds_slot_scan, SEED_001, at + sentence.index("×"))
+        ordinal = slot_at_offset(seeds_slot_scan, SEED_001, at + sentence.rindex("×"))
+        assert (own.slot_type, own.place_level, own.rule) == ("place", "county", "county-congress")
+        assert (ordinal.slot_type, ordinal.rule) == ("ordinal", "ordinal-di")
+
+
+def slot_at_offset(scan, doc, start):
+    (slot,) = [s for s in scan.analysis(doc).slots if s.start == start]
+    return slot
+
+
+def test_every_slot_names_an_existing_rule(seeds_slot_scan, default_rules):
+    names = {r.name for r in default_rules.slots.rules}
+    for analysis in seeds_slot_scan.analyses:
+        for slot in analysis.slots:
+            assert slot.rule in names, slot
+            assert slot.slot_type in {"number", "ordinal", "year", "code", "place", "unknown"}
+            assert (slot.place_level != "") == (slot.slot_type == "place"), slot
+            assert (slot.unit != "") <= (slot.slot_type == "number"), slot
+
+
+def test_redacted_seeds_have_no_unknown_slot(seeds_slot_scan):
+    for doc in (SEED_000, SEED_001):
+        unknown = [s for s in seeds_slot_scan.analysis(doc).slots if s.slot_type == "unknown"]
+        assert unknown == []
+
+
+def test_republished_copy_reads_like_the_original(seeds_slot_scan):
+    """001 is 000 with ASCII punctuation and website boilerplate: its body slots get the same reading."""
+    original = [(s.slot_type, s.unit, s.place_level) for s in seeds_slot_scan.analysis(SEED_000).slots]
+    copy = [(s.slot_type, s.unit, s.place_level) for s in seeds_slot_scan.analysis(SEED_001).slots]
+    windows = [i for i in range(len(copy) - len(original) + 1) if copy[i : i + len(original)] == original]
+    assert windows, "no stretch of 001's slots is classified like 000"
+
+
+@pytest.mark.parametrize("doc", [SEED_000, SEED_001])
+def test_offsets_point_at_the_mask(seeds_slot_scan, doc):
+    analysis = seeds_slot_scan.analysis(doc)
+    text = analysis.source.text
+    lines = text.split("\n")
+    width = 12
+    for slot in analysis.slots:
+        assert text[slot.start : slot.end] == slot.mask
+        assert slot.line >= 1 and slot.column >= 1
+        assert lines[slot.line - 1][slot.column - 1 : slot.column - 1 + len(slot.mask)] == slot.mask
+        assert slot.left_context == text[max(0, slot.start - width) : slot.start]
+        assert slot.right_context == text[slot.end : slot.end + width]
+        assert slot.doc == doc
+
+
+def test_slot_ids_follow_text_order(seeds_slot_scan):
+    for analysis in seeds_slot_scan.analyses:
+        slots = analysis.slots
+        assert [s.slot_id for s in slots] == [f"S{i:04d}" for i in range(1, len(slots) + 1)]
+        assert [s.start for s in slots] == sorted(s.start for s in slots)
+        assert all(a.end <= b.start for a, b in zip(slots, slots[1:]))
+
+
+def test_first_slot_position_in_000(seeds_slot_scan, seed_text):
+    text = seed_text("000")
+    first = seeds_slot_scan.analysis(SEED_000).slots[0]
+    line_no = next(i for i, line in enumerate(text.split("\n"), start=1) if "×" in line)
+    line = text.split("\n")[line_no - 1]
+    assert (first.line, first.column) == (line_no, line.index("×") + 1)
+    assert line.startswith("过去一年，是×发展史")
