@@ -41,6 +41,19 @@ _KIND_PRIORITY = {"landmark": 3, "admin": 2, "abbreviation": 1, "unverified": 0}
 
 
 @dataclass(frozen=True)
+class ClueMatch:
+    """What a recognizer found, before the finder picks among overlaps."""
+
+    start: int
+    end: int
+    candidates: tuple[int, ...]
+    rule: str
+    level: str = ""
+    short_form: bool = False
+    ordinary_word: bool = False
+
+
+@dataclass(frozen=True)
 class ClueRules:
     weights: dict[str, float]
     min_short_chars: int
@@ -74,9 +87,13 @@ class AdminNameRecognizer:
 
     kind = "admin"
 
-    def __init__(self, gazetteer: Gazetteer, clue_rules: ClueRules):
+    def __init__(self, gazetteer: Gazetteer, clue_rules: ClueRules, lexicon: frozenset[str]):
         self.gazetteer = gazetteer
         self.rules = clue_rules
+        # pkuseg's dictionary: a town short form found there (蓝天, 普惠) is
+        # mostly an ordinary word, and an edge a dictionary word crosses is no
+        # word boundary (建设乡 in 建设乡村).
+        self.lexicon = lexicon
         self.automaton = _admin_automaton(gazetteer, clue_rules.min_short_chars)
         self._village_names = {
             name: uids
@@ -84,21 +101,36 @@ class AdminNameRecognizer:
             if any(gazetteer.level_of(u) == "village" for u in uids)
         }
 
-    def find(self, text: str, segmenter: Segmenter) -> Iterable[tuple[int, int, str, tuple[int, ...], str, str]]:
+    def _ordinary_core(self, core: str) -> bool:
+        return core in self.lexicon or self.gazetteer.is_common_word(core)
+
+    def find(self, text: str, segmenter: Segmenter) -> Iterable[ClueMatch]:
         gazetteer = self.gazetteer
         for end, (name, is_full) in self.automaton.iter_long(text):
-            start = end - len(name) + 1
+            start, end = end - len(name) + 1, end + 1
             uids = gazetteer.lookup_full(name) if is_full else _short_only(gazetteer, name)
             uids = tuple(u for u in uids if gazetteer.level_of(u) != "village")
             if not uids or gazetteer.is_common_word(name):
                 continue
-            if not is_full and not segmenter.is_word_span(text, start, end + 1):
-                continue
             level = _top_level(gazetteer, uids)
-            yield start, end + 1, name, uids, level, "full name" if is_full else "short form, standing as a word"
-        yield from self._villages(text)
+            if is_full:
+                # 原平市委 is fine, but 建设乡村 holds no town 建设乡.
+                shorts = [gazetteer.units[u].short for u in uids if gazetteer.units[u].short not in ("", name)]
+                core = shorts[0] if shorts else name[:-1]
+                # A one-character core (和县, 蠡县) is a name only where no word crosses it.
+                check_end = len(core) == 1 or (level == "town" and self._ordinary_core(core))
+                if not segmenter.is_word_span(text, start, end, check_end=check_end):
+                    continue
+                yield ClueMatch(start, end, uids, f"{level} full name", level)
+                continue
+            if not segmenter.is_word_span(text, start, end):
+                continue
+            ordinary = level == "town" and name in self.lexicon
+            rule = f"{level} short form, standing as a word" + ("; also an ordinary word" if ordinary else "")
+            yield ClueMatch(start, end, uids, rule, level, short_form=True, ordinary_word=ordinary)
+        yield from self._villages(text, segmenter)
 
-    def _villages(self, text: str):
+    def _villages(self, text: str, segmenter: Segmenter):
         gazetteer = self.gazetteer
         min_core = self.rules.min_village_core_chars
         for match in _VILLAGE_SUFFIX.finditer(text):
@@ -113,8 +145,10 @@ class AdminNameRecognizer:
                 core = name[:core_len]
                 if not _CJK.fullmatch(core[0]) or gazetteer.is_common_word(core) or gazetteer.is_common_word(name):
                     break
+                if not segmenter.is_word_span(text, start, match.end(), check_end=self._ordinary_core(core)):
+                    break
                 uids = tuple(u for u in uids if gazetteer.level_of(u) == "village")
-                yield start, match.end(), name, uids, "village", "village full name"
+                yield ClueMatch(start, match.end(), uids, "village full name", "village")
                 break
 
 
@@ -175,7 +209,7 @@ class LandmarkRecognizer:
         if self.automaton is None:
             return
         for end, name in self.automaton.iter_long(text):
-            yield end - len(name) + 1, end + 1, name, self.places[name], "", f"landmark ({self.kinds[name]})"
+            yield ClueMatch(end - len(name) + 1, end + 1, self.places[name], f"landmark ({self.kinds[name]}) in landmarks.tsv")
 
 
 @lru_cache(maxsize=4)
@@ -234,8 +268,8 @@ class AbbreviationRecognizer:
                     continue
                 for group, char in match.groupdict().items():
                     if char and group.startswith("a") and char in self.by_initial:
-                        yield (match.start(group), match.end(group), match.group(), self.by_initial[char], "",
-                               f"abbreviation pattern {pattern.name}: {char} = first character of a place")
+                        yield ClueMatch(match.start(group), match.end(group), self.by_initial[char],
+                                        f"abbreviation pattern {pattern.name}: {char} = first character of a place")
 
     def _pair(self, match: re.Match, pattern: AbbreviationPattern):
         first = self.by_initial.get(match.group("a"), ())
@@ -245,8 +279,8 @@ class AbbreviationRecognizer:
             return
         uids = tuple(sorted({u for pair in pairs for u in pair}))
         names = " + ".join(sorted({f"{self.gazetteer.units[a].short}+{self.gazetteer.units[b].short}" for a, b in pairs}))
-        yield (match.start("a"), match.end("b"), match.group(), uids, "",
-               f"abbreviation pattern {pattern.name}: two related places joined ({names})")
+        yield ClueMatch(match.start("a"), match.end("b"), uids,
+                        f"abbreviation pattern {pattern.name}: two related places joined ({names})")
 
 
 class UnverifiedNameRecognizer:
@@ -291,7 +325,7 @@ class UnverifiedNameRecognizer:
             stem = text[start:suffix_start]
             if len(stem) < self.rules.min_stem_chars or any(ch in self._STOP for ch in stem) or common(stem):
                 continue
-            yield start, end, text[start:end], (), "", f"proper name ending in {match.group()}, not in any knowledge file"
+            yield ClueMatch(start, end, (), f"proper name ending in {match.group()}, not in any knowledge file")
 
 
 class ClueFinder:
@@ -304,7 +338,7 @@ class ClueFinder:
         self.segmenter = segmenter or shared_segmenter()
         self.recognizers = [
             LandmarkRecognizer(gazetteer, rules),
-            AdminNameRecognizer(gazetteer, self.clue_rules),
+            AdminNameRecognizer(gazetteer, self.clue_rules, shared_segmenter("lexicon").lexicon),
             AbbreviationRecognizer(gazetteer, rules),
             UnverifiedNameRecognizer(gazetteer, self.clue_rules),
         ]
@@ -319,34 +353,33 @@ class ClueFinder:
         return fingerprint(text)
 
     def find(self, doc: str, text: str, runs: list[MaskRun] | None = None) -> list[Clue]:
-        masked = [(r.start, r.end) for r in runs or ()]
-        found = []
-        for recognizer in self.recognizers:
-            for start, end, name, uids, level, why in recognizer.find(text, self.segmenter):
-                found.append((start, end, name, uids, level, why, recognizer.kind))
+        found = [
+            (match, recognizer.kind)
+            for recognizer in self.recognizers
+            for match in recognizer.find(text, self.segmenter)
+        ]
         # Longest first, then the more specific kind: 崞阳古城 (landmark) wins over 崞阳.
-        found.sort(key=lambda c: (-(c[1] - c[0]), -_KIND_PRIORITY[c[6]], c[0]))
-        taken: list[tuple[int, int]] = list(masked)
+        found.sort(key=lambda f: (-(f[0].end - f[0].start), -_KIND_PRIORITY[f[1]], f[0].start))
+        taken: list[tuple[int, int]] = [(r.start, r.end) for r in runs or ()]
         kept = []
-        for candidate in found:
-            start, end = candidate[0], candidate[1]
-            if any(start < e and s < end for s, e in taken):
+        for match, kind in found:
+            if any(match.start < e and s < match.end for s, e in taken):
                 continue
-            taken.append((start, end))
-            kept.append(candidate)
-        kept.sort(key=lambda c: c[0])
+            taken.append((match.start, match.end))
+            kept.append((match, kind))
+        kept.sort(key=lambda f: f[0].start)
         lines = LineIndex(text)
         clues = []
-        for start, end, name, uids, level, why, kind in kept:
-            if kind == "admin" and not level:
-                level = _top_level(self.gazetteer, uids)
+        for match, kind in kept:
             # An abbreviation pattern (太忻一体化) states its own relation.
-            elsewhere = kind != "abbreviation" and self._named_as_elsewhere(text, start, end)
+            elsewhere = kind != "abbreviation" and self._named_as_elsewhere(text, match.start, match.end)
             clues.append(
                 Clue(
-                    doc=doc, start=start, end=end, line=lines.position(start)[0], text=text[start:end], kind=kind,
-                    candidates=tuple(uids), rule=why + ("; named as elsewhere" if elsewhere else ""),
-                    level=level, elsewhere=elsewhere,
+                    doc=doc, start=match.start, end=match.end, line=lines.position(match.start)[0],
+                    text=text[match.start : match.end], kind=kind, candidates=tuple(match.candidates),
+                    rule=match.rule + ("; named as elsewhere" if elsewhere else ""),
+                    level=match.level, elsewhere=elsewhere, short_form=match.short_form,
+                    ordinary_word=match.ordinary_word,
                 )
             )
         return clues

@@ -102,10 +102,14 @@ class Policy:
     mask: str = "×"
     keep_suffixes: tuple[str, ...] = ()  # longest first
     max_rounds: int = 60
+    literal_min_chars: int = 3
     source: str = ""  # the file it was read from
 
     def action(self, rule: str) -> str:
         return dict(self.actions).get(rule, "report")
+
+    def label(self) -> str:
+        return display_path(self.source) if self.source else "built-in policy"
 
     def describe(self) -> str:
         failing = [rule for rule, action in self.actions if action == "fail"]
@@ -159,7 +163,7 @@ def load_policy(path: str | os.PathLike) -> Policy:
         changes["actions"] = tuple(actions.items())
     if "fix" in data:
         fix = _expect(path, "fix", data["fix"], dict, "a table")
-        unknown = set(fix) - {"mask", "keep_suffixes", "max_rounds"}
+        unknown = set(fix) - {"mask", "keep_suffixes", "max_rounds", "literal_min_chars"}
         if unknown:
             raise PolicyError(f"{path}: [fix] unknown key(s) {', '.join(sorted(unknown))}")
         if "mask" in fix:
@@ -172,6 +176,11 @@ def load_policy(path: str | os.PathLike) -> Policy:
             if not all(isinstance(s, str) and s for s in suffixes):
                 raise PolicyError(f"{path}: [fix] keep_suffixes must hold non-empty strings")
             changes["keep_suffixes"] = tuple(sorted(dict.fromkeys(suffixes), key=len, reverse=True))
+        if "literal_min_chars" in fix:
+            chars = _expect(path, "[fix] literal_min_chars", fix["literal_min_chars"], int, "a whole number")
+            if chars < 1:
+                raise PolicyError(f"{path}: [fix] literal_min_chars must be at least 1")
+            changes["literal_min_chars"] = chars
         if "max_rounds" in fix:
             rounds = _expect(path, "[fix] max_rounds", fix["max_rounds"], int, "a whole number")
             if rounds < 1:
@@ -198,7 +207,7 @@ def resolve_policy(policy_file: str | os.PathLike | None, rules_folder: str | os
     shipped = default_policy_path(None)
     if shipped.is_file():
         return load_policy(shipped)
-    return Policy(source="(built-in defaults)")
+    return Policy()
 
 
 # ---------------------------------------------------------------------------
@@ -438,7 +447,7 @@ def _identity_findings(
     doc = identity.doc
     own = clues_of.get(doc, [])
     seen: set[str] = set()
-    for top in identity.top_clues:
+    for top in _leaking_clues(identity, own):
         if top.text in seen:
             continue
         seen.add(top.text)
@@ -460,6 +469,20 @@ def _identity_findings(
         # finding still needs a place, so it goes to the first slot.
         add(Finding(rule, fails, doc, first_slot, "", state,
                     "run `auditor fix` or mask more of the clear text", docs=(doc,)))
+
+
+def _leaking_clues(identity: Identity, clues: list[Clue]) -> list[Clue]:
+    """The linker's top clues first, then every other clue that weighs for the
+    identity: the linker keeps only a few as top clues, but each one left in
+    clear is something to mask."""
+    rest: dict[str, Clue] = {}
+    for clue in clues:
+        if clue.weight > 0 and not clue.elsewhere:
+            kept = rest.get(clue.text)
+            if kept is None or clue.weight > kept.weight:
+                rest[clue.text] = clue
+    ranked = sorted(rest.values(), key=lambda c: (-c.weight, c.start))
+    return list(identity.top_clues) + ranked
 
 
 def _own_place_findings(identity: Identity, policy: Policy, positions: _Positions, clues_of, copies, add) -> None:
@@ -497,7 +520,7 @@ def format_text(report: GateReport, quiet: bool = False) -> str:
         label = {"pass": "pass", "fail": "FAIL", "not-anonymised": "not checked", "unreadable": "not checked"}[doc.status]
         lines.append(f"{doc.path}: {label}: {doc.message}")
     failed = len(report.failed_documents)
-    source = report.policy.source or "built-in policy"
+    source = report.policy.label()
     lines.append(
         f"{failed} of {_plural(len(report.documents), 'document')} fail the policy ({source}: {report.policy.describe()})"
         if failed else

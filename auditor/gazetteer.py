@@ -32,9 +32,9 @@ import zipfile
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, chain
 from pathlib import Path
 from typing import overload
 
@@ -44,7 +44,7 @@ _LEVEL_INDEX = {name: i for i, name in enumerate(LEVELS)}
 
 # Bump whenever parsing, aliasing, the common-word rule or the payload layout
 # changes: the version is part of the cache file name, so old caches are ignored.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 4
 _CACHE_PREFIX = "gazetteer"
 
 # key -> (file in jionlp/dictionary, member inside the zip)
@@ -149,15 +149,12 @@ class _Index:
     @staticmethod
     def pack(index: dict[str, list[int]]) -> dict:
         keys = sorted(index)
-        postings: list[int] = []
-        starts = array("i", [0])
-        for key in keys:
-            uids = index[key]
-            postings.extend(uids if len(uids) == 1 else sorted(set(uids)))
-            starts.append(len(postings))
+        uids = [v if len(v) == 1 else sorted(set(v)) for v in map(index.__getitem__, keys)]
+        starts = array("i", accumulate(map(len, uids), initial=0))
+        postings = array("i", chain.from_iterable(uids))
         text, offsets = _Strings.pack(keys)
         return {"keys": text, "key_offsets": offsets, "starts": starts.tobytes(),
-                "postings": array("i", postings).tobytes()}
+                "postings": postings.tobytes()}
 
     def get(self, name: str) -> tuple[int, ...]:
         keys = self._keys
@@ -427,21 +424,35 @@ class _Builder:
         names, shorts, levels, parents, codes = (
             self.names, self.shorts, self.levels, self.parents, self.codes)
         by_full, by_short = self.by_full, self.by_short
+        match = {TOWN: _TOWN_SHORT.fullmatch, VILLAGE: _VILLAGE_SHORT.fullmatch}
         # attach[d]: the uid that lines at depth d + 1 hang from.  A skipped tier
         # (省直辖行政区划, 上海市 under 上海市) passes its own parent down.
         attach = [-1] * 5
         province_code = ""
-        for line in text.split("\n"):
+        for line in text.splitlines():
             body = line.lstrip("\t")
-            if not body.strip():
-                continue
             depth = len(line) - len(body)
-            if depth > VILLAGE:
-                raise ValueError(f"unexpected indentation in china_location.txt: {line!r}")
-            fields = body.rstrip().split("\t")
-            name = fields[0]
-            parent = attach[depth - 1] if depth else -1
-            if depth <= COUNTY:
+            if depth >= TOWN:  # ~99% of the lines: a bare name
+                name = body.rstrip()
+                if not name:
+                    continue
+                if depth > VILLAGE:
+                    raise ValueError(f"unexpected indentation in china_location.txt: {line!r}")
+                parent = attach[depth - 1]
+                if name.endswith("直辖行政区划"):  # 县直辖行政区划 among the towns
+                    attach[depth] = parent
+                    continue
+                m = match[depth](name)
+                short = m.group(1) if m is not None else ""
+                if len(short) < 2:
+                    short = ""
+                code = ""
+            else:
+                fields = body.rstrip().split("\t")
+                name = fields[0]
+                if not name:
+                    continue
+                parent = attach[depth - 1] if depth else -1
                 code = fields[1] if len(fields) > 1 else ""
                 short = fields[2] if len(fields) > 2 else ""
                 if depth == PROVINCE:
@@ -453,13 +464,6 @@ class _Builder:
                     continue
                 if not short and depth:  # 台湾 counties come without code and short
                     short = derive_short(name, depth)
-            else:
-                if name.endswith("直辖行政区划"):  # 县直辖行政区划 among the towns
-                    attach[depth] = parent
-                    continue
-                m = _SHORT_PATTERNS[depth].fullmatch(name)
-                short = m.group(1) if m and len(m.group(1)) >= 2 else ""
-                code = ""
             uid = len(names)
             names.append(name)
             shorts.append(short)
@@ -468,7 +472,7 @@ class _Builder:
             if code:
                 codes[uid] = code
             by_full[name].append(uid)
-            if len(short) >= 2 and short != name:
+            if short and short != name:
                 by_short[short].append(uid)
             attach[depth] = uid
 
@@ -587,7 +591,7 @@ _TOPONYM_SENSE = re.compile(
 _FIRST_SENSE = re.compile(r"\s*2[.．、]")
 
 # The common-word rule (see _common_words).
-_IDF_LIMIT = {COUNTY: 7.5, TOWN: 8.5, VILLAGE: 8.5}
+_IDF_LIMIT = {COUNTY: 9.7, TOWN: 10.3, VILLAGE: 10.3}
 _DICTIONARY_BONUS = 1.0
 _REUSE_BONUS = 1.0
 # County names recur less by chance; at 30 丹阳, 松江, 凤阳 would count as slogans.
@@ -635,7 +639,7 @@ def _common_words(
 
     * a name of a province or prefecture is never common (太原, 吕梁, 朝阳: the
       place is what people mean);
-    * otherwise the idf limit is 7.5 for a name of a county and 8.5 for a name
+    * otherwise the idf limit is 9.7 for a name of a county and 10.3 for a name
       only of towns or villages, plus 1.0 if a dictionary sense is not a place
       (幸福, 团结; jionlp's word dictionary and idioms) and plus 1.0 if at least
       30 units carry it, 60 for a county name (slogan names such as 红旗, 新华,

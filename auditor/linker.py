@@ -78,6 +78,10 @@ class ClueEvidence:
     def elsewhere(self) -> bool:
         return all(c.elsewhere for c in self.occurrences)
 
+    @property
+    def short_form(self) -> bool:
+        return all(c.short_form for c in self.occurrences)
+
 
 @dataclass
 class Posterior:
@@ -164,8 +168,12 @@ class EvidenceModel:
     def base_ratio(self, evidence: ClueEvidence) -> float:
         w = self.weights
         if evidence.kind == "admin":
-            return w[{"province": "province_name", "prefecture": "prefecture_name", "county": "county_name",
-                      "town": "town_name"}.get(evidence.level, "village_name")]
+            level = evidence.level if evidence.level in ("province", "prefecture", "county", "town") else "village"
+            if evidence.short_form and level != "village":
+                if all(c.ordinary_word for c in evidence.occurrences):
+                    return w.get(f"{level}_short_word", w[f"{level}_short"])
+                return w[f"{level}_short"]
+            return w[f"{level}_name"]
         if evidence.kind == "landmark":
             return w["landmark"]
         if evidence.kind == "abbreviation":

@@ -11,15 +11,15 @@ import unicodedata
 import numpy as np
 
 NUM_PERM = 64
-_MERSENNE = np.uint64((1 << 61) - 1)
-_rng = np.random.RandomState(20221)
-_A = _rng.randint(1, 1 << 31, size=NUM_PERM, dtype=np.uint64)
-_B = _rng.randint(0, 1 << 31, size=NUM_PERM, dtype=np.uint64)
+# One random 64-bit salt per permutation; splitmix64's finaliser turns
+# hash ^ salt into an independent-looking value (a bijection of 64-bit words).
+_SALTS = np.random.RandomState(20221).randint(0, 2**63 - 1, size=NUM_PERM, dtype=np.int64).astype(np.uint64)
 # Masks, digits and Chinese numerals all become one placeholder, so a redacted
 # copy and its clear original have the same clauses.
 _VALUE = re.compile(r"[×✕╳Xx＊*□■█○]+|[0-9０-９][0-9０-９.．,，]*|某某?")
-_CLAUSE = re.compile(r"[。！？；\n]+")
-_DROP = re.compile(r"[\s\u3000，、：“”\"'‘’（）()《》〈〉【】\[\]·—\-]+")
+# After NFKC full-width punctuation is ASCII (；→;), so both forms split alike.
+_CLAUSE = re.compile(r"[。!?;！？；\n]+")
+_DROP = re.compile(r"[\s\u3000，,、：:“”\"'‘’（）()《》〈〉【】\[\]·—\-]+")
 MIN_CLAUSE_CHARS = 6
 
 
@@ -37,15 +37,18 @@ def fingerprint(text: str) -> tuple[int, ...]:
     if not items:
         return ()
     hashes = np.fromiter(
-        (int.from_bytes(hashlib.blake2b(c.encode("utf-8"), digest_size=8).digest(), "little") >> 3 for c in items),
+        (int.from_bytes(hashlib.blake2b(c.encode("utf-8"), digest_size=8).digest(), "little") for c in items),
         dtype=np.uint64,
         count=len(items),
     )
-    # (a*x + b) mod p, vectorised over permutations × clauses; the products stay
-    # below 2**64 because x < 2**61 and a < 2**31 is not guaranteed, so reduce x first.
-    x = hashes % np.uint64(1 << 31)
-    values = (np.outer(_A, x) + _B[:, None]) % _MERSENNE
-    return tuple(int(v) for v in values.min(axis=1))
+    return tuple(int(v) for v in _mix(hashes[None, :] ^ _SALTS[:, None]).min(axis=1))
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    # uint64 arithmetic wraps modulo 2**64, which is what splitmix64 expects.
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
 
 
 def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:

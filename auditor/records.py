@@ -65,6 +65,8 @@ class Clue:
     rule: str = ""  # why this was taken as a clue
     level: str = ""  # level of the named unit (town, county, ...) where known
     elsewhere: bool = False  # named as a place other than the document's own (与太原共建)
+    short_form: bool = False  # an administrative name without its suffix (崞阳 for 崞阳镇)
+    ordinary_word: bool = False  # the name is also a dictionary word (蓝天, 普惠)
 
 
 @dataclass

@@ -62,47 +62,78 @@ def recover_places(slots: list[Slot], inference: DocumentInference, gazetteer) -
              f"{slot.place_level} of the inferred identity {identity.identity} ({identity.confidence:.0%}) from {clues}")
 
 
+def _context_keys(text: str, slot: Slot, n: int) -> list[tuple[str, str]]:
+    """Lookup keys for a slot, most specific first: (left, right) clear anchors;
+    codes also by their right side alone, shortening to the code's letters."""
+    left = clear_anchor(text, slot.start, slot.end, True, n)
+    right = clear_anchor(text, slot.start, slot.end, False, n)
+    keys = []
+    if len(left) == n and len(right) == n:
+        keys.append((left, right))
+    if slot.slot_type == "code" and right[:1].isascii() and right[:1].isalpha():
+        # ×G, ×D打印: the code's own letters identify it, down to the letter alone.
+        keys.extend(("", right[:size]) for size in range(len(right), 0, -1))
+    return keys
+
+
 def recover_from_context(result, config: LinkerConfig) -> None:
-    """Codes, numbers and years whose clear context appears elsewhere with a value."""
+    """Codes, numbers and years whose clear context appears elsewhere with a value.
+
+    A statistic differs from one report to the next, so a number counts only
+    when its own document (or a near-duplicate) shows it, or when several
+    unrelated documents agree on it (24小时不打烊); a code (5G, 3D打印) is the
+    same everywhere."""
     n = config.anchor_chars
-    wanted: dict[tuple[str, str], list[Slot]] = defaultdict(list)
+    group_of = {identity.doc: identity.group for identity in result.identities}
     texts = {a.doc: a.source.text for a in result.analyses if a.source.ok}
+    wanted: dict[tuple[str, str], list[Slot]] = defaultdict(list)
+    slot_keys: dict[int, list[tuple[str, str]]] = {}
     for analysis in result.analyses:
-        text = texts.get(analysis.doc)
         for slot in analysis.slots:
-            if slot.slot_type not in ("code", "number", "year") or slot.recovered:
-                continue
-            left = clear_anchor(text, slot.start, slot.end, True, n)
-            right = clear_anchor(text, slot.start, slot.end, False, n)
-            if len(right) < n:
-                continue
-            if len(left) == n:
-                wanted[(left, right)].append(slot)
-            if slot.slot_type == "code":
-                # ×G, ×D打印: the code's own letters make the right side enough.
-                wanted[("", right)].append(slot)
-    if wanted:
-        seen: dict[tuple[str, str], Counter] = defaultdict(Counter)
-        for text in texts.values():
-            for match in _VALUE.finditer(text):
-                right = text[match.end() : match.end() + n]
-                left = text[max(0, match.start() - n) : match.start()]
+            if slot.slot_type in ("code", "number", "year") and not slot.recovered:
+                keys = _context_keys(texts[analysis.doc], slot, n)
+                slot_keys[id(slot)] = keys
+                for key in keys:
+                    wanted[key].append(slot)
+    if not wanted:
+        recover_years(result, config)
+        return
+    lengths = sorted({len(right) for _, right in wanted}, reverse=True)
+    sightings: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for doc, text in texts.items():
+        group = group_of.get(doc, doc)
+        for match in _VALUE.finditer(text):
+            left = text[max(0, match.start() - n) : match.start()]
+            for size in lengths:
+                right = text[match.end() : match.end() + size]
                 for key in ((left, right), ("", right)):
                     if key in wanted:
-                        seen[key][match.group()] += 1
-        for key, slots in wanted.items():
-            values = seen.get(key)
-            if not values:
-                continue
-            value, agree = values.most_common(1)[0]
-            total = sum(values.values())
-            # Agreement among the sightings, and more sightings, make it surer.
-            confidence = (agree / total) * (1 - 0.5 ** (agree + (1 if key[0] else 0)))
-            where = f"'{key[0]}{value}{key[1]}' appears {agree} time(s) in clear" + (
-                f" ({total - agree} other value(s) seen)" if total > agree else "")
-            for slot in slots:
-                _set(slot, value, confidence, where)
+                        sightings[key][match.group()].add(group)
+    for analysis in result.analyses:
+        for slot in analysis.slots:
+            for key in slot_keys.get(id(slot), ()):
+                values = sightings.get(key)
+                if values and _recover_slot(slot, key, values, group_of.get(slot.doc, slot.doc)):
+                    break
     recover_years(result, config)
+
+
+def _recover_slot(slot: Slot, key: tuple[str, str], values: dict[str, set[str]], own_group: str) -> bool:
+    mine = [value for value, groups in values.items() if own_group in groups]
+    if len(mine) == 1:
+        _set(slot, mine[0], 0.95, f"'{key[0]}{mine[0]}{key[1]}' is readable in the same text")
+        return True
+    if mine:
+        return False
+    counts = Counter({value: len(groups) for value, groups in values.items()})
+    value, agree = counts.most_common(1)[0]
+    if slot.slot_type != "code" and agree < 2:
+        return False
+    total = sum(counts.values())
+    confidence = (agree / total) * (1 - 0.5 ** (agree + (1 if key[0] else 0)))
+    others = f"; {total - agree} sighting(s) of other values" if total > agree else ""
+    _set(slot, value, confidence, f"'{key[0]}{value}{key[1]}' appears in {agree} other document group(s){others}")
+    return True
 
 
 def recover_years(result, config: LinkerConfig) -> None:

@@ -24,6 +24,7 @@ import codecs
 import copy
 import logging
 import os
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -161,12 +162,31 @@ def _name_span(clue: Clue, name: str, suffixes: tuple[str, ...]) -> tuple[int, i
     return None
 
 
-def _greedy_pick(analysis: DocumentAnalysis, covered: set[str]) -> tuple[str, float] | None:
-    """The clue text that weighs most for the decided identity and is still in clear."""
-    scores: dict[str, float] = defaultdict(float)
+def clue_scores(analysis: DocumentAnalysis, covered: set[str]) -> dict[str, float]:
+    """How much each clue text still in clear weighs for the decided identity."""
+    # The linker weighs all occurrences of a text (per kind) together and gives
+    # each occurrence that total: summing occurrences would count it twice.
+    per_kind: dict[tuple[str, str], float] = {}
     for clue in analysis.clues:
         if clue.weight > 0 and not clue.elsewhere and clue.text not in covered:
-            scores[clue.text] += clue.weight
+            key = (clue.text, clue.kind)
+            per_kind[key] = max(per_kind.get(key, 0.0), clue.weight)
+    scores: dict[str, float] = defaultdict(float)
+    for (text, _), weight in per_kind.items():
+        scores[text] += weight
+    return scores
+
+
+def greedy_pick(analyses: Iterable[DocumentAnalysis], covered: set[str]) -> tuple[str, float] | None:
+    """The clue text that weighs most for the failing copies of one text, still in clear.
+
+    Near-duplicates are masked alike, so one pick serves every copy; a text
+    that leaks in several failing copies counts for each of them.
+    """
+    scores: dict[str, float] = defaultdict(float)
+    for analysis in analyses:
+        for text, weight in clue_scores(analysis, covered).items():
+            scores[text] += weight
     if not scores:
         return None
     # Ties go to the longer name: it hides more of what a reader could search for.
@@ -195,6 +215,7 @@ class _Plan:
         failing = {d.doc: d for d in self.gate.failed_documents}
         if self.policy.action("near-duplicate-leak") == "fail":
             self._near_duplicates(analyses)
+        identity_failing: dict[str, list[str]] = defaultdict(list)
         for doc, report in failing.items():
             identity = self.result.identity(doc)
             rules = {f.rule for f in report.findings if f.fails and f.doc == doc}
@@ -206,12 +227,16 @@ class _Plan:
             if "names-own-place" in rules:
                 names.update(c.text for c in identity.names_own_place)
             if rules & set(IDENTITY_RULES):
-                picked = _greedy_pick(analyses[doc], names)
-                if picked is None:
+                identity_failing[self.group(doc)].append(doc)
+        for group, docs in identity_failing.items():
+            names = self.names[group]
+            picked = greedy_pick([analyses[d] for d in docs], names)
+            if picked is None:
+                for doc in docs:
                     self.stuck[doc] = "no clue left that weighs for the identity"
-                else:
-                    log.info("fix: %s: masking %s (weight %.3f)", doc, picked[0], picked[1])
-                    names.add(picked[0])
+                continue
+            log.info("fix: %s: masking %s (weight %.3f)", ", ".join(docs), picked[0], picked[1])
+            names.add(picked[0])
         for group, names in self.names.items():
             for doc in self.members.get(group, [group]):
                 if doc in analyses:
@@ -233,16 +258,25 @@ class _Plan:
 
     def _mask_names(self, analysis: DocumentAnalysis, names: set[str]) -> None:
         suffixes = self.policy.keep_suffixes
+        text = analysis.source.text
+        edits = self.edits[analysis.doc]
         # Longest names first, so 崞阳古城 is masked as itself, not as 崞阳.
         ordered = sorted(names, key=len, reverse=True)
         for clue in analysis.clues:
             for name in ordered:
                 span = _name_span(clue, name, suffixes)
                 if span is not None and span[1] > span[0]:
-                    text = analysis.source.text
-                    self.edits[analysis.doc].append(
-                        Edit(span[0], span[1], self.policy.mask, text[span[0]:span[1]], clue.text, "clue"))
+                    edits.append(Edit(span[0], span[1], self.policy.mask, text[span[0]:span[1]], clue.text, "clue"))
                     break
+        # The clue finder skips a name where the words around it read
+        # otherwise (连接线段家堡至宁武); a reader does not. A name long enough
+        # not to occur inside ordinary words is masked wherever it stands.
+        for name in ordered:
+            if len(name) < self.policy.literal_min_chars:
+                continue
+            core, _ = suffix_split(name, suffixes)
+            for match in re.finditer(re.escape(name), text):
+                edits.append(Edit(match.start(), match.start() + len(core), self.policy.mask, core, name, "clue"))
 
 
 # ---------------------------------------------------------------------------
@@ -409,7 +443,7 @@ def _state(report: DocumentReport | None) -> str:
     if report is None:
         return "missing"
     identity = report.identity
-    if identity is not None and identity.verdict:
+    if identity is not None and identity.verdict and identity.verdict != report.status:
         return f"{report.status}, {identity.verdict}, anonymity set {identity.anonymity_set}"
     return report.status
 
@@ -440,7 +474,7 @@ def format_fix_text(report: FixReport) -> str:
         f"Re-audit of {display_path(str(report.out))}: "
         + (f"{len(failed)} document(s) still fail the policy" if failed else
            f"all {len(report.after.documents)} document(s) pass the policy")
-        + f" ({report.policy.source or 'built-in policy'}: {report.policy.describe()})"
+        + f" ({report.policy.label()}: {report.policy.describe()})"
     )
     for finding in report.after.findings:
         if finding.fails:

@@ -21,7 +21,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import __version__
-from .records import Clue, Identity, Inconsistency, Slot, SourceText
+from .records import Clue, Identity, Slot, SourceText
 
 if TYPE_CHECKING:
     from .scan import AuditResult
@@ -256,7 +256,14 @@ def one_line(text: str) -> str:
 
 
 def _percent(value: float) -> str:
-    return f"{value:.0%}"
+    """Rounded, except that nothing short of certain reads as 100% and nothing
+    above zero as 0%."""
+    percent = round(value * 100)
+    if percent >= 100 and value < 1:
+        return "99%"
+    if percent <= 0 < value:
+        return "<1%"
+    return f"{percent}%"
 
 
 def _clamp_spans(items, text_length: int):
@@ -272,7 +279,7 @@ def _candidate_paths(result: "AuditResult", clue: Clue) -> list[str]:
     for uid in clue.candidates:
         try:
             paths.append(str(result.gazetteer.path(uid)))
-        except Exception:  # an id the gazetteer does not know must not sink the report
+        except (LookupError, ValueError, TypeError):  # an unknown id must not sink the report
             paths.append(f"unit {uid}")
     return paths
 
@@ -281,7 +288,10 @@ def describe_clue(clue: Clue, paths: list[str], identity: str) -> str:
     """"town of 原平", "abbreviation of 原平": what the clue says about the place."""
     if not paths:
         return clue.level or clue.kind
-    consistent = [p for p in paths if identity and (p.startswith(identity) or identity.startswith(p))]
+    def within(inner: str, outer: str) -> bool:
+        return inner == outer or inner.startswith(outer.rstrip("/") + "/")
+
+    consistent = [p for p in paths if identity and (within(p, identity) or within(identity, p))]
     path = (consistent or paths)[0]
     parts = [p for p in path.split("/") if p]
     if not parts:
@@ -296,7 +306,7 @@ def describe_clue(clue: Clue, paths: list[str], identity: str) -> str:
         return f"landmark in {short_name(holder)}"
     if names_itself and len(parts) == 1:
         return clue.level or clue.kind
-    return f"{clue.level or clue.kind} of {short_name(holder)}"
+    return f"{clue.level} of {short_name(holder)}" if clue.level else f"in {short_name(holder)}"
 
 
 def _places_text(paths: list[str], n_candidates: int, limit: int = 5) -> str:
@@ -450,7 +460,7 @@ def build_chart(identity: Identity) -> Chart | None:
         probability = max(0.0, min(1.0, candidate.probability))
         bars.append(Bar(
             label=label, path=candidate.path, level=candidate.level, probability=probability,
-            percent=_percent(probability) if probability >= 0.005 or probability == 0 else "<1%",
+            percent=_percent(probability),
             y=top + index * row, width=round(max(1.0, probability * bar_area), 1),
             chosen=bool(identity.identity) and candidate.path == identity.identity,
         ))
@@ -489,6 +499,10 @@ def verdict_sentence(result: "AuditResult", row: DocumentRow, identity: Identity
         own = _describe_top(result, identity, identity.names_own_place[:SENTENCE_CLUES]) or clues
         return f"Not anonymised: the text names its own place, {place}" + (f": {own}." if own else ".")
     return f"{identity.verdict}: {place} ({confidence})."
+
+
+def _ordered(values: set[str], known: tuple[str, ...]) -> list[str]:
+    return [v for v in known if v in values] + sorted(values - set(known))
 
 
 def _type_counts(counter: Counter) -> list[TypeCount]:
@@ -611,7 +625,7 @@ def build_views(result: "AuditResult") -> tuple[Overview, list[DocumentPage]]:
             clues=all_clue_views,
             type_counts=_type_counts(Counter(s.slot_type for s in analysis.slots)),
             slot_types=[t.slot_type for t in _type_counts(Counter(s.slot_type for s in analysis.slots))],
-            clue_kinds=sorted({c.kind for c in clues}),
+            clue_kinds=_ordered({c.kind for c in clues}, CLUE_KINDS),
             group_members=sorted(group_members, key=lambda m: m.doc),
             differences=build_differences(result, analysis.doc, hrefs, sources, slots_by_doc),
             dropped_overlaps=len(analysis.clues) - len(shown),
@@ -640,10 +654,9 @@ def _headline(rows: list[DocumentRow], verdicts: Counter, linked: bool, n_slots:
     docs = f"{n} document{'s' if n != 1 else ''}"
     if not linked:
         return f"{docs}, {n_slots} redaction slot{'s' if n_slots != 1 else ''}; identities not inferred."
-    exposed = verdicts.get("re-identified", 0)
-    risky = verdicts.get("at-risk", 0)
-    return (f"{exposed} of {docs} re-identified, {risky} at risk, "
-            f"{verdicts.get('protected', 0)} protected, {verdicts.get('not-anonymised', 0)} not anonymised.")
+    parts = [f"{verdicts[v]} {VERDICT_LABELS[v].lower()}" for v in VERDICTS if verdicts.get(v)]
+    parts += [f"{verdicts[v]} {v}" for v in sorted(verdicts) if v not in VERDICT_LABELS]
+    return f"Of {docs}: " + ", ".join(parts) + "."
 
 
 # --------------------------------------------------------------------------

@@ -116,13 +116,13 @@ class Segmenter:
             spans.append((lo + found, lo + position))
         return spans
 
-    def is_word_span(self, text: str, start: int, end: int) -> bool:
+    def is_word_span(self, text: str, start: int, end: int, check_start: bool = True, check_end: bool = True) -> bool:
         """True when [start, end) of ``text`` begins and ends on word boundaries."""
         cuts = {0, len(text)}
         for s, e in self.word_spans(text, start, end):
             cuts.add(s)
             cuts.add(e)
-        return start in cuts and end in cuts
+        return (not check_start or start in cuts) and (not check_end or end in cuts)
 
 
 def _clause_around(text: str, start: int, end: int) -> tuple[int, int]:
@@ -203,11 +203,12 @@ class LexiconSegmenter:
         lo, hi = _clause_around(text, start, end)
         return [(lo + s, lo + e) for s, e in self._clause_spans(text[lo:hi])]
 
-    def is_word_span(self, text: str, start: int, end: int) -> bool:
-        """False when a dictionary word crosses either edge of [start, end)."""
+    def is_word_span(self, text: str, start: int, end: int, check_start: bool = True, check_end: bool = True) -> bool:
+        """False when a dictionary word crosses a checked edge of [start, end)."""
         lexicon = self.lexicon
         lo, hi = _clause_around(text, start, end)
-        for edge in (start, end):
+        edges = ([start] if check_start else []) + ([end] if check_end else [])
+        for edge in edges:
             for size in range(2, self.max_word + 1):
                 for i in range(max(lo, edge - size + 1), min(edge, hi - size + 1)):
                     word = text[i : i + size]

@@ -108,6 +108,20 @@ def test_reidentified_document_fails_with_one_finding_per_leaking_clue(corpus):
     assert guoyang.fails and guoyang.level == "error"
 
 
+def test_every_clue_that_weighs_for_the_identity_is_reported_not_only_the_top_ones(corpus):
+    # The linker names a few top clues; the others that carry weight leak too.
+    corpus.identity("000.txt").top_clues = corpus.identity("000.txt").top_clues[:1]
+    report = evaluate(corpus, Policy())
+    clues = [f.clue for f in report.document("000.txt").findings if f.rule == "re-identified"]
+    assert clues == ["崞阳", "轩岗", "滹沱河"]
+    # A clue with no weight for the identity (a place named as elsewhere) is not a leak.
+    for clue in corpus.analysis("000.txt").clues:
+        if clue.text == "滹沱河":
+            clue.weight = 0.0
+    clues = [f.clue for f in evaluate(corpus, Policy()).document("000.txt").findings if f.rule == "re-identified"]
+    assert clues == ["崞阳", "轩岗"]
+
+
 def test_text_output_has_file_line_column_clue_why_and_what_to_mask(corpus):
     text = format_text(evaluate(corpus, Policy()))
     line = next(l for l in text.splitlines() if l.startswith("docs/000.txt:3:5:"))

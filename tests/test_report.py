@@ -5,7 +5,9 @@ tests do not depend on the linker; slots come from the real slot finder.
 """
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import html
 from html.parser import HTMLParser
 from pathlib import Path
@@ -69,8 +71,8 @@ def candidates(n: int = 12) -> list[Candidate]:
     others = ["山西省/忻州市/忻府区", "山西省/忻州市/定襄县", "山西省/忻州市/代县", "山西省/忻州市/五台县",
               "山西省/忻州市/繁峙县", "山西省/忻州市/宁武县", "山西省/忻州市/静乐县", "山西省/忻州市/神池县",
               "山西省/忻州市/五寨县", "山西省/忻州市/岢岚县", "山西省/忻州市/河曲县"]
-    rest = [Candidate(path, "county", round(0.009 / (i + 1), 5)) for i, path in enumerate(others)]
-    return ([Candidate(YUANPING, "county", 0.97)] + rest)[:n]
+    rest = [Candidate(path, "county", round(0.003 / (i + 1), 5)) for i, path in enumerate(others)]
+    return ([Candidate(YUANPING, "county", 0.99)] + rest)[:n]
 
 
 def seeds_result() -> AuditResult:
@@ -231,6 +233,18 @@ def test_verdict_sentence_names_the_place_and_its_clues():
             "轩岗镇 (town of 原平), 驻原部队 (abbreviation of 原平)") in doc
 
 
+def test_weaker_verdicts_say_how_many_places_remain():
+    result = copies_result()
+    result.identities[0] = Identity("a.txt", "g1", 2, YUANPING, "county", 0.996, 3, "at-risk", candidates(3))
+    result.identities[1] = Identity("b.txt", "g1", 1, "", "", 0.2, 40, "protected", [])
+    overview, pages = build_views(result)
+    sentences = {p.row.doc: p.sentence for p in pages}
+    # 99.6% is not certainty: it must not read as 100%
+    assert sentences["a.txt"] == "At risk: most likely 山西省忻州市原平市 (99% confident, one of 3 plausible places)."
+    assert sentences["b.txt"] == "Protected: 40 places remain plausible."
+    assert overview.headline == "Of 2 documents: 1 at risk, 1 protected."
+
+
 def test_chart_shows_the_ten_most_likely_places_best_first():
     rendered = render(linked_seeds_result())
     page = Page(page_of(rendered, DOC_000))
@@ -293,7 +307,11 @@ def test_a_script_in_a_document_is_shown_as_text():
 def test_the_script_policy_allows_only_the_report_script():
     page = Page(render(seeds_result())["index.html"])
     policy = next(a["content"] for t, a in page.elements if a.get("http-equiv") == "Content-Security-Policy")
-    assert "default-src 'none'" in policy and "script-src 'sha256-" in policy and "unsafe-inline'; img" not in policy
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["default-src"] == "'none'"
+    # inline handlers and injected scripts would need 'unsafe-inline' or their own hash
+    digest = base64.b64encode(hashlib.sha256(page.scripts[0].encode("utf-8")).digest()).decode("ascii")
+    assert directives["script-src"] == f"'sha256-{digest}'"
 
 
 def test_rendering_is_deterministic(tmp_path):
@@ -429,7 +447,12 @@ def doc_page(out: Path, doc: str) -> Path:
 
 
 @pytest.mark.browser
-def test_pages_load_offline_without_errors(browser, seeds_report):
+def test_pages_load_offline_without_errors(browser, seeds_report, tmp_path):
+    write_report(seeds_result(), tmp_path)  # slots only, as before the linker runs
+    for path in (tmp_path / "index.html", doc_page(tmp_path, DOC_000)):
+        unlinked = Visit(browser, path)
+        assert unlinked.errors == [], path
+        unlinked.page.close()
     overview = Visit(browser, seeds_report / "index.html")
     assert overview.errors == []
     assert overview.visible_rows("documents") == 5
