@@ -14,10 +14,14 @@ files and each returning plain :class:`~auditor.records.Clue` records:
 """
 from __future__ import annotations
 
+import os
+import pickle
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import ahocorasick
 
@@ -94,30 +98,18 @@ class AdminNameRecognizer:
         # mostly an ordinary word, and an edge a dictionary word crosses is no
         # word boundary (建设乡 in 建设乡村).
         self.lexicon = lexicon
-        self.automaton = _admin_automaton(gazetteer, clue_rules.min_short_chars)
-        self._village_names = {
-            name: uids
-            for name, uids in gazetteer.full_names().items()
-            if any(gazetteer.level_of(u) == "village" for u in uids)
-        }
+        self.automaton = admin_automaton(gazetteer, clue_rules.min_short_chars)
 
     def _ordinary_core(self, core: str) -> bool:
         return core in self.lexicon or self.gazetteer.is_common_word(core)
 
     def find(self, text: str, segmenter: Segmenter) -> Iterable[ClueMatch]:
-        gazetteer = self.gazetteer
-        for end, (name, is_full) in self.automaton.iter_long(text):
-            start, end = end - len(name) + 1, end + 1
-            uids = gazetteer.lookup_full(name) if is_full else _short_only(gazetteer, name)
-            uids = tuple(u for u in uids if gazetteer.level_of(u) != "village")
-            if not uids or gazetteer.is_common_word(name):
-                continue
-            level = _top_level(gazetteer, uids)
+        for last, entry in self.automaton.iter_long(text):
+            name, is_full, uids, level, core = entry
+            start, end = last - len(name) + 1, last + 1
             if is_full:
-                # 原平市委 is fine, but 建设乡村 holds no town 建设乡.
-                shorts = [gazetteer.units[u].short for u in uids if gazetteer.units[u].short not in ("", name)]
-                core = shorts[0] if shorts else name[:-1]
-                # A one-character core (和县, 蠡县) is a name only where no word crosses it.
+                # 原平市委 is fine, but 建设乡村 holds no town 建设乡, and a
+                # one-character core (和县, 蠡县) is a name only where no word crosses it.
                 check_end = len(core) == 1 or (level == "town" and self._ordinary_core(core))
                 if not segmenter.is_word_span(text, start, end, check_end=check_end):
                     continue
@@ -139,41 +131,70 @@ class AdminNameRecognizer:
                 if start < 0:
                     continue
                 name = text[start : match.end()]
-                uids = self._village_names.get(name)
-                if uids is None:
+                uids = tuple(u for u in gazetteer.lookup_full(name) if gazetteer.level_of(u) == "village")
+                if not uids:
                     continue
                 core = name[:core_len]
                 if not _CJK.fullmatch(core[0]) or gazetteer.is_common_word(core) or gazetteer.is_common_word(name):
                     break
                 if not segmenter.is_word_span(text, start, match.end(), check_end=self._ordinary_core(core)):
                     break
-                uids = tuple(u for u in uids if gazetteer.level_of(u) == "village")
                 yield ClueMatch(start, match.end(), uids, "village full name", "village")
                 break
 
 
-def _short_only(gazetteer: Gazetteer, name: str) -> tuple[int, ...]:
-    full = set(gazetteer.lookup_full(name))
-    return tuple(u for u in gazetteer.lookup(name) if u not in full)
+_LEVEL_ORDER = ("province", "prefecture", "county", "town", "village")
+_AUTOMATON_FORMAT = 1
 
 
 def _top_level(gazetteer: Gazetteer, uids: tuple[int, ...]) -> str:
-    order = ("province", "prefecture", "county", "town", "village")
-    return min((gazetteer.level_of(u) for u in uids), key=order.index)
+    return min((gazetteer.level_of(u) for u in uids), key=_LEVEL_ORDER.index)
+
+
+def _build_admin_automaton(gazetteer: Gazetteer, min_short_chars: int) -> ahocorasick.Automaton:
+    """Names of provinces, prefectures, counties and towns, full and short, each
+    with what a match needs: (name, is_full, uids, top level, core). Common
+    words are left out here, once, rather than at every match."""
+    automaton = ahocorasick.Automaton()
+    full_names = gazetteer.full_names()
+    for name, uids in full_names.items():
+        uids = tuple(u for u in uids if gazetteer.level_of(u) != "village")
+        if len(name) < 2 or not uids or gazetteer.is_common_word(name):
+            continue
+        shorts = [gazetteer.units[u].short for u in uids if gazetteer.units[u].short not in ("", name)]
+        core = shorts[0] if shorts else name[:-1]
+        automaton.add_word(name, (name, True, uids, _top_level(gazetteer, uids), core))
+    for name, uids in gazetteer.short_names().items():
+        if len(name) < min_short_chars or name in automaton or gazetteer.is_common_word(name):
+            continue
+        full = set(full_names.get(name, ()))
+        uids = tuple(u for u in uids if u not in full and gazetteer.level_of(u) != "village")
+        if uids:
+            automaton.add_word(name, (name, False, uids, _top_level(gazetteer, uids), name))
+    automaton.make_automaton()
+    return automaton
 
 
 @lru_cache(maxsize=4)
-def _admin_automaton(gazetteer: Gazetteer, min_short_chars: int) -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    for name, uids in gazetteer.full_names().items():
-        if len(name) >= 2 and any(gazetteer.level_of(u) != "village" for u in uids):
-            automaton.add_word(name, (name, True))
-    for name, uids in gazetteer.short_names().items():
-        if len(name) >= min_short_chars and name not in automaton and any(
-            gazetteer.level_of(u) != "village" for u in uids
-        ):
-            automaton.add_word(name, (name, False))
-    automaton.make_automaton()
+def admin_automaton(gazetteer: Gazetteer, min_short_chars: int) -> ahocorasick.Automaton:
+    """The automaton, from a cache file beside the gazetteer's (built on first use)."""
+    if gazetteer.cache_file is None:
+        return _build_admin_automaton(gazetteer, min_short_chars)
+    cache = Path(gazetteer.cache_file)
+    path = cache.with_name(f"{cache.stem}.admin-v{_AUTOMATON_FORMAT}-{min_short_chars}.automaton")
+    if path.is_file():
+        try:
+            with open(path, "rb") as handle:
+                return pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+            pass  # a damaged cache is rebuilt below
+    automaton = _build_admin_automaton(gazetteer, min_short_chars)
+    try:
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as handle:
+            pickle.dump(automaton, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(handle.name, path)
+    except OSError:
+        pass  # a read-only cache folder only costs the rebuild next time
     return automaton
 
 

@@ -78,6 +78,30 @@ def make_slot_component(nlp: Language, name: str, rules_dir: str | None):
     return attach_slots
 
 
+@Language.factory("auditor_clues", default_config={"rules_dir": None})
+def make_clue_component(nlp: Language, name: str, rules_dir: str | None):
+    from .clues import ClueFinder
+
+    rules = load_rules(rules_dir)
+    finder = MaskFinder(rules.masks)
+    clue_finder = ClueFinder.default(rules)
+
+    def attach_clues(doc: Doc) -> Doc:
+        clues = clue_finder.find(doc._.doc_name, doc.text, finder.find(doc.text))
+        doc._.clues = clues
+        spans = []
+        for clue in clues:
+            span = doc.char_span(clue.start, clue.end, label=clue.kind, alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+        # Clues may not fall on token boundaries (崞阳 inside 崞阳镇), so
+        # expanded spans can overlap: a SpanGroup allows that.
+        doc.spans["clues"] = spans
+        return doc
+
+    return attach_clues
+
+
 def make_nlp(rules: Rules | None = None, segmenter: Segmenter | None = None, with_clues: bool = False) -> Language:
     """A blank Chinese pipeline with the mask-aware tokenizer and auditor's components."""
     rules = rules or load_rules()

@@ -139,17 +139,23 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def pkuseg_lexicon() -> frozenset[str]:
-    """pkuseg's own dictionary of words (shipped with spacy-pkuseg)."""
+    """pkuseg's own dictionary of words (shipped with spacy-pkuseg).
+
+    Found without importing spacy_pkuseg, which would pull in its model code."""
+    import importlib.util
     import pickle
 
-    import spacy_pkuseg
-
-    path = Path(spacy_pkuseg.__file__).parent / "dicts" / "default.pkl"
+    spec = importlib.util.find_spec("spacy_pkuseg")
+    if spec is None or not spec.submodule_search_locations:
+        log.warning("auditor: spacy-pkuseg is not installed; word boundaries come from characters only")
+        return frozenset()
+    path = Path(list(spec.submodule_search_locations)[0]) / "dicts" / "default.pkl"
     with open(path, "rb") as handle:
         words = pickle.load(handle)
-    if isinstance(words, str):
-        words = words.split("\n")
-    return frozenset(w.strip() for w in words if len(w.strip()) >= 2)
+    if not isinstance(words, str):
+        words = "\n".join(words)
+    # One-character entries say nothing about word boundaries here.
+    return frozenset(w for w in words.split("\n") if len(w) > 1)
 
 
 class LexiconSegmenter:

@@ -123,9 +123,11 @@ def analysed(doc, text, clues=()):
 
 def test_plan_masks_names_in_every_copy_and_long_names_wherever_they_stand():
     text_a = ("过去一年，是×发展史上极不平凡的一年。\n"
-              "开工建设轩岗镇至云水镇段、段家堡至下政化段，以及黄河长城板块连接线段家堡至宁武暖泉沟段工程。\n")
+              "开工建设轩岗镇至云水镇段、段家堡至下政化段，以及黄河长城板块连接线段家堡至宁武暖泉沟段工程。\n"
+              "全年地区生产总值完成×亿元。\n")
     text_b = ("过去一年，是原平发展史上极不平凡的一年。\n"
-              "开工建设轩岗镇至云水镇段、段家堡至下政化段，以及黄河长城板块连接线段家堡至宁武暖泉沟段工程。\n")
+              "开工建设轩岗镇至云水镇段、段家堡至下政化段，以及黄河长城板块连接线段家堡至宁武暖泉沟段工程。\n"
+              "全年地区生产总值完成×亿元。\n")
     # The clue finder skipped the second 段家堡 (连接线段 reads as a word).
     def found(doc, text):
         first = text.index("段家堡")
@@ -321,7 +323,7 @@ def test_fix_command_exit_codes(place_list_pipeline, small_corpus, tmp_path, mon
     outcome = runner.invoke(main, ["fix", "corpus", "--out", "fixed", "-j", "1"])
     assert outcome.exit_code == 0, outcome.output
     assert "  fixed/000.txt: fail, re-identified, anonymity set 1 -> pass, protected, anonymity set 60; " \
-           "masked 4 occurrence(s) of 3 clue(s), 8 of 120 characters (6.67%): 崞阳 ×2, 原平 ×1, 轩岗 ×1" \
+           "masked 4 occurrence(s) of 3 clue(s), 8 of 140 characters (5.71%): 崞阳 ×2, 原平 ×1, 轩岗 ×1" \
            in outcome.stdout
     assert "Re-audit of fixed: all 3 document(s) pass the policy" in outcome.stdout
     check = runner.invoke(main, ["check", "fixed", "-j", "1"])

@@ -1,0 +1,167 @@
+"""rules/landmarks.tsv: well-formed, every place a real gazetteer unit, and no false hits.
+
+The linker weighs a landmark by the number of places it lists, so a row whose path
+does not resolve silently weakens (or, when renamed units are mixed up, misdirects)
+the evidence; these tests keep the file honest as people extend it.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from auditor.gazetteer import load_gazetteer
+
+LANDMARKS = Path(__file__).resolve().parent.parent / "rules" / "landmarks.tsv"
+KINDS = {
+    "river", "mountain", "scenic", "temple", "grotto", "pass", "reservoir", "lake",
+    "ancient-town", "person", "product", "other",
+}
+
+
+def _rows() -> list[tuple[int, list[str]]]:
+    lines = LANDMARKS.read_text(encoding="utf-8").splitlines()
+    return [
+        (number, line.split("\t"))
+        for number, line in enumerate(lines, 1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+ROWS = _rows()
+
+
+def _places(cells: list[str]) -> list[str]:
+    return [p.strip() for p in cells[2].split(";") if p.strip()]
+
+
+@pytest.fixture(scope="module")
+def valid_paths() -> set[str]:
+    g = load_gazetteer()
+    return {g.path(u) for u in g.units_at("county")} | {g.path(u) for u in g.units_at("prefecture")}
+
+
+@pytest.fixture(scope="module")
+def by_name() -> dict[str, set[str]]:
+    # Rows sharing a name are merged by the clue finder, so judge the union.
+    merged: dict[str, set[str]] = {}
+    for _, cells in ROWS:
+        merged.setdefault(cells[0], set()).update(_places(cells))
+    return merged
+
+
+def _longest_matches(text: str, names) -> list[str]:
+    """Leftmost-longest substring matches, as the Aho-Corasick clue finder reports them."""
+    by_first: dict[str, list[str]] = {}
+    for name in names:
+        by_first.setdefault(name[0], []).append(name)
+    for candidates in by_first.values():
+        candidates.sort(key=len, reverse=True)
+    found, i = [], 0
+    while i < len(text):
+        hit = next((n for n in by_first.get(text[i], ()) if text.startswith(n, i)), None)
+        if hit:
+            found.append(hit)
+            i += len(hit)
+        else:
+            i += 1
+    return found
+
+
+def test_file_is_substantial_and_has_a_header():
+    text = LANDMARKS.read_text(encoding="utf-8")
+    assert text.startswith("#"), "the header comment explains the columns to people who extend the file"
+    assert len(ROWS) >= 600
+
+
+@pytest.mark.parametrize("number,cells", ROWS, ids=[f"line{n}" for n, _ in ROWS])
+def test_row_is_well_formed(number, cells):
+    assert 3 <= len(cells) <= 4, f"line {number}: {cells!r}"
+    name, kind = cells[0], cells[1]
+    assert name and name == name.strip() and " " not in name, f"line {number}: bad name {name!r}"
+    assert kind in KINDS, f"line {number}: unknown kind {kind!r}"
+    places = _places(cells)
+    assert places, f"line {number}: no place"
+    assert len(places) == len(set(places)), f"line {number}: a place is listed twice"
+
+
+def test_every_place_resolves_in_the_gazetteer(valid_paths):
+    unresolved = [
+        (number, cells[0], place)
+        for number, cells in ROWS
+        for place in _places(cells)
+        if place not in valid_paths
+    ]
+    assert not unresolved, unresolved[:20]
+
+
+def test_no_duplicate_rows():
+    keys = Counter((cells[0], frozenset(_places(cells))) for _, cells in ROWS)
+    assert [key for key, count in keys.items() if count > 1] == []
+
+
+def test_all_provinces_are_represented():
+    provinces = Counter(place.split("/")[0] for _, cells in ROWS for place in set(_places(cells)))
+    mainland = {
+        "北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省",
+        "上海市", "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省",
+        "湖南省", "广东省", "广西壮族自治区", "海南省", "重庆市", "四川省", "贵州省", "云南省",
+        "西藏自治区", "陕西省", "甘肃省", "青海省", "宁夏回族自治区", "新疆维吾尔自治区",
+    }
+    assert {p for p in mainland if provinces[p] < 10} == set()
+
+
+def test_guoyang_old_town_points_only_at_yuanping(by_name):
+    assert by_name["崞阳古城"] == {"山西省/忻州市/原平市"}
+    assert by_name["天涯山"] == {"山西省/忻州市/原平市"}
+
+
+def test_hutuo_river_runs_through_several_counties_including_yuanping(by_name):
+    places = by_name["滹沱河"]
+    assert "山西省/忻州市/原平市" in places
+    assert {"山西省/忻州市/繁峙县", "山西省/忻州市/代县", "河北省/石家庄市/平山县"} <= places
+    assert len(places) >= 10
+
+
+def test_wutaishan_is_in_wutai_county(by_name):
+    assert "山西省/忻州市/五台县" in by_name["五台山"]
+    assert all(p.startswith("山西省/忻州市/") for p in by_name["五台山"])
+
+
+def test_municipalities_and_province_direct_units_have_no_middle_tier(by_name):
+    assert by_name["颐和园"] == {"北京市/海淀区"}
+    assert by_name["白帝城"] == {"重庆市/奉节县"}
+    assert "河南省/济源市" in by_name["小浪底"]
+
+
+def test_a_name_that_is_also_a_county_lists_that_county(by_name):
+    # 太湖 in an Anqing report is 太湖县, not the lake.
+    assert "安徽省/安庆市/太湖县" in by_name["太湖"]
+
+
+def test_seed_sentences_find_their_landmarks(by_name):
+    sentence = "推进崞阳古城修复活化、大营温泉康养禅修体验中心项目建设，与天涯山、滹沱河、五峰山、惠济寺等景区景点串珠成线"
+    found = _longest_matches(sentence, by_name)
+    assert found[:3] == ["崞阳古城", "天涯山", "滹沱河"]
+    assert set.intersection(*(by_name[n] for n in found[:3])) == {"山西省/忻州市/原平市"}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # Real report sentences whose words straddle short landmark names
+        # (个园, 袁家村, 陆家嘴, 沙湖, 洪湖 …): none of them names a landmark.
+        "基础设施项目加速推进，雾森园等8个园林绿化工程建成投用",
+        "智能家电、轨道交通2个园区获评省级特色产业园",
+        "沾益花山等4个园区入列省级化工园区确认名单",
+        "启动太钢袁家村铁矿300万吨碱性球团技改项目",
+        "推动万达、东泰商业综合体等项目建设，把新区打造成吕梁的“陆家嘴”",
+        "以小庄头村史馆、毛泽东像章纪念馆、程茂兰天文馆为依托",
+        "做强新会大鳌、恩平沙湖等专业镇",
+        "在市第十届人民代表大会第四次会议上 市长 洪湖鹏",
+        "全面落实对口支援西藏山南市工作，推动国内城市间合作，稳步提高职工工资水平",
+    ],
+)
+def test_ordinary_sentences_name_no_landmark(sentence, by_name):
+    assert _longest_matches(sentence, by_name) == []
