@@ -94,11 +94,10 @@ def scan(paths, out, no_link, rules_dir, workers, max_bytes, quiet):
     result = run_audit(paths, rules_dir, workers or default_workers(), max_bytes, quiet, link=not no_link)
     from .tables import write_tables
 
-    written = write_tables(result, out)
-    if not no_link:
-        from .report import write_report
+    from .report import write_report
 
-        written.append(write_report(result, out))
+    written = write_tables(result, out)
+    written.append(write_report(result, out))
     elapsed = time.perf_counter() - started
     if quiet:
         return

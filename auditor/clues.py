@@ -62,6 +62,8 @@ class ClueRules:
     weights: dict[str, float]
     min_short_chars: int
     min_village_core_chars: int
+    generic_names: frozenset[str]
+    not_a_place_after: re.Pattern[str]
     elsewhere_before: re.Pattern[str]
     elsewhere_after: re.Pattern[str]
     unverified_suffixes: tuple[str, ...]
@@ -76,6 +78,8 @@ class ClueRules:
                 weights={k: float(v) for k, v in data["weights"].items()},
                 min_short_chars=int(data["names"]["min_short_chars"]),
                 min_village_core_chars=int(data["names"]["min_village_core_chars"]),
+                generic_names=frozenset(data["names"].get("generic", [])),
+                not_a_place_after=re.compile(data["names"].get("not_a_place_after", "(?!)")),
                 elsewhere_before=re.compile(data["elsewhere"]["before"]),
                 elsewhere_after=re.compile(data["elsewhere"]["after"]),
                 unverified_suffixes=tuple(sorted(data["unverified"]["suffixes"], key=len, reverse=True)),
@@ -104,9 +108,13 @@ class AdminNameRecognizer:
         return core in self.lexicon or self.gazetteer.is_common_word(core)
 
     def find(self, text: str, segmenter: Segmenter) -> Iterable[ClueMatch]:
+        generic = self.rules.generic_names
+        not_a_place = self.rules.not_a_place_after
         for last, entry in self.automaton.iter_long(text):
             name, is_full, uids, level, core = entry
             start, end = last - len(name) + 1, last + 1
+            if name in generic or (not is_full and not_a_place.match(text, end)):
+                continue
             if is_full:
                 # 原平市委 is fine, but 建设乡村 holds no town 建设乡, and a
                 # one-character core (和县, 蠡县) is a name only where no word crosses it.

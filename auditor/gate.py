@@ -147,6 +147,9 @@ def load_policy(path: str | os.PathLike) -> Policy:
         changes["min_anonymity_set"] = k
     if "fail_verdicts" in data:
         verdicts = _expect(path, "fail_verdicts", data["fail_verdicts"], list, "a list of verdicts")
+        if "not-anonymised" in verdicts:
+            raise PolicyError(f"{path}: fail_verdicts: a document without masks is governed by "
+                              '[rules] not-anonymised = "fail", not by its verdict')
         bad = [v for v in verdicts if v not in VERDICTS]
         if bad:
             raise PolicyError(f"{path}: fail_verdicts: unknown verdict(s) {bad} (known: {', '.join(VERDICTS)})")
@@ -606,6 +609,9 @@ def _physical(location: Location) -> dict:
         if location.text:
             region["snippet"] = {"text": location.text}
         physical["region"] = region
+    else:
+        # A finding about the whole file; code-scanning UIs want a line all the same.
+        physical["region"] = {"startLine": 1}
     return physical
 
 

@@ -469,6 +469,11 @@ def format_fix_text(report: FixReport) -> str:
             lines.append(f"    not fixed: {fix.stuck}")
     for doc, why in report.skipped:
         lines.append(f"  {doc}: not copied ({why})")
+    ours = {d.doc for d in report.documents}
+    for other in report.after.documents:
+        if other.doc not in ours:
+            # left in OUT by an earlier run: audited with the copies, as `auditor check OUT` would
+            lines.append(f"  {other.path}: not from this run, audited with the copies ({other.status})")
     failed = report.after.failed_documents
     lines.append(
         f"Re-audit of {display_path(str(report.out))}: "

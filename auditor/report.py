@@ -37,6 +37,7 @@ VERDICT_LABELS = {
     "not-anonymised": "Not anonymised",
 }
 CHART_CANDIDATES = 10
+PANEL_CLUES = 10
 SENTENCE_CLUES = 5
 CONTEXT_CHARS = 16
 # Display only: a unit is named without its administrative suffix in
@@ -188,6 +189,7 @@ class DocumentPage:
     sentence_kind: str  # verdict, or 'unlinked'
     chart: Chart | None
     top_clues: list[ClueView]
+    more_top_clues: int
     segments: list[Segment]
     slots: list[SlotView]
     clues: list[ClueView]
@@ -328,6 +330,10 @@ def build_clue(result: "AuditResult", clue: Clue, identity: str, top_keys: set) 
         lines.append(f"rule: {clue.rule}")
     if clue.elsewhere:
         lines.append("named as a place other than the document's own")
+    if clue.short_form:
+        lines.append("an administrative name without its suffix")
+    if clue.ordinary_word:
+        lines.append("also an ordinary word")
     top = (clue.start, clue.end, clue.text) in top_keys
     if top:
         lines.append("one of the clues the identity rests on")
@@ -619,7 +625,8 @@ def build_views(result: "AuditResult") -> tuple[Overview, list[DocumentPage]]:
             row=row, title=row.doc, sentence=verdict_sentence(result, row, identity),
             sentence_kind=row.verdict or "unlinked",
             chart=build_chart(identity) if identity is not None and row.verdict else None,
-            top_clues=top_views,
+            top_clues=top_views[:PANEL_CLUES],
+            more_top_clues=max(0, len(top_views) - PANEL_CLUES),
             segments=build_segments(text, slot_views, clue_views),
             slots=[v for _, v in slot_views],
             clues=all_clue_views,

@@ -238,6 +238,7 @@ def test_policy_file_overrides_only_what_it_names(tmp_path):
     ("min_anonymity_set = true\n", "min_anonymity_set must be a whole number"),
     ('min_anonymity_set = "5"\n', "min_anonymity_set must be a whole number"),
     ('fail_verdicts = ["leaky"]\n', "unknown verdict(s) ['leaky']"),
+    ('fail_verdicts = ["not-anonymised"]\n', '[rules] not-anonymised = "fail"'),
     ('[rules]\nre-identifed = "fail"\n', "unknown rule 're-identifed'"),
     ('[rules]\nre-identified = "warn"\n', "must be one of fail, report, ignore"),
     ("k = 5\n", "unknown key(s) k"),
@@ -290,7 +291,7 @@ def test_sarif_output_is_valid_sarif_2_1_0(corpus, sarif_validator):
                                   "snippet": {"text": "崞阳"}}
     assert "mask 崞阳 everywhere" in guoyang["message"]["text"]
     note = next(r for r in results if r["ruleId"] == "not-anonymised")
-    assert note["level"] == "note" and "region" not in note["locations"][0]["physicalLocation"]
+    assert note["level"] == "note" and note["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
     # Fingerprints tell findings apart so code-scanning UIs can follow each one.
     prints = [r["partialFingerprints"]["auditorFinding/v1"] for r in results]
     assert len(set(prints)) == len(prints)

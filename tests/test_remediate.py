@@ -331,9 +331,12 @@ def test_fix_command_exit_codes(place_list_pipeline, small_corpus, tmp_path, mon
     assert runner.invoke(main, ["check", "corpus", "-j", "1"]).exit_code == 1
 
     (tmp_path / "one-round.toml").write_text("[fix]\nmax_rounds = 1\n", encoding="utf-8")
+    (tmp_path / "again").mkdir()
+    (tmp_path / "again" / "notes.txt").write_text("上次留下的笔记。\n", encoding="utf-8")
     outcome = runner.invoke(main, ["fix", "corpus", "--out", "again", "--policy", "one-round.toml"])
     assert outcome.exit_code == 1
     assert "not fixed: still failing after 1 round(s)" in outcome.stdout
+    assert "  again/notes.txt: not from this run, audited with the copies (not-anonymised)" in outcome.stdout
 
     outcome = runner.invoke(main, ["fix", "corpus", "--out", "corpus/fixed"])
     assert outcome.exit_code == 2 and "inside the input folder corpus" in outcome.stderr
