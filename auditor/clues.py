@@ -333,6 +333,9 @@ class UnverifiedNameRecognizer:
         for s, e in spans:
             if e == end and s < suffix_start:
                 return s, e  # one word holds stem and suffix: 滹沱河
+        # The suffix must stand alone: in 所有关心 or 坚持山水 it begins a word.
+        if any(s == suffix_start and e > end for s, e in spans):
+            return None
         for s, e in spans:
             if e == suffix_start:
                 return s, end  # stem word, then the suffix: 天涯 + 山

@@ -75,6 +75,13 @@ class ClueEvidence:
     counties: frozenset[int] = frozenset()
     prefectures: frozenset[int] = frozenset()  # named as a prefecture (all its counties)
     provinces: frozenset[int] = frozenset()  # named as a province
+    # Every county and prefecture the clue lends weight to (a prefecture's name
+    # supports all its counties).
+    supported_counties: frozenset[int] = frozenset()
+    supported_prefectures: frozenset[int] = frozenset()
+
+    def supported(self, level: str) -> frozenset[int]:
+        return self.supported_counties if level == "county" else self.supported_prefectures
 
     @property
     def elsewhere(self) -> bool:
@@ -165,7 +172,23 @@ class EvidenceModel:
             evidence.counties = frozenset(counties)
             evidence.prefectures = frozenset(prefectures)
             evidence.provinces = frozenset(provinces)
+            self._expand(evidence)
         return list(grouped.values())
+
+    def _expand(self, evidence: ClueEvidence) -> None:
+        g = self.gazetteer
+        counties = set(evidence.counties)
+        prefectures = {g.prefecture_of(k) for k in evidence.counties} - {None}
+        # A county-level city directly under a province is its own prefecture.
+        prefectures |= {k for k in evidence.counties if g.prefecture_of(k) is None}
+        for prefecture in evidence.prefectures:
+            prefectures.add(prefecture)
+            counties.update(self.counties_in(prefecture))
+        for province in evidence.provinces:
+            prefectures.update(u for u in g.children(province) if g.level_of(u) == "prefecture")
+            counties.update(self.counties_in(province))
+        evidence.supported_counties = frozenset(counties)
+        evidence.supported_prefectures = frozenset(prefectures)
 
     def base_ratio(self, evidence: ClueEvidence) -> float:
         w = self.weights
@@ -195,25 +218,13 @@ class EvidenceModel:
 
     def scores(self, evidences: list[ClueEvidence]) -> tuple[dict[int, float], dict[int, float]]:
         """Log-score per county and per prefecture (units with no evidence score 0)."""
-        g = self.gazetteer
         county_score: dict[int, float] = defaultdict(float)
         prefecture_score: dict[int, float] = defaultdict(float)
         for evidence in evidences:
-            lr = evidence.log_ratio
-            supported_counties = set(evidence.counties)
-            supported_prefectures = {g.prefecture_of(k) for k in evidence.counties} - {None}
-            # A county-level city directly under a province is its own prefecture.
-            supported_prefectures |= {k for k in evidence.counties if g.prefecture_of(k) is None}
-            for prefecture in evidence.prefectures:
-                supported_prefectures.add(prefecture)
-                supported_counties.update(self.counties_in(prefecture))
-            for province in evidence.provinces:
-                supported_prefectures.update(u for u in g.children(province) if g.level_of(u) == "prefecture")
-                supported_counties.update(self.counties_in(province))
-            for county in supported_counties:
-                county_score[county] += lr
-            for prefecture in supported_prefectures:
-                prefecture_score[prefecture] += lr
+            for county in evidence.supported_counties:
+                county_score[county] += evidence.log_ratio
+            for prefecture in evidence.supported_prefectures:
+                prefecture_score[prefecture] += evidence.log_ratio
         return county_score, prefecture_score
 
     @staticmethod
@@ -273,12 +284,15 @@ def infer(analysis: DocumentAnalysis, model: EvidenceModel, group: str, outside:
         identity.confidence = confidence
     identity.anonymity_set = posterior.anonymity_set(config.anonymity_mass)
     identity.candidates = [Candidate(g.path(u), level, p) for u, p in posterior.ranked()[:10]]
-    supports = _supporting(evidences, decided, level, g, model) if decided is not None else []
+    supports = [e for e in evidences if decided is not None and e.log_ratio > 0 and decided in e.supported(level)]
+    supporting = set(map(id, supports))
     for evidence in evidences:
-        contribution = evidence.log_ratio if evidence in supports else 0.0
+        # What a clue gave away: its weight, shared among the places it supports.
+        contribution = evidence.log_ratio / len(evidence.supported(level)) if id(evidence) in supporting else 0.0
         for clue in evidence.occurrences:
             clue.weight = contribution
-    identity.top_clues = [e.occurrences[0] for e in sorted(supports, key=lambda e: (-e.log_ratio, e.text))[:8]]
+    ranked = sorted(supports, key=lambda e: (-e.occurrences[0].weight, -e.log_ratio, e.text))
+    identity.top_clues = [e.occurrences[0] for e in ranked[:10]]
     if decided is not None:
         identity.names_own_place = _names_own_place(analysis, evidences, decided, g)
     identity.verdict = verdict(identity, config)
@@ -293,22 +307,6 @@ def verdict(identity: Identity, config: LinkerConfig) -> str:
     if identity.identity and identity.anonymity_set <= config.at_risk_anonymity_set:
         return "at-risk"
     return "protected"
-
-
-def _supporting(evidences, decided: int, level: str, g: Gazetteer, model: EvidenceModel) -> list[ClueEvidence]:
-    out = []
-    for evidence in evidences:
-        if level == "county":
-            prefecture = g.prefecture_of(decided)
-            province = g.province_of(decided)
-            hit = decided in evidence.counties or (prefecture in evidence.prefectures) or (province in evidence.provinces)
-        else:
-            province = g.province_of(decided)
-            hit = (decided in evidence.prefectures or any(g.prefecture_of(k) == decided or k == decided for k in evidence.counties)
-                   or province in evidence.provinces)
-        if hit and evidence.log_ratio > 0:
-            out.append(evidence)
-    return out
 
 
 def _decide_level(analysis, evidences, county_scores, top_prefecture, model: EvidenceModel) -> str:

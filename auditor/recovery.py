@@ -54,6 +54,10 @@ def recover_places(slots: list[Slot], inference: DocumentInference, gazetteer) -
     for slot in slots:
         if slot.slot_type != "place" or slot.place_level not in by_level:
             continue
+        if slot.recovered:
+            # Read in a near-duplicate: what a copy shows beats what the identity
+            # suggests, however confident (崞阳古城 masked is 崞阳, not 原平).
+            continue
         uid, confidence = by_level[slot.place_level]
         if uid is None or confidence <= 0:
             continue
