@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -31,17 +32,21 @@ class InputError(Exception):
 
 
 def iter_input_files(paths: Iterable[str | os.PathLike], suffixes=TEXT_SUFFIXES) -> Iterator[tuple[Path, str]]:
-    """Yields (file, name relative to the scanned root) in a stable order."""
-    for given in paths:
-        root = Path(given)
+    """Yields (file, document name) in a stable order. A file inside a given
+    folder is named relative to that folder; a file given itself is named by its
+    file name, or by the path it was given by where two such names would clash
+    (two README.md from different folders, as a pre-commit hook may pass)."""
+    given = [(p, Path(p)) for p in paths]
+    names = Counter(path.name for _, path in given if path.is_file())
+    for as_given, root in given:
         if root.is_file():
-            yield root, root.name
+            yield root, root.name if names[root.name] == 1 else root.as_posix()
         elif root.is_dir():
             for file in sorted(p for p in root.rglob("*") if p.is_file()):
                 if file.suffix.lower() in suffixes and not any(part.startswith(".") for part in file.relative_to(root).parts):
                     yield file, file.relative_to(root).as_posix()
         else:
-            raise InputError(f"no such file or folder: {given}")
+            raise InputError(f"no such file or folder: {os.fspath(as_given)}")
 
 
 def _looks_like_utf16_without_bom(data: bytes) -> str | None:
