@@ -137,6 +137,7 @@ def test_prefecture_short_form_in_its_own_report(finder, clues_in):
         ("累计发放普惠型小微企业贷款147.7亿元、惠及企业1.3万户", "普惠"),  # 003
         ("严厉打击各领域违法犯罪活动，高水平平安阳泉加快建设，人民群众获得感、幸福感、安全感进一步增强！", "幸福"),  # 003
     ],
+    ids=["jianshe-xiangcun", "wenhua", "xingfu-gongcheng", "lantian", "puhui-zhi", "puhui-xing", "xingfu-gan"],
 )
 def test_ordinary_words_are_no_admin_clues(clues_in, text, word):
     assert overlapping(clues_in(text), text, word, kind="admin") == []
@@ -148,6 +149,7 @@ def test_ordinary_words_are_no_admin_clues(clues_in, text, word):
         "要强化系统治理、标本兼治，让生态持续释放红利，促进人与自然和谐共生，加快建设美丽宜居新×",  # 000
         "（七）聚力污染防治生态修复，打造宜居宜业美丽阳泉",  # 003
     ],
+    ids=["000", "003"],
 )
 def test_yiju_is_at_most_an_ordinary_word_clue(clues_in, text):
     # 宜居 is a township of 酉阳; as a dictionary word it may only weigh as one.
@@ -228,6 +230,7 @@ def test_unverified_name_when_no_landmark_file_knows_it(finder_without_landmarks
         "向驻原部队、公安民警和驻原单位，向所有关心支持×改革发展的社会各界，表示崇高的敬意和衷心的感谢",  # 000: 所有 + 关心
         "在高端装备制造、信息技术、新材料、绿色能源等产业领域攻克一批关键核心技术",  # 002: 一批 + 关键
     ],
+    ids=["suoyou-guanxin", "yipi-guanjian"],
 )
 def test_a_suffix_inside_an_ordinary_word_makes_no_name(clues_in, text):
     assert [c.text for c in clues_in(text) if c.kind == "unverified"] == []

@@ -40,6 +40,7 @@ def slot_between(result, doc_prefix: str, left: str, right: str):
         ("围绕“重振", "雄风、再铸", "county", "原平"),  # 重振×雄风
         ("过去一年，是", "发展史上极不平凡的一年", "county", "原平"),
     ],
+    ids=["prefecture-party-congress", "province-inspection", "county-slogan", "county-review"],
 )
 @pytest.mark.parametrize("doc", ["000", "001"])
 def test_place_slots_recovered_by_level(seeds_audit, doc, left, right, level, value):
