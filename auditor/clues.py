@@ -95,13 +95,13 @@ class AdminNameRecognizer:
 
     kind = "admin"
 
-    def __init__(self, gazetteer: Gazetteer, clue_rules: ClueRules, lexicon: frozenset[str]):
+    def __init__(self, gazetteer: Gazetteer, clue_rules: ClueRules, lexicon: frozenset[str] | None = None):
         self.gazetteer = gazetteer
         self.rules = clue_rules
         # pkuseg's dictionary: a town short form found there (蓝天, 普惠) is
         # mostly an ordinary word, and an edge a dictionary word crosses is no
         # word boundary (建设乡 in 建设乡村).
-        self.lexicon = lexicon
+        self.lexicon = lexicon if lexicon is not None else shared_segmenter("lexicon").lexicon
         self.automaton = admin_automaton(gazetteer, clue_rules.min_short_chars)
 
     def _ordinary_core(self, core: str) -> bool:
@@ -262,8 +262,9 @@ class AbbreviationRecognizer:
 
     kind = "abbreviation"
 
-    def __init__(self, gazetteer: Gazetteer, rules: Rules):
+    def __init__(self, gazetteer: Gazetteer, rules: Rules, lexicon: frozenset[str] | None = None):
         self.gazetteer = gazetteer
+        self.lexicon = lexicon if lexicon is not None else shared_segmenter("lexicon").lexicon
         path = rules.folder / "abbreviations.toml"
         data = read_toml(path) if path.is_file() else {}
         self.patterns = []
@@ -301,6 +302,9 @@ class AbbreviationRecognizer:
                                         f"abbreviation pattern {pattern.name}: {char} = first character of a place")
 
     def _pair(self, match: re.Match, pattern: AbbreviationPattern):
+        # 中山大道 is named after a word (中山), not after 中站 + 山阳.
+        if match.group("a") + match.group("b") in self.lexicon:
+            return
         first = self.by_initial.get(match.group("a"), ())
         second = self.by_initial.get(match.group("b"), ())
         pairs = [(a, b) for a in first for b in second if a != b and self._related(a, b)]
@@ -368,10 +372,11 @@ class ClueFinder:
         self.rules = rules
         self.clue_rules = ClueRules.load(rules)
         self.segmenter = segmenter or shared_segmenter()
+        lexicon = shared_segmenter("lexicon").lexicon
         self.recognizers = [
             LandmarkRecognizer(gazetteer, rules),
-            AdminNameRecognizer(gazetteer, self.clue_rules, shared_segmenter("lexicon").lexicon),
-            AbbreviationRecognizer(gazetteer, rules),
+            AdminNameRecognizer(gazetteer, self.clue_rules, lexicon),
+            AbbreviationRecognizer(gazetteer, rules, lexicon),
             UnverifiedNameRecognizer(gazetteer, self.clue_rules),
         ]
 
@@ -390,8 +395,10 @@ class ClueFinder:
             for recognizer in self.recognizers
             for match in recognizer.find(text, self.segmenter)
         ]
-        # Longest first, then the more specific kind: 崞阳古城 (landmark) wins over 崞阳.
-        found.sort(key=lambda f: (-(f[0].end - f[0].start), -_KIND_PRIORITY[f[1]], f[0].start))
+        # Clues that point somewhere first (忻原 of 忻原大道 over the unplaced name
+        # 忻原大道), then the longest, then the more specific kind: 崞阳古城
+        # (landmark) over 崞阳.
+        found.sort(key=lambda f: (not f[0].candidates, -(f[0].end - f[0].start), -_KIND_PRIORITY[f[1]], f[0].start))
         taken: list[tuple[int, int]] = [(r.start, r.end) for r in runs or ()]
         kept = []
         for match, kind in found:

@@ -209,7 +209,9 @@ class EvidenceModel:
     def weigh(self, evidence: ClueEvidence, outside: int) -> float:
         w = self.weights
         log_ratio = math.log(self.base_ratio(evidence))
-        log_ratio *= 1.0 + w["repeat_bonus"] * math.log2(len(evidence.occurrences))
+        # Copies of one text repeat its clues; count the repeats within one copy.
+        repeats = Counter(c.doc for c in evidence.occurrences).most_common(1)[0][1]
+        log_ratio *= 1.0 + w["repeat_bonus"] * math.log2(repeats)
         if evidence.elsewhere:
             log_ratio *= w["elsewhere_factor"]
         log_ratio /= 1.0 + self.config.outside_discount * outside
@@ -261,29 +263,35 @@ class DocumentInference:
     decided_uid: int | None
 
 
-def infer(analysis: DocumentAnalysis, model: EvidenceModel, group: str, outside: dict[str, int]) -> DocumentInference:
+@dataclass
+class GroupInference:
+    """The posterior for one text, pooled over its near-duplicate copies: a
+    reader who has every copy sees every clue any of them leaves in clear."""
+
+    county: Posterior
+    prefecture: Posterior
+    evidences: list[ClueEvidence]
+    level: str
+    decided: int | None
+    confidence: float
+    anonymity_set: int
+    candidates: list[Candidate]
+    top_clues: list[Clue]
+
+
+def infer_group(members: list[DocumentAnalysis], model: EvidenceModel, outside: dict[str, int]) -> GroupInference:
     g = model.gazetteer
-    config = model.config
-    evidences = model.gather(analysis.clues)
+    evidences = model.gather([clue for member in members for clue in member.clues])
     for evidence in evidences:
         model.weigh(evidence, outside.get(evidence.text, 0))
     county_scores, prefecture_scores = model.scores(evidences)
     county_post = model.posterior(county_scores, len(model.counties))
     prefecture_post = model.posterior(prefecture_scores, len(model.prefectures))
-    identity = Identity(doc=analysis.doc, group=group, n_slots=len(analysis.slots))
     top_prefecture, _ = prefecture_post.top()
-    level = _decide_level(analysis, evidences, county_scores, top_prefecture, model)
-    if level == "county":
-        posterior = county_post
-    else:
-        posterior = prefecture_post
+    representative = max(members, key=lambda a: (len(a.source.text), a.doc))
+    level = _decide_level(representative, evidences, county_scores, top_prefecture, model)
+    posterior = county_post if level == "county" else prefecture_post
     decided, confidence = posterior.top()
-    if decided is not None:
-        identity.identity = g.path(decided)
-        identity.identity_level = level
-        identity.confidence = confidence
-    identity.anonymity_set = posterior.anonymity_set(config.anonymity_mass)
-    identity.candidates = [Candidate(g.path(u), level, p) for u, p in posterior.ranked()[:10]]
     supports = [e for e in evidences if decided is not None and e.log_ratio > 0 and decided in e.supported(level)]
     supporting = set(map(id, supports))
     for evidence in evidences:
@@ -292,11 +300,38 @@ def infer(analysis: DocumentAnalysis, model: EvidenceModel, group: str, outside:
         for clue in evidence.occurrences:
             clue.weight = contribution
     ranked = sorted(supports, key=lambda e: (-e.occurrences[0].weight, -e.log_ratio, e.text))
-    identity.top_clues = [e.occurrences[0] for e in ranked[:10]]
-    if decided is not None:
-        identity.names_own_place = _names_own_place(analysis, evidences, decided, g)
-    identity.verdict = verdict(identity, config)
-    return DocumentInference(identity, county_post, prefecture_post, evidences, decided)
+    return GroupInference(
+        county=county_post,
+        prefecture=prefecture_post,
+        evidences=evidences,
+        level=level if decided is not None else "",
+        decided=decided,
+        confidence=confidence if decided is not None else 0.0,
+        anonymity_set=posterior.anonymity_set(model.config.anonymity_mass),
+        candidates=[Candidate(g.path(u), level, p) for u, p in posterior.ranked()[:10]],
+        top_clues=[e.occurrences[0] for e in ranked[:10]],
+    )
+
+
+def identity_for(analysis: DocumentAnalysis, group: str, inference: GroupInference, model: EvidenceModel) -> DocumentInference:
+    g = model.gazetteer
+    identity = Identity(
+        doc=analysis.doc,
+        group=group,
+        n_slots=len(analysis.slots),
+        identity=g.path(inference.decided) if inference.decided is not None else "",
+        identity_level=inference.level,
+        confidence=inference.confidence,
+        anonymity_set=inference.anonymity_set,
+        candidates=list(inference.candidates),
+    )
+    # Name the clues as they stand in this copy where it has them.
+    own = {(c.text, c.kind): c for c in analysis.clues}
+    identity.top_clues = [own.get((c.text, c.kind), c) for c in inference.top_clues]
+    if inference.decided is not None:
+        identity.names_own_place = _names_own_place(analysis, inference.evidences, inference.decided, g)
+    identity.verdict = verdict(identity, model.config)
+    return DocumentInference(identity, inference.county, inference.prefecture, inference.evidences, inference.decided)
 
 
 def verdict(identity: Identity, config: LinkerConfig) -> str:
@@ -368,7 +403,7 @@ def _names_own_place(analysis: DocumentAnalysis, evidences, decided: int, g: Gaz
     found = []
     for evidence in evidences:
         if evidence.kind == "admin" and not evidence.elsewhere and own & set(evidence.candidates):
-            found.extend(evidence.occurrences)
+            found.extend(c for c in evidence.occurrences if c.doc == analysis.doc)
     return sorted(found, key=lambda c: c.start)
 
 
@@ -408,9 +443,20 @@ def link_corpus(result, rules: Rules) -> None:
     analyses = [a for a in result.analyses]
     groups = _group_names(analyses, config)
     readable = [a for a in analyses if a.source.ok]
-    first = {a.doc: infer(a, model, groups[a.doc], {}) for a in readable}
-    outside = _outside_counts(first, groups, model)
-    final = {a.doc: infer(a, model, groups[a.doc], outside) for a in readable}
+    members: dict[str, list[DocumentAnalysis]] = defaultdict(list)
+    for analysis in readable:
+        members[groups[analysis.doc]].append(analysis)
+
+    def infer_all(outside: dict[str, int]) -> dict[str, DocumentInference]:
+        inferences = {}
+        for group, docs in members.items():
+            pooled = infer_group(docs, model, outside)
+            for analysis in docs:
+                inferences[analysis.doc] = identity_for(analysis, group, pooled, model)
+        return inferences
+
+    outside = _outside_counts(infer_all({}), groups, model)
+    final = infer_all(outside)
     result.identities = [final[a.doc].identity for a in readable]
     result.inconsistencies = find_inconsistencies(readable, groups, config)
     recover(result, final, config)
