@@ -14,6 +14,7 @@ files and each returning plain :class:`~auditor.records.Clue` records:
 """
 from __future__ import annotations
 
+import bisect
 import os
 import pickle
 import re
@@ -30,7 +31,6 @@ from .masks import MaskRun
 from .records import Clue
 from .rules import Rules, RulesError, read_table, read_toml
 from .segment import Segmenter, shared_segmenter
-from .slots import LineIndex
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LEVEL_WEIGHT_KEY = {
@@ -44,7 +44,7 @@ _VILLAGE_SUFFIX = re.compile(r"村|社区|嘎查|居委会")
 _KIND_PRIORITY = {"landmark": 3, "admin": 2, "abbreviation": 1, "unverified": 0}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClueMatch:
     """What a recognizer found, before the finder picks among overlaps."""
 
@@ -54,7 +54,6 @@ class ClueMatch:
     rule: str
     level: str = ""
     short_form: bool = False
-    ordinary_word: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,11 +97,11 @@ class AdminNameRecognizer:
     def __init__(self, gazetteer: Gazetteer, clue_rules: ClueRules, lexicon: frozenset[str] | None = None):
         self.gazetteer = gazetteer
         self.rules = clue_rules
-        # pkuseg's dictionary: a town short form found there (蓝天, 普惠) is
-        # mostly an ordinary word, and an edge a dictionary word crosses is no
-        # word boundary (建设乡 in 建设乡村).
+        # pkuseg's dictionary: a town short form found there (蓝天, 普惠, but
+        # also 闫庄) is mostly an ordinary word, and an edge a dictionary word
+        # crosses is no word boundary (建设乡 in 建设乡村).
         self.lexicon = lexicon if lexicon is not None else shared_segmenter("lexicon").lexicon
-        self.automaton = admin_automaton(gazetteer, clue_rules.min_short_chars)
+        self.automaton = admin_automaton(gazetteer, clue_rules.min_short_chars, self.lexicon)
 
     def _ordinary_core(self, core: str) -> bool:
         return core in self.lexicon or self.gazetteer.is_common_word(core)
@@ -125,9 +124,7 @@ class AdminNameRecognizer:
                 continue
             if not segmenter.is_word_span(text, start, end):
                 continue
-            ordinary = level == "town" and name in self.lexicon
-            rule = f"{level} short form, standing as a word" + ("; also an ordinary word" if ordinary else "")
-            yield ClueMatch(start, end, uids, rule, level, short_form=True, ordinary_word=ordinary)
+            yield ClueMatch(start, end, uids, f"{level} short form, standing as a word", level, short_form=True)
         yield from self._villages(text, segmenter)
 
     def _villages(self, text: str, segmenter: Segmenter):
@@ -152,17 +149,18 @@ class AdminNameRecognizer:
 
 
 _LEVEL_ORDER = ("province", "prefecture", "county", "town", "village")
-_AUTOMATON_FORMAT = 1
+_AUTOMATON_FORMAT = 2
 
 
 def _top_level(gazetteer: Gazetteer, uids: tuple[int, ...]) -> str:
     return min((gazetteer.level_of(u) for u in uids), key=_LEVEL_ORDER.index)
 
 
-def _build_admin_automaton(gazetteer: Gazetteer, min_short_chars: int) -> ahocorasick.Automaton:
+def _build_admin_automaton(gazetteer: Gazetteer, min_short_chars: int, lexicon: frozenset[str]) -> ahocorasick.Automaton:
     """Names of provinces, prefectures, counties and towns, full and short, each
     with what a match needs: (name, is_full, uids, top level, core). Common
-    words are left out here, once, rather than at every match."""
+    words, and town short forms that are dictionary words, are left out here,
+    once, rather than at every match."""
     automaton = ahocorasick.Automaton()
     full_names = gazetteer.full_names()
     for name, uids in full_names.items():
@@ -177,26 +175,31 @@ def _build_admin_automaton(gazetteer: Gazetteer, min_short_chars: int) -> ahocor
             continue
         full = set(full_names.get(name, ()))
         uids = tuple(u for u in uids if u not in full and gazetteer.level_of(u) != "village")
-        if uids:
-            automaton.add_word(name, (name, False, uids, _top_level(gazetteer, uids), name))
+        if not uids:
+            continue
+        level = _top_level(gazetteer, uids)
+        if level == "town" and name in lexicon:
+            continue
+        automaton.add_word(name, (name, False, uids, level, name))
     automaton.make_automaton()
     return automaton
 
 
 @lru_cache(maxsize=4)
-def admin_automaton(gazetteer: Gazetteer, min_short_chars: int) -> ahocorasick.Automaton:
+def admin_automaton(gazetteer: Gazetteer, min_short_chars: int, lexicon: frozenset[str]) -> ahocorasick.Automaton:
     """The automaton, from a cache file beside the gazetteer's (built on first use)."""
     if gazetteer.cache_file is None:
-        return _build_admin_automaton(gazetteer, min_short_chars)
+        return _build_admin_automaton(gazetteer, min_short_chars, lexicon)
     cache = Path(gazetteer.cache_file)
-    path = cache.with_name(f"{cache.stem}.admin-v{_AUTOMATON_FORMAT}-{min_short_chars}.automaton")
+    # The lexicon's size stands for its version (it comes with spacy-pkuseg).
+    path = cache.with_name(f"{cache.stem}.admin-v{_AUTOMATON_FORMAT}-{min_short_chars}-{len(lexicon)}.automaton")
     if path.is_file():
         try:
             with open(path, "rb") as handle:
                 return pickle.load(handle)
         except (OSError, pickle.UnpicklingError, EOFError, ValueError):
             pass  # a damaged cache is rebuilt below
-    automaton = _build_admin_automaton(gazetteer, min_short_chars)
+    automaton = _build_admin_automaton(gazetteer, min_short_chars, lexicon)
     try:
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as handle:
             pickle.dump(automaton, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -274,21 +277,24 @@ class AbbreviationRecognizer:
             except (KeyError, re.error) as exc:
                 raise RulesError(f"{path}: {exc}") from exc
         # first character of a county's or prefecture's short form -> those units
-        self.by_initial: dict[str, tuple[int, ...]] = {}
         initials: dict[str, list[int]] = {}
+        # uid -> (level, prefecture, province, short), looked up once here
+        self.info: dict[int, tuple[str, int | None, int | None, str]] = {}
         for level in ("prefecture", "county"):
             for uid in gazetteer.units_at(level):
                 short = gazetteer.units[uid].short
                 if short:
                     initials.setdefault(short[0], []).append(uid)
+                    self.info[uid] = (level, gazetteer.prefecture_of(uid), gazetteer.province_of(uid), short)
         self.by_initial = {k: tuple(v) for k, v in initials.items()}
 
     def _related(self, a: int, b: int) -> bool:
-        g = self.gazetteer
-        if g.prefecture_of(a) is not None and g.prefecture_of(a) == g.prefecture_of(b):
+        level_a, prefecture_a, province_a, _ = self.info[a]
+        level_b, prefecture_b, province_b, _ = self.info[b]
+        if prefecture_a is not None and prefecture_a == prefecture_b:
             return True
         # two prefectures of one province (太忻 = 太原 + 忻州)
-        return g.level_of(a) == g.level_of(b) == "prefecture" and g.province_of(a) == g.province_of(b)
+        return level_a == level_b == "prefecture" and province_a == province_b
 
     def find(self, text: str, segmenter: Segmenter):
         for pattern in self.patterns:
@@ -311,7 +317,7 @@ class AbbreviationRecognizer:
         if not pairs or len(pairs) > 12:
             return
         uids = tuple(sorted({u for pair in pairs for u in pair}))
-        names = " + ".join(sorted({f"{self.gazetteer.units[a].short}+{self.gazetteer.units[b].short}" for a, b in pairs}))
+        names = " + ".join(sorted({f"{self.info[a][3]}+{self.info[b][3]}" for a, b in pairs}))
         yield ClueMatch(match.start("a"), match.end("b"), uids,
                         f"abbreviation pattern {pattern.name}: two related places joined ({names})")
 
@@ -367,6 +373,8 @@ class UnverifiedNameRecognizer:
 class ClueFinder:
     """Runs the recognizers over a text and keeps the best non-overlapping clues."""
 
+    line_cache_size = 100_000
+
     def __init__(self, gazetteer: Gazetteer, rules: Rules, segmenter: Segmenter | None = None):
         self.gazetteer = gazetteer
         self.rules = rules
@@ -379,49 +387,65 @@ class ClueFinder:
             AbbreviationRecognizer(gazetteer, rules, lexicon),
             UnverifiedNameRecognizer(gazetteer, self.clue_rules),
         ]
+        self._line_cache: dict[str, list[tuple[ClueMatch, str, bool]]] = {}
 
     @classmethod
     def default(cls, rules: Rules) -> "ClueFinder":
         return cls(load_gazetteer(), rules)
 
-    def fingerprint(self, text: str) -> tuple[int, ...]:
-        from .neardup import fingerprint
-
-        return fingerprint(text)
-
     def find(self, doc: str, text: str, runs: list[MaskRun] | None = None) -> list[Clue]:
+        """Clues of a text, line by line: no recognizer looks across a line break
+        (a clause ends there), so a line seen before (boilerplate, a republished
+        copy) is not read again."""
+        run_spans = sorted((r.start, r.end) for r in runs or ())
+        clues = []
+        line_start = 0
+        for number, line in enumerate(text.split("\n"), start=1):
+            line_end = line_start + len(line)
+            found = self._line_cache.get(line)
+            if found is None:
+                first = bisect.bisect_left(run_spans, (line_start, -1))
+                last = bisect.bisect_left(run_spans, (line_end + 1, -1))
+                masked = [(s - line_start, e - line_start) for s, e in run_spans[first:last]]
+                found = self._find_in_line(line, masked)
+                if len(self._line_cache) >= self.line_cache_size:
+                    self._line_cache.clear()
+                self._line_cache[line] = found
+            for match, kind, elsewhere in found:
+                clues.append(
+                    Clue(
+                        doc=doc, start=line_start + match.start, end=line_start + match.end, line=number,
+                        text=line[match.start : match.end], kind=kind, candidates=tuple(match.candidates),
+                        rule=match.rule + ("; named as elsewhere" if elsewhere else ""),
+                        level=match.level, elsewhere=elsewhere, short_form=match.short_form,
+                    )
+                )
+            line_start = line_end + 1
+        return clues
+
+    def _find_in_line(self, line: str, masked: list[tuple[int, int]]) -> list[tuple[ClueMatch, str, bool]]:
         found = [
             (match, recognizer.kind)
             for recognizer in self.recognizers
-            for match in recognizer.find(text, self.segmenter)
+            for match in recognizer.find(line, self.segmenter)
         ]
         # Clues that point somewhere first (忻原 of 忻原大道 over the unplaced name
         # 忻原大道), then the longest, then the more specific kind: 崞阳古城
         # (landmark) over 崞阳.
         found.sort(key=lambda f: (not f[0].candidates, -(f[0].end - f[0].start), -_KIND_PRIORITY[f[1]], f[0].start))
-        taken: list[tuple[int, int]] = [(r.start, r.end) for r in runs or ()]
+        taken = bytearray(len(line) + 1)  # 1 where a mask or a kept clue stands
+        for start, end in masked:
+            taken[start:end] = b"\x01" * (end - start)
         kept = []
         for match, kind in found:
-            if any(match.start < e and s < match.end for s, e in taken):
+            if taken.find(1, match.start, match.end) >= 0:
                 continue
-            taken.append((match.start, match.end))
-            kept.append((match, kind))
-        kept.sort(key=lambda f: f[0].start)
-        lines = LineIndex(text)
-        clues = []
-        for match, kind in kept:
+            taken[match.start : match.end] = b"\x01" * (match.end - match.start)
             # An abbreviation pattern (太忻一体化) states its own relation.
-            elsewhere = kind != "abbreviation" and self._named_as_elsewhere(text, match.start, match.end)
-            clues.append(
-                Clue(
-                    doc=doc, start=match.start, end=match.end, line=lines.position(match.start)[0],
-                    text=text[match.start : match.end], kind=kind, candidates=tuple(match.candidates),
-                    rule=match.rule + ("; named as elsewhere" if elsewhere else ""),
-                    level=match.level, elsewhere=elsewhere, short_form=match.short_form,
-                    ordinary_word=match.ordinary_word,
-                )
-            )
-        return clues
+            elsewhere = kind != "abbreviation" and self._named_as_elsewhere(line, match.start, match.end)
+            kept.append((match, kind, elsewhere))
+        kept.sort(key=lambda f: f[0].start)
+        return kept
 
     def _named_as_elsewhere(self, text: str, start: int, end: int) -> bool:
         before = text[max(0, start - 12) : start]

@@ -195,8 +195,6 @@ class EvidenceModel:
         if evidence.kind == "admin":
             level = evidence.level if evidence.level in ("province", "prefecture", "county", "town") else "village"
             if evidence.short_form and level != "village":
-                if all(c.ordinary_word for c in evidence.occurrences):
-                    return w.get(f"{level}_short_word", w[f"{level}_short"])
                 return w[f"{level}_short"]
             return w[f"{level}_name"]
         if evidence.kind == "landmark":
@@ -513,15 +511,19 @@ def clear_anchor(text: str, start: int, end: int, before: bool, want: int) -> st
 
 
 def _align_slot(text: str, slot, other: str, anchor_chars: int) -> tuple[int, int] | None:
+    """Where ``other`` shows, between the slot's clear neighbours, something other than a mask."""
     left = clear_anchor(text, slot.start, slot.end, True, 8)
     right = clear_anchor(text, slot.start, slot.end, False, 8)
     if len(left) < anchor_chars or len(right) < anchor_chars:
         return None
-    pattern = re.compile(re.escape(left) + r"([^\n]{1,16}?)" + re.escape(right))
-    match = pattern.search(other)
-    if match is None:
-        return None
-    value = match.group(1)
-    if _MASKISH.search(value):
-        return None
-    return match.start(1), match.end(1)
+    # str.find runs in C; a regex compiled per slot would dominate a large group.
+    position = other.find(left)
+    while position >= 0:
+        start = position + len(left)
+        end = other.find(right, start + 1, start + 16 + len(right))
+        if end > start:
+            value = other[start:end]
+            if "\n" not in value and not _MASKISH.search(value):
+                return start, end
+        position = other.find(left, position + 1)
+    return None

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 
 import numpy as np
 
@@ -17,23 +16,25 @@ _SALTS = np.random.RandomState(20221).randint(0, 2**63 - 1, size=NUM_PERM, dtype
 # Masks, digits and Chinese numerals all become one placeholder, so a redacted
 # copy and its clear original have the same clauses.
 _VALUE = re.compile(r"[×✕╳Xx＊*□■█○]+|[0-9０-９][0-9０-９.．,，]*|某某?")
-# After NFKC full-width punctuation is ASCII (；→;), so both forms split alike.
 _CLAUSE = re.compile(r"[。!?;！？；\n]+")
-_DROP = re.compile(r"[\s\u3000，,、：:“”\"'‘’（）()《》〈〉【】\[\]·—\-]+")
+_DROP = re.compile(r"[\s\u3000，,、：:“”\"'‘’（）()（）《》〈〉【】\[\]［］·—\-－]+")
 MIN_CLAUSE_CHARS = 6
 
 
 def normalise(text: str) -> str:
-    return _DROP.sub("", _VALUE.sub("#", unicodedata.normalize("NFKC", text)))
+    return _DROP.sub("", _VALUE.sub("#", text))
 
 
 def clauses(text: str) -> list[str]:
-    return [c for c in (normalise(part) for part in _CLAUSE.split(text)) if len(c) >= MIN_CLAUSE_CHARS]
+    # The patterns name both the full-width and the ASCII forms of punctuation
+    # and digits, so no Unicode normalisation pass is needed.
+    parts = (_DROP.sub("", _VALUE.sub("#", part)) for part in _CLAUSE.split(text))
+    return [part for part in parts if len(part) >= MIN_CLAUSE_CHARS]
 
 
 def fingerprint(text: str) -> tuple[int, ...]:
     """A MinHash signature of the document's set of normalised clauses."""
-    items = set(clauses(unicodedata.normalize("NFKC", text)))
+    items = set(clauses(text))
     if not items:
         return ()
     hashes = np.fromiter(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceText:
     """One input file as loaded: its text and how it was decoded."""
 
@@ -24,7 +24,7 @@ class SourceText:
         return self.status == "ok"
 
 
-@dataclass
+@dataclass(slots=True)
 class Slot:
     """A redaction slot: one run of mask glyphs and what it is judged to hide."""
 
@@ -50,7 +50,7 @@ class Slot:
         return self.recovered_confidence is not None and self.recovered_confidence >= 0.9
 
 
-@dataclass
+@dataclass(slots=True)
 class Clue:
     """A piece of clear text that points at one or more places."""
 
@@ -66,7 +66,6 @@ class Clue:
     level: str = ""  # level of the named unit (town, county, ...) where known
     elsewhere: bool = False  # named as a place other than the document's own (与太原共建)
     short_form: bool = False  # an administrative name without its suffix (崞阳 for 崞阳镇)
-    ordinary_word: bool = False  # the name is also a dictionary word (蓝天, 普惠)
 
 
 @dataclass

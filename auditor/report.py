@@ -12,6 +12,7 @@ import base64
 import hashlib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -21,7 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import __version__
-from .records import Clue, Identity, Slot, SourceText
+from .records import Clue, Identity, Inconsistency, Slot, SourceText
 
 if TYPE_CHECKING:
     from .scan import AuditResult
@@ -332,8 +333,6 @@ def build_clue(result: "AuditResult", clue: Clue, identity: str, top_keys: set) 
         lines.append("named as a place other than the document's own")
     if clue.short_form:
         lines.append("an administrative name without its suffix")
-    if clue.ordinary_word:
-        lines.append("also an ordinary word")
     top = (clue.start, clue.end, clue.text) in top_keys
     if top:
         lines.append("one of the clues the identity rests on")
@@ -522,12 +521,11 @@ def _context(text: str, start: int, end: int) -> tuple[str, str, str]:
     return text[max(0, start - CONTEXT_CHARS):start], text[start:end], text[end:end + CONTEXT_CHARS]
 
 
-def build_differences(result: "AuditResult", doc: str, hrefs: dict[str, str],
+def build_differences(inconsistencies: list[Inconsistency], doc: str, hrefs: dict[str, str],
                       sources: dict[str, SourceText], slots_by_doc: dict[str, dict[str, Slot]]) -> list[SideBySide]:
+    """The inconsistencies that involve ``doc`` (as masked or as revealing copy)."""
     rows = []
-    for inc in result.inconsistencies:
-        if doc not in (inc.doc, inc.other_doc):
-            continue
+    for inc in inconsistencies:
         slot = slots_by_doc.get(inc.doc, {}).get(inc.slot_id)
         if slot is not None:
             masked_before, masked_after = slot.left_context, slot.right_context
@@ -552,7 +550,9 @@ def build_differences(result: "AuditResult", doc: str, hrefs: dict[str, str],
     return rows
 
 
-def build_views(result: "AuditResult") -> tuple[Overview, list[DocumentPage]]:
+def build_views(result: "AuditResult") -> tuple[Overview, Iterator[DocumentPage]]:
+    """The overview, and the document pages one at a time (a large corpus's
+    pages do not fit in memory together)."""
     analyses = sorted(result.analyses, key=lambda a: a.doc)
     identities = {i.doc: i for i in result.identities}
     sources = {a.doc: a.source for a in analyses}
@@ -561,8 +561,12 @@ def build_views(result: "AuditResult") -> tuple[Overview, list[DocumentPage]]:
     hrefs = {a.doc: "docs/" + page_name(a.doc, taken) for a in analyses if a.source.ok}
 
     revealed: dict[tuple[str, str], list[str]] = defaultdict(list)
+    involving: dict[str, list[Inconsistency]] = defaultdict(list)
     for inc in sorted(result.inconsistencies, key=lambda i: (i.doc, i.slot_id, i.other_doc, i.other_start)):
         revealed[(inc.doc, inc.slot_id)].append(f"readable in {inc.other_doc} as {inc.revealed}")
+        involving[inc.doc].append(inc)
+        if inc.other_doc != inc.doc:
+            involving[inc.other_doc].append(inc)
 
     rows: dict[str, DocumentRow] = {}
     for analysis in analyses:
@@ -589,18 +593,22 @@ def build_views(result: "AuditResult") -> tuple[Overview, list[DocumentPage]]:
     for row in rows.values():
         if row.group:
             members[row.group].append(row)
+    group_of = {row.doc: row.group for row in rows.values()}
+    differing = Counter(
+        group_of.get(i.doc) for i in result.inconsistencies if group_of.get(i.doc) and group_of.get(i.doc) == group_of.get(i.other_doc)
+    )
     groups = []
     for group, docs in sorted(members.items()):
         if len(docs) < 2:
             continue
-        names = {d.doc for d in docs}
-        differences = sum(1 for i in result.inconsistencies if i.doc in names and i.other_doc in names)
-        groups.append(GroupView(group, sorted(docs, key=lambda d: d.doc), differences))
+        groups.append(GroupView(group, sorted(docs, key=lambda d: d.doc), differing[group]))
 
-    pages = []
-    for analysis in analyses:
-        if not analysis.source.ok:
-            continue
+    def pages() -> Iterator[DocumentPage]:
+        for analysis in analyses:
+            if analysis.source.ok:
+                yield page_for(analysis)
+
+    def page_for(analysis) -> DocumentPage:
         row, identity, text = rows[analysis.doc], identities.get(analysis.doc), analysis.source.text
         identity_path = identity.identity if identity is not None else ""
         top_keys = {(c.start, c.end, c.text) for c in (identity.top_clues if identity else [])}
@@ -621,7 +629,7 @@ def build_views(result: "AuditResult") -> tuple[Overview, list[DocumentPage]]:
             if view.anchor not in drawn:
                 view.anchor = ""
         group_members = [m for m in members.get(row.group, []) if m.doc != row.doc] if row.group else []
-        pages.append(DocumentPage(
+        return DocumentPage(
             row=row, title=row.doc, sentence=verdict_sentence(result, row, identity),
             sentence_kind=row.verdict or "unlinked",
             chart=build_chart(identity) if identity is not None and row.verdict else None,
@@ -634,9 +642,9 @@ def build_views(result: "AuditResult") -> tuple[Overview, list[DocumentPage]]:
             slot_types=[t.slot_type for t in _type_counts(Counter(s.slot_type for s in analysis.slots))],
             clue_kinds=_ordered({c.kind for c in clues}, CLUE_KINDS),
             group_members=sorted(group_members, key=lambda m: m.doc),
-            differences=build_differences(result, analysis.doc, hrefs, sources, slots_by_doc),
+            differences=build_differences(involving.get(analysis.doc, []), analysis.doc, hrefs, sources, slots_by_doc),
             dropped_overlaps=len(analysis.clues) - len(shown),
-        ))
+        )
 
     all_slots = [s for a in analyses for s in a.slots]
     ordered = [rows[a.doc] for a in analyses]
@@ -653,7 +661,7 @@ def build_views(result: "AuditResult") -> tuple[Overview, list[DocumentPage]]:
         verdicts_present=[v for v in VERDICTS if verdicts.get(v)] + sorted(v for v in verdicts if v not in VERDICT_LABELS),
         groups=groups, linked=linked, headline=_headline(ordered, verdicts, linked, len(all_slots)),
     )
-    return overview, pages
+    return overview, pages()
 
 
 def _headline(rows: list[DocumentRow], verdicts: Counter, linked: bool, n_slots: int) -> str:
@@ -696,15 +704,19 @@ def _site(generated_at: str | None) -> Site:
     return Site(version=__version__, generated_at=generated_at, css=Markup(css), js=Markup(js), csp=csp)
 
 
-def render(result: "AuditResult", generated_at: str | None = None) -> dict[str, str]:
-    """Renders the report into {relative path: html}, without touching the disk."""
+def render_pages(result: "AuditResult", generated_at: str | None = None) -> Iterator[tuple[str, str]]:
+    """Yields (relative path, html) for the overview, then page by page."""
     overview, pages = build_views(result)
     env, site = _environment(), _site(generated_at)
-    out = {"index.html": env.get_template("index.html").render(site=site, view=overview, root="")}
+    yield "index.html", env.get_template("index.html").render(site=site, view=overview, root="")
     template = env.get_template("document.html")
     for page in pages:
-        out[page.row.href] = template.render(site=site, page=page, root="../")
-    return out
+        yield page.row.href, template.render(site=site, page=page, root="../")
+
+
+def render(result: "AuditResult", generated_at: str | None = None) -> dict[str, str]:
+    """Renders the report into {relative path: html}, without touching the disk."""
+    return dict(render_pages(result, generated_at))
 
 
 def write_report(result: "AuditResult", out: str | Path, generated_at: str | None = None) -> Path:
@@ -712,12 +724,13 @@ def write_report(result: "AuditResult", out: str | Path, generated_at: str | Non
     out = Path(out)
     docs = out / "docs"
     docs.mkdir(parents=True, exist_ok=True)
-    rendered = render(result, generated_at)
-    for relative, html in sorted(rendered.items()):
+    current = set()
+    for relative, html in render_pages(result, generated_at):
         (out / relative).write_text(html, encoding="utf-8", newline="\n")
+        if relative.startswith("docs/"):
+            current.add(Path(relative).name)
     # Pages of documents from an earlier scan into the same folder would
     # otherwise linger and be mistaken for part of this report.
-    current = {Path(r).name for r in rendered if r.startswith("docs/")}
     for stale in sorted(docs.glob("*.html")):
         if stale.name not in current:
             stale.unlink()

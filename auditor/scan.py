@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .loading import DEFAULT_MAX_BYTES, iter_input_files, load_file
 from .masks import MaskFinder
+from .neardup import fingerprint
 from .records import Clue, DocumentAnalysis, Identity, Inconsistency, SourceText
 from .rules import Rules, load_rules
 from .slots import SlotClassifier, build_slots
@@ -43,17 +44,22 @@ class Analyzer:
         analysis.timings = {"tokenize": found - started, "classify": classified - found}
         if self.clue_finder is not None:
             analysis.clues = self.clue_finder.find(source.doc, text, runs)
-            analysis.fingerprint = self.clue_finder.fingerprint(text)
+            analysis.fingerprint = fingerprint(text)
             analysis.timings["clues"] = time.perf_counter() - classified
         return analysis
 
 
 _worker_analyzer: Analyzer | None = None
+_analyzers: dict[tuple[str, bool], Analyzer] = {}
 
 
 def _init_worker(rules_dir: str, with_clues: bool) -> None:
+    """Builds (once per process and rules) the analyzer the map uses."""
     global _worker_analyzer
-    _worker_analyzer = Analyzer(load_rules(rules_dir), with_clues)
+    key = (rules_dir, with_clues)
+    if key not in _analyzers:
+        _analyzers[key] = Analyzer(load_rules(rules_dir), with_clues)
+    _worker_analyzer = _analyzers[key]
 
 
 def _map_one(job: tuple[str, str, int]) -> DocumentAnalysis:

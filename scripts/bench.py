@@ -24,6 +24,7 @@ import importlib.util
 import json
 import os
 import random
+import resource
 import re
 import shutil
 import statistics
@@ -305,21 +306,16 @@ class TreeRssSampler(threading.Thread):
         self.join()
 
 
-def scan_mode(no_link: bool = False) -> tuple[str, str]:
-    """'full' (audit with link=True), 'clues' (the map with clues, no linker) or 'slots'."""
+def link_mode(no_link: bool = False) -> tuple[bool, str]:
     if no_link:
-        return "slots", "link=False (--no-link): slots only"
-    has = {m: importlib.util.find_spec(f"auditor.{m}") is not None for m in ("clues", "linker")}
-    if all(has.values()):
-        return "full", "link=True: slots, clues, linker"
-    if has["clues"]:
-        return "clues", ("auditor.linker missing: map with clues (map_documents(with_clues=True)), no link stage")
-    return "slots", "auditor.clues and auditor.linker missing: audit(link=False), slots only"
+        return False, "link=False (--no-link): slots only"
+    missing = [m for m in ("auditor.clues", "auditor.linker") if importlib.util.find_spec(m) is None]
+    if missing:
+        return False, f"{' and '.join(missing)} missing: link=False, slots only"
+    return True, "link=True: slots, clues, linker"
 
 
 def child_scan(args) -> None:
-    import resource
-
     sampler = TreeRssSampler()
     sampler.start()
     started = time.perf_counter()
@@ -333,19 +329,12 @@ def child_scan(args) -> None:
     count = max(1, round(len(files) * args.fraction))
     files = files[:count]
     size = sum(path.stat().st_size for path, _ in files)
-    mode, link_note = scan_mode(args.no_link)
-    link = mode == "full"
+    link, link_note = link_mode(args.no_link)
     rules = load_rules()
     scan_started = time.perf_counter()
-    if mode == "clues":
-        from auditor.scan import AuditResult, map_documents
-
-        result = AuditResult(map_documents(files, rules, args.workers, with_clues=True))
-        result.timings["map"] = time.perf_counter() - scan_started
-    else:
-        # The files of the (possibly partial) corpus all sit in one folder, so the
-        # document names (basenames) are the same as for a scan of the folder.
-        result = audit([str(path) for path, _ in files], rules, workers=args.workers, link=link)
+    # The files of the (possibly partial) corpus all sit in one folder, so the
+    # document names (basenames) are the same as for a scan of the folder.
+    result = audit([str(path) for path, _ in files], rules, workers=args.workers, link=link)
     audited = time.perf_counter()
     write_tables(result, args.scan_out)
     tabled = time.perf_counter()
@@ -375,7 +364,7 @@ def child_scan(args) -> None:
     out = {
         "fraction": args.fraction,
         "workers": args.workers,
-        "mode": mode,
+        "link": link,
         "link_note": link_note,
         "files": len(files),
         "bytes": size,
@@ -452,14 +441,18 @@ def cold_start(runs: int = 3) -> dict:
         else:
             command = command_prefix + ["scan", "--no-link", "--quiet", "--out", tmp, str(seed)]
             label = f"auditor scan --no-link --quiet {seed.relative_to(ROOT)} (auditor check does not exist yet)"
-        times, codes = [], []
+        times, cpu, codes = [], [], []
         for _ in range(runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             done = subprocess.run(command, capture_output=True, cwd=ROOT)
             times.append(time.perf_counter() - started)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
             codes.append(done.returncode)
     # `check` exits 1 when something leaks; 2 or more means it failed to run.
     return {"command": label, "is_check": has_check, "seconds": times, "median": statistics.median(times),
+            "cpu_seconds": cpu,
             "first": times[0], "exit_codes": codes, "ran": all(c in (0, 1) for c in codes)}
 
 
@@ -519,7 +512,9 @@ def render(bench: dict) -> str:
         "",
         f"Cold start: `{bench['cold_start']['command']}`: "
         + ", ".join(f"{t:.2f}s" for t in bench["cold_start"]["seconds"])
-        + f" (median {bench['cold_start']['median']:.2f}s; fresh processes, warm OS file cache).",
+        + f" (median {bench['cold_start']['median']:.2f}s; CPU "
+        + ", ".join(f"{t:.2f}s" for t in bench["cold_start"]["cpu_seconds"])
+        + "; fresh processes, warm OS file cache).",
         "",
     ]
     if bench.get("scaling"):

@@ -249,6 +249,8 @@ def place_list_pipeline(monkeypatch):
     linker_module.link_corpus = weight_link
     monkeypatch.setitem(__import__("sys").modules, "auditor.clues", clues_module)
     monkeypatch.setitem(__import__("sys").modules, "auditor.linker", linker_module)
+    # analyzers built earlier in this process hold the real clue finder
+    monkeypatch.setattr("auditor.scan._analyzers", {})
 
 
 @pytest.fixture
