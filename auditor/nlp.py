@@ -58,6 +58,18 @@ class MaskAwareTokenizer:
         return self
 
 
+def _spans(doc: Doc, records) -> list[Span]:
+    """Spans for (start, end, label) character offsets. A clue need not fall on
+    token boundaries (崞阳 inside 崞阳镇), so spans are expanded to whole tokens
+    and may overlap, which a SpanGroup allows."""
+    spans = []
+    for start, end, label in records:
+        span = doc.char_span(start, end, label=label, alignment_mode="expand")
+        if span is not None:
+            spans.append(span)
+    return spans
+
+
 @Language.factory("auditor_slots", default_config={"rules_dir": None})
 def make_slot_component(nlp: Language, name: str, rules_dir: str | None):
     rules = load_rules(rules_dir)
@@ -65,14 +77,8 @@ def make_slot_component(nlp: Language, name: str, rules_dir: str | None):
     classifier = SlotClassifier(rules.slots)
 
     def attach_slots(doc: Doc) -> Doc:
-        slots = build_slots(doc._.doc_name, doc.text, finder.find(doc.text), classifier)
-        doc._.slots = slots
-        spans = []
-        for slot in slots:
-            span = doc.char_span(slot.start, slot.end, label=slot.slot_type, alignment_mode="expand")
-            if span is not None:
-                spans.append(span)
-        doc.spans["slots"] = spans
+        doc._.slots = build_slots(doc._.doc_name, doc.text, finder.find(doc.text), classifier)
+        doc.spans["slots"] = _spans(doc, ((s.start, s.end, s.slot_type) for s in doc._.slots))
         return doc
 
     return attach_slots
@@ -87,16 +93,8 @@ def make_clue_component(nlp: Language, name: str, rules_dir: str | None):
     clue_finder = ClueFinder.default(rules)
 
     def attach_clues(doc: Doc) -> Doc:
-        clues = clue_finder.find(doc._.doc_name, doc.text, finder.find(doc.text))
-        doc._.clues = clues
-        spans = []
-        for clue in clues:
-            span = doc.char_span(clue.start, clue.end, label=clue.kind, alignment_mode="expand")
-            if span is not None:
-                spans.append(span)
-        # Clues may not fall on token boundaries (崞阳 inside 崞阳镇), so
-        # expanded spans can overlap: a SpanGroup allows that.
-        doc.spans["clues"] = spans
+        doc._.clues = clue_finder.find(doc._.doc_name, doc.text, finder.find(doc.text))
+        doc.spans["clues"] = _spans(doc, ((c.start, c.end, c.kind) for c in doc._.clues))
         return doc
 
     return attach_clues
@@ -113,4 +111,4 @@ def make_nlp(rules: Rules | None = None, segmenter: Segmenter | None = None, wit
     return nlp
 
 
-__all__ = ["MaskAwareTokenizer", "make_nlp", "Span"]
+__all__ = ["MaskAwareTokenizer", "make_nlp"]
