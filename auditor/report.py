@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import __version__
 from .records import Clue, Identity, Inconsistency, Slot, SourceText
@@ -192,6 +192,7 @@ class DocumentPage:
     top_clues: list[ClueView]
     more_top_clues: int
     segments: list[Segment]
+    text_html: Markup  # the segments, marked up (see segments_html)
     slots: list[SlotView]
     clues: list[ClueView]
     type_counts: list[TypeCount]
@@ -380,10 +381,13 @@ def choose_clues(clues: list[Clue], slots: list[Slot]) -> tuple[list[Clue], dict
     """Non-overlapping clues to underline, longest first; a dropped clue is
     attached to the kept clue it overlaps so its tooltip can mention it.
     Clues over a slot are dropped: the slot is what the page is about."""
-    taken = sorted((s.start, s.end) for s in slots)
+    end = max([s.end for s in slots] + [c.end for c in clues] + [0])
+    masked = bytearray(end + 1)
+    for slot in slots:
+        masked[slot.start : slot.end] = b"\x01" * (slot.end - slot.start)
 
     def over_slot(clue: Clue) -> bool:
-        return any(s < clue.end and clue.start < e for s, e in taken)
+        return masked.find(1, clue.start, clue.end) >= 0
 
     order = sorted(range(len(clues)), key=lambda i: (-(clues[i].end - clues[i].start), clues[i].start,
                                                      -clues[i].weight, clues[i].kind, clues[i].text))
@@ -421,6 +425,33 @@ def build_segments(text: str, slots: list[tuple[Slot, SlotView]], clues: list[tu
     if position < len(text):
         segments.append(Segment(text[position:]))
     return segments
+
+
+def segments_html(segments: list[Segment]) -> Markup:
+    """The document text with its slots and clues marked up: the largest part of
+    a page, built here rather than in a template loop, which is several times
+    slower on a long text. Every piece of text and attribute is escaped."""
+    out = []
+    for seg in segments:
+        text = escape(seg.text)
+        if seg.slot is not None:
+            v = seg.slot
+            classes = f"slot slot-{v.slot_type}" + (" leak" if v.leak else "") + (" revealed-elsewhere" if v.revealed_elsewhere else "")
+            out.append(
+                f'<mark class="{escape(classes)}" id="{escape(v.anchor)}" data-slot-id="{escape(v.slot_id)}" '
+                f'data-type="{escape(v.slot_type)}" data-leak="{1 if v.leak else 0}" data-label="{escape(v.type_label)}" '
+                f'tabindex="0" title="{escape(v.tooltip)}">{text}</mark>'
+            )
+        elif seg.clue is not None:
+            v = seg.clue
+            classes = f"clue clue-{v.kind}" + (" top-clue" if v.top else "") + (" elsewhere" if v.elsewhere else "")
+            out.append(
+                f'<span class="{escape(classes)}" id="{escape(v.anchor)}" data-clue="{escape(v.kind)}" '
+                f'tabindex="0" title="{escape(v.tooltip)}">{text}</span>'
+            )
+        else:
+            out.append(str(text))
+    return Markup("".join(out))
 
 
 def _overlaps_all(spans) -> list:
@@ -635,7 +666,8 @@ def build_views(result: "AuditResult") -> tuple[Overview, Iterator[DocumentPage]
             chart=build_chart(identity) if identity is not None and row.verdict else None,
             top_clues=top_views[:PANEL_CLUES],
             more_top_clues=max(0, len(top_views) - PANEL_CLUES),
-            segments=build_segments(text, slot_views, clue_views),
+            segments=(segments := build_segments(text, slot_views, clue_views)),
+            text_html=segments_html(segments),
             slots=[v for _, v in slot_views],
             clues=all_clue_views,
             type_counts=_type_counts(Counter(s.slot_type for s in analysis.slots)),

@@ -37,9 +37,19 @@ def _places(cells: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def valid_paths() -> set[str]:
-    g = load_gazetteer()
+def gazetteer():
+    return load_gazetteer()
+
+
+@pytest.fixture(scope="module")
+def valid_paths(gazetteer) -> set[str]:
+    g = gazetteer
     return {g.path(u) for u in g.units_at("county")} | {g.path(u) for u in g.units_at("prefecture")}
+
+
+@pytest.fixture(scope="module")
+def province_paths(gazetteer) -> set[str]:
+    return {gazetteer.path(u) for u in gazetteer.units_at("province")}
 
 
 @pytest.fixture(scope="module")
@@ -86,14 +96,37 @@ def test_row_is_well_formed(number, cells):
     assert len(places) == len(set(places)), f"line {number}: a place is listed twice"
 
 
-def test_every_place_resolves_in_the_gazetteer(valid_paths):
+def test_every_place_resolves_in_the_gazetteer(valid_paths, province_paths):
+    # A provincial leader points at the whole province (河北省); every other landmark
+    # at the counties or prefectures it lies in.
     unresolved = [
         (number, cells[0], place)
         for number, cells in ROWS
         for place in _places(cells)
-        if place not in valid_paths
+        if place not in valid_paths and not (cells[1] == "person" and place in province_paths)
     ]
     assert not unresolved, unresolved[:20]
+
+
+def test_only_people_point_at_a_whole_province(province_paths):
+    at_province = {(cells[0], cells[1]) for _, cells in ROWS if set(_places(cells)) & province_paths}
+    assert at_province, "the provincial leaders are listed"
+    assert {kind for _, kind in at_province} == {"person"}
+
+
+def test_a_name_that_is_also_a_unit_lists_that_unit(gazetteer, by_name):
+    # The landmark outranks the admin clue on the same characters, so 太湖 without
+    # 太湖县 would send an Anqing report to the lake only.
+    g = gazetteer
+    missing = []
+    for name, places in by_name.items():
+        for uid in g.lookup(name):
+            if g.level_of(uid) not in ("province", "prefecture", "county"):
+                continue
+            path = g.path(uid)
+            if path not in places and not any(p.startswith(path + "/") for p in places):
+                missing.append((name, path))
+    assert missing == []
 
 
 def test_no_duplicate_rows():
@@ -147,6 +180,47 @@ def test_seed_sentences_find_their_landmarks(by_name):
     assert set.intersection(*(by_name[n] for n in found[:3])) == {"山西省/忻州市/原平市"}
 
 
+def test_provincial_leaders_quoted_together_point_at_their_province(by_name):
+    # 王东峰 was mayor of Tianjin before he led Hebei; with the governor of Hebei
+    # quoted next to him only Hebei remains.
+    sentence = "深入学习习近平新时代中国特色社会主义思想，认真贯彻王东峰书记、许勤省长调研蠡县讲话精神"
+    found = _longest_matches(sentence, by_name)
+    assert found == ["王东峰", "许勤"]
+    assert by_name["王东峰"] == {"天津市", "河北省"}
+    assert set.intersection(*(by_name[n] for n in found)) == {"河北省"}
+
+
+def test_a_leader_who_led_three_provinces_lists_all_three(by_name):
+    assert by_name["陈敏尔"] == {"贵州省", "重庆市", "天津市"}
+    assert by_name["张庆伟"] == {"河北省", "黑龙江省", "湖南省"}
+
+
+def test_baiyangdian_tributaries_meet_in_the_counties_they_share(by_name):
+    sentence = "谋划打造月明河、孝义河、潴龙河生态湿地"
+    found = _longest_matches(sentence, by_name)
+    assert found == ["孝义河", "潴龙河"]
+    shared = by_name["孝义河"] & by_name["潴龙河"]
+    assert "河北省/保定市/蠡县" in shared
+    assert all(p.startswith("河北省/保定市/") for p in shared)
+
+
+def test_a_river_named_like_a_town_lists_that_towns_county(by_name):
+    # 伊敏河镇 and 阿什河街道 are matched on the same characters as the rivers.
+    assert "内蒙古自治区/呼伦贝尔市/鄂温克族自治旗" in by_name["伊敏河"]
+    assert "黑龙江省/哈尔滨市/阿城区" in by_name["阿什河"]
+
+
+def test_new_areas_that_are_not_gazetteer_units_point_at_their_counties(by_name):
+    assert by_name["贵安新区"] == {
+        "贵州省/贵阳市/花溪区", "贵州省/贵阳市/清镇市", "贵州省/安顺市/平坝区", "贵州省/安顺市/西秀区",
+    }
+    assert by_name["两江新区"] == {"重庆市/江北区", "重庆市/渝北区", "重庆市/北碚区"}
+    # Units of the gazetteer are found by the admin clues; national strategies that
+    # reports everywhere in the region invoke would point at the wrong county.
+    assert "滨海新区" not in by_name and "天府新区" not in by_name
+    assert "雄安新区" not in by_name
+
+
 @pytest.mark.parametrize(
     "sentence",
     [
@@ -161,6 +235,9 @@ def test_seed_sentences_find_their_landmarks(by_name):
         "做强新会大鳌、恩平沙湖等专业镇",
         "在市第十届人民代表大会第四次会议上 市长 洪湖鹏",
         "全面落实对口支援西藏山南市工作，推动国内城市间合作，稳步提高职工工资水平",
+        # … and 资江 (投资江门), 大清河 (扩大清河).
+        "越来越多企业看好江门、投资江门，全年引进世界五百强、中国制造业五百强",
+        "筹设人参电子交易平台，扩大清河、快大人参市场交易规模",
     ],
 )
 def test_ordinary_sentences_name_no_landmark(sentence, by_name):
