@@ -1,7 +1,6 @@
 """The audit tables: records become pandas DataFrames only here, at the edge."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,8 +78,10 @@ def _write(frame: pd.DataFrame, out: Path, stem: str, with_json: bool) -> list[P
     frame.to_csv(written[0], index=False, encoding="utf-8", lineterminator="\n")
     if with_json:
         written.append(out / f"{stem}.json")
-        records = json.loads(frame.to_json(orient="records", force_ascii=False))
-        written[-1].write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        # pandas' own encoder: the json module's indenting encoder is pure Python
+        # and dominates on a large corpus.
+        text = frame.to_json(orient="records", force_ascii=False, indent=1)
+        written[-1].write_text(text + "\n", encoding="utf-8")
     return written
 
 
