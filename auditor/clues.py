@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import ahocorasick
+import ahocorasick_rs
 
 from .gazetteer import Gazetteer, load_gazetteer
 from .masks import MaskRun
@@ -101,7 +101,7 @@ class AdminNameRecognizer:
         # also 闫庄) is mostly an ordinary word, and an edge a dictionary word
         # crosses is no word boundary (建设乡 in 建设乡村).
         self.lexicon = lexicon if lexicon is not None else shared_segmenter("lexicon").lexicon
-        self.automaton = admin_automaton(gazetteer, clue_rules.min_short_chars, self.lexicon)
+        self.names = admin_names(gazetteer, clue_rules.min_short_chars, self.lexicon)
 
     def _ordinary_core(self, core: str) -> bool:
         return core in self.lexicon or self.gazetteer.is_common_word(core)
@@ -109,9 +109,9 @@ class AdminNameRecognizer:
     def find(self, text: str, segmenter: Segmenter) -> Iterable[ClueMatch]:
         generic = self.rules.generic_names
         not_a_place = self.rules.not_a_place_after
-        for last, entry in self.automaton.iter_long(text):
-            name, is_full, uids, level, core = entry
-            start, end = last - len(name) + 1, last + 1
+        entries = self.names.entries
+        for index, start, end in self.names.matcher.find_matches_as_indexes(text):
+            name, is_full, uids, level, core = entries[index]
             if name in generic or (not is_full and not_a_place.match(text, end)):
                 continue
             if is_full:
@@ -149,19 +149,31 @@ class AdminNameRecognizer:
 
 
 _LEVEL_ORDER = ("province", "prefecture", "county", "town", "village")
-_AUTOMATON_FORMAT = 2
+_NAMES_FORMAT = 1
 
 
 def _top_level(gazetteer: Gazetteer, uids: tuple[int, ...]) -> str:
     return min((gazetteer.level_of(u) for u in uids), key=_LEVEL_ORDER.index)
 
 
-def _build_admin_automaton(gazetteer: Gazetteer, min_short_chars: int, lexicon: frozenset[str]) -> ahocorasick.Automaton:
+class NameTable:
+    """Names with what a match needs, and a leftmost-longest Aho-Corasick
+    matcher over them (ahocorasick-rs: an order of magnitude faster than a
+    Python-level automaton on long texts)."""
+
+    def __init__(self, entries: list[tuple]):
+        self.entries = entries
+        self.matcher = ahocorasick_rs.AhoCorasick(
+            [entry[0] for entry in entries], matchkind=ahocorasick_rs.MatchKind.LeftmostLongest
+        )
+
+
+def _admin_entries(gazetteer: Gazetteer, min_short_chars: int, lexicon: frozenset[str]) -> list[tuple]:
     """Names of provinces, prefectures, counties and towns, full and short, each
-    with what a match needs: (name, is_full, uids, top level, core). Common
-    words, and town short forms that are dictionary words, are left out here,
-    once, rather than at every match."""
-    automaton = ahocorasick.Automaton()
+    as (name, is_full, uids, top level, core). Common words, and town short
+    forms that are dictionary words, are left out here, once, rather than at
+    every match."""
+    entries = []
     full_names = gazetteer.full_names()
     for name, uids in full_names.items():
         uids = tuple(u for u in uids if gazetteer.level_of(u) != "village")
@@ -169,9 +181,10 @@ def _build_admin_automaton(gazetteer: Gazetteer, min_short_chars: int, lexicon: 
             continue
         shorts = [gazetteer.units[u].short for u in uids if gazetteer.units[u].short not in ("", name)]
         core = shorts[0] if shorts else name[:-1]
-        automaton.add_word(name, (name, True, uids, _top_level(gazetteer, uids), core))
+        entries.append((name, True, uids, _top_level(gazetteer, uids), core))
+    taken = {entry[0] for entry in entries}
     for name, uids in gazetteer.short_names().items():
-        if len(name) < min_short_chars or name in automaton or gazetteer.is_common_word(name):
+        if len(name) < min_short_chars or name in taken or gazetteer.is_common_word(name):
             continue
         full = set(full_names.get(name, ()))
         uids = tuple(u for u in uids if u not in full and gazetteer.level_of(u) != "village")
@@ -180,33 +193,34 @@ def _build_admin_automaton(gazetteer: Gazetteer, min_short_chars: int, lexicon: 
         level = _top_level(gazetteer, uids)
         if level == "town" and name in lexicon:
             continue
-        automaton.add_word(name, (name, False, uids, level, name))
-    automaton.make_automaton()
-    return automaton
+        entries.append((name, False, uids, level, name))
+    entries.sort()
+    return entries
 
 
 @lru_cache(maxsize=4)
-def admin_automaton(gazetteer: Gazetteer, min_short_chars: int, lexicon: frozenset[str]) -> ahocorasick.Automaton:
-    """The automaton, from a cache file beside the gazetteer's (built on first use)."""
+def admin_names(gazetteer: Gazetteer, min_short_chars: int, lexicon: frozenset[str]) -> NameTable:
+    """The administrative name table, from a cache file beside the gazetteer's
+    (built on first use: collecting the names takes seconds, matching does not)."""
     if gazetteer.cache_file is None:
-        return _build_admin_automaton(gazetteer, min_short_chars, lexicon)
+        return NameTable(_admin_entries(gazetteer, min_short_chars, lexicon))
     cache = Path(gazetteer.cache_file)
     # The lexicon's size stands for its version (it comes with spacy-pkuseg).
-    path = cache.with_name(f"{cache.stem}.admin-v{_AUTOMATON_FORMAT}-{min_short_chars}-{len(lexicon)}.automaton")
+    path = cache.with_name(f"{cache.stem}.admin-v{_NAMES_FORMAT}-{min_short_chars}-{len(lexicon)}.names")
     if path.is_file():
         try:
             with open(path, "rb") as handle:
-                return pickle.load(handle)
+                return NameTable(pickle.load(handle))
         except (OSError, pickle.UnpicklingError, EOFError, ValueError):
             pass  # a damaged cache is rebuilt below
-    automaton = _build_admin_automaton(gazetteer, min_short_chars, lexicon)
+    entries = _admin_entries(gazetteer, min_short_chars, lexicon)
     try:
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as handle:
-            pickle.dump(automaton, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(handle.name, path)
     except OSError:
         pass  # a read-only cache folder only costs the rebuild next time
-    return automaton
+    return NameTable(entries)
 
 
 class LandmarkRecognizer:
@@ -218,8 +232,8 @@ class LandmarkRecognizer:
         path = rules.folder / "landmarks.tsv"
         self.places: dict[str, tuple[int, ...]] = {}
         self.kinds: dict[str, str] = {}
+        self.table = None
         if not path.is_file():
-            self.automaton = None
             return
         by_path = _units_by_path(gazetteer)
         for row in read_table(path):
@@ -230,18 +244,15 @@ class LandmarkRecognizer:
             if name and uids:
                 self.places[name] = tuple(sorted(set(self.places.get(name, ())) | set(uids)))
                 self.kinds[name] = kind
-        self.automaton = ahocorasick.Automaton()
-        for name in self.places:
-            self.automaton.add_word(name, name)
-        self.automaton.make_automaton() if self.places else None
-        if not self.places:
-            self.automaton = None
+        if self.places:
+            self.table = NameTable(sorted((name,) for name in self.places))
 
     def find(self, text: str, segmenter: Segmenter):
-        if self.automaton is None:
+        if self.table is None:
             return
-        for end, name in self.automaton.iter_long(text):
-            yield ClueMatch(end - len(name) + 1, end + 1, self.places[name], f"landmark ({self.kinds[name]}) in landmarks.tsv")
+        for index, start, end in self.table.matcher.find_matches_as_indexes(text):
+            name = self.table.entries[index][0]
+            yield ClueMatch(start, end, self.places[name], f"landmark ({self.kinds[name]}) in landmarks.tsv")
 
 
 @lru_cache(maxsize=4)

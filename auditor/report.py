@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,6 +43,11 @@ CHART_CANDIDATES = 10
 PANEL_CLUES = 10
 SENTENCE_CLUES = 5
 CONTEXT_CHARS = 16
+# A document among many copies of one text can differ from them in thousands
+# of places; the page draws this many as rows and keeps the rest as data that
+# the page's script turns into rows when the reader asks for them.
+DIFFERENCE_ROWS = 100
+DOC_ROOT = "../"  # from a document's page (docs/*.html) to the report's folder
 # Display only: a unit is named without its administrative suffix in
 # sentences ("town of 原平"), as people say it. Longest suffixes first.
 _ADMIN_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道", "地区", "林区", "新区",
@@ -51,7 +58,7 @@ _ADMIN_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "�
 # View-model records: everything the templates show, already formatted.
 
 
-@dataclass
+@dataclass(slots=True)
 class SlotView:
     slot_id: str
     anchor: str  # element id of the slot in the text
@@ -73,7 +80,7 @@ class SlotView:
     tooltip: str
 
 
-@dataclass
+@dataclass(slots=True)
 class ClueView:
     anchor: str  # element id of the clue in the text ('' when not drawn there)
     kind: str
@@ -88,15 +95,6 @@ class ClueView:
     elsewhere: bool
     top: bool  # among the clues the identity rests on
     tooltip: str
-
-
-@dataclass
-class Segment:
-    """A run of the document text: plain, a slot, or a clue (never overlapping)."""
-
-    text: str
-    slot: SlotView | None = None
-    clue: ClueView | None = None
 
 
 @dataclass
@@ -122,7 +120,7 @@ class Chart:
     common: str  # the part of the path all bars share, shown once above them
 
 
-@dataclass
+@dataclass(slots=True)
 class SideBySide:
     """One redaction that differs between two copies of a text."""
 
@@ -191,16 +189,22 @@ class DocumentPage:
     chart: Chart | None
     top_clues: list[ClueView]
     more_top_clues: int
-    segments: list[Segment]
-    text_html: Markup  # the segments, marked up (see segments_html)
+    text_html: Markup  # the text, its slots and clues marked up (see text_html)
     slots: list[SlotView]
     clues: list[ClueView]
     type_counts: list[TypeCount]
     slot_types: list[str]
     clue_kinds: list[str]
     group_members: list[DocumentRow]
-    differences: list[SideBySide]
+    differences: list[SideBySide]  # the first DIFFERENCE_ROWS of them
+    n_differences: int
     dropped_overlaps: int
+    # The long tables, marked up in Python (see table_rows_html): a template
+    # loop over hundreds of rows was most of the time a page took.
+    slot_rows: Markup
+    clue_rows: Markup
+    difference_rows: Markup  # the differences above
+    more_differences: Markup  # the others, as JSON that cannot leave its <script> ('' when none)
 
 
 @dataclass
@@ -256,6 +260,8 @@ def display_path(path: str) -> str:
 
 def one_line(text: str) -> str:
     """Context snippets sit in table cells: show their line breaks, don't make them."""
+    if "\n" not in text and "\r" not in text and "\t" not in text:
+        return text
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "↵").replace("\t", " ")
 
 
@@ -276,16 +282,40 @@ def _clamp_spans(items, text_length: int):
     return sorted(kept, key=lambda i: (i.start, i.end))
 
 
-def _candidate_paths(result: "AuditResult", clue: Clue) -> list[str]:
-    if result.gazetteer is None:
-        return []
-    paths = []
-    for uid in clue.candidates:
-        try:
-            paths.append(str(result.gazetteer.path(uid)))
-        except (LookupError, ValueError, TypeError):  # an unknown id must not sink the report
-            paths.append(f"unit {uid}")
-    return paths
+class PlaceBook:
+    """The gazetteer paths of a clue's candidates, and their description, looked
+    up once per set of candidates: the same clues (a county's towns, its river)
+    recur in every copy of a report, and the lookups were a good part of a page."""
+
+    def __init__(self, gazetteer) -> None:
+        self.gazetteer = gazetteer
+        self._paths: dict[tuple, list[str]] = {}
+        self._places: dict[tuple, str] = {}
+
+    def paths(self, candidates) -> list[str]:
+        key = tuple(candidates)
+        paths = self._paths.get(key)
+        if paths is None:
+            paths = self._paths[key] = self._lookup(key)
+        return paths
+
+    def places(self, candidates) -> str:
+        key = tuple(candidates)
+        places = self._places.get(key)
+        if places is None:
+            places = self._places[key] = _places_text(self.paths(key), len(key))
+        return places
+
+    def _lookup(self, candidates: tuple) -> list[str]:
+        if self.gazetteer is None:
+            return []
+        paths = []
+        for uid in candidates:
+            try:
+                paths.append(str(self.gazetteer.path(uid)))
+            except (LookupError, ValueError, TypeError):  # an unknown id must not sink the report
+                paths.append(f"unit {uid}")
+        return paths
 
 
 def describe_clue(clue: Clue, paths: list[str], identity: str) -> str:
@@ -322,9 +352,8 @@ def _places_text(paths: list[str], n_candidates: int, limit: int = 5) -> str:
     return "no known place"
 
 
-def build_clue(result: "AuditResult", clue: Clue, identity: str, top_keys: set) -> ClueView:
-    paths = _candidate_paths(result, clue)
-    places = _places_text(paths, len(clue.candidates))
+def build_clue(book: PlaceBook, clue: Clue, identity: str, top_keys: set) -> ClueView:
+    places = book.places(clue.candidates)
     lines = [f"Clue: {clue.text}", f"kind: {clue.kind}" + (f" ({clue.level})" if clue.level else "")]
     lines.append(f"points to: {places}")
     lines.append(f"weight: {clue.weight:.2f}")
@@ -352,8 +381,8 @@ def build_slot(slot: Slot, revealed: list[str]) -> SlotView:
         detail, described = slot.place_level, f"{slot.place_level} level" if slot.place_level else ""
     else:
         detail, described = "", ""
-    recovered = slot.recovered
-    confidence = "" if slot.recovered_confidence is None else _percent(slot.recovered_confidence)
+    recovered, value, leak = slot.recovered, slot.recovered_confidence, slot.leak
+    confidence = "" if value is None else _percent(value)
     lines = [f"{slot.slot_id} · {slot.slot_type}" + (f", {described}" if described else ""),
              f"line {slot.line}, column {slot.column}" + (f" · rule {slot.rule}" if slot.rule else "")]
     if recovered:
@@ -362,18 +391,14 @@ def build_slot(slot: Slot, revealed: list[str]) -> SlotView:
             lines.append(f"evidence: {slot.recovered_evidence}")
     else:
         lines.append("not recovered")
-    if slot.leak:
+    if leak:
         lines.append("LEAK: the hidden value can be read back")
     lines.extend(revealed)
     return SlotView(
-        slot_id=slot.slot_id, anchor=f"slot-{slot.slot_id}", slot_type=slot.slot_type,
-        type_label=SLOT_TYPE_LABELS.get(slot.slot_type, "?"), detail=detail, rule=slot.rule,
-        mask=slot.mask, line=slot.line, column=slot.column,
-        left_context=one_line(slot.left_context), right_context=one_line(slot.right_context),
-        recovered=recovered, confidence=confidence,
-        confidence_value=-1.0 if slot.recovered_confidence is None else round(slot.recovered_confidence, 6),
-        evidence=slot.recovered_evidence, leak=slot.leak, revealed_elsewhere=revealed,
-        tooltip="\n".join(lines),
+        slot.slot_id, f"slot-{slot.slot_id}", slot.slot_type, SLOT_TYPE_LABELS.get(slot.slot_type, "?"), detail,
+        slot.rule, slot.mask, slot.line, slot.column, one_line(slot.left_context), one_line(slot.right_context),
+        recovered, confidence, -1.0 if value is None else round(value, 6), slot.recovered_evidence, leak, revealed,
+        "\n".join(lines),
     )
 
 
@@ -393,65 +418,186 @@ def choose_clues(clues: list[Clue], slots: list[Slot]) -> tuple[list[Clue], dict
                                                      -clues[i].weight, clues[i].kind, clues[i].text))
     kept: list[int] = []
     hidden: dict[int, list[Clue]] = defaultdict(list)
+    # Each character covered by a kept clue holds len(clues) - (the clue's rank
+    # among the kept), so the largest value over a span names the first kept
+    # clue it overlaps, without a scan of all the kept clues per clue.
+    taken = array("i", bytes(4 * (end + 1)))
     for i in order:
         clue = clues[i]
         if over_slot(clue):
             continue
-        clash = next((k for k in kept if clues[k].start < clue.end and clue.start < clues[k].end), None)
-        if clash is None:
-            kept.append(i)
+        first = max(taken[clue.start : clue.end], default=0)
+        if first:
+            hidden[kept[len(clues) - first]].append(clue)
         else:
-            hidden[clash].append(clue)
+            taken[clue.start : clue.end] = array("i", [len(clues) - len(kept)]) * (clue.end - clue.start)
+            kept.append(i)
     kept.sort(key=lambda i: (clues[i].start, clues[i].end))
-    return [clues[i] for i in kept], {kept.index(k): v for k, v in hidden.items() if k in kept}
+    position = {k: index for index, k in enumerate(kept)}
+    return [clues[i] for i in kept], {position[k]: v for k, v in hidden.items()}
 
 
-def build_segments(text: str, slots: list[tuple[Slot, SlotView]], clues: list[tuple[Clue, ClueView]]) -> list[Segment]:
-    """Cuts the text into plain runs, slots and clues. Their concatenation is the text."""
-    spans = sorted([(s.start, s.end, 0, view) for s, view in slots] + [(c.start, c.end, 1, view) for c, view in clues],
-                   key=lambda x: (x[0], x[1], x[2]))
-    segments: list[Segment] = []
+def _h(value: str) -> str:
+    """escape() for the loops over every slot and clue: most strings need no
+    escaping, and asking is several times cheaper than making a Markup."""
+    if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
+        return str(escape(value))
+    return value
+
+
+def text_html(text: str, slots: list[tuple[Slot, SlotView]], clues: list[tuple[Clue, ClueView]]) -> Markup:
+    """The document text with its slots and clues marked up: plain runs, slots
+    and clues, whose text read in order is the document's. The largest part
+    of a page, built here rather than in a template loop, which is several
+    times slower on a long text. Every piece of text and attribute is escaped."""
+    spans = sorted([(s.start, s.end, 0, i) for i, (s, _) in enumerate(slots)]
+                   + [(c.start, c.end, 1, i) for i, (c, _) in enumerate(clues)])
+    out = []
     position = 0
-    for start, end, is_clue, view in spans:
+    for start, end, is_clue, index in spans:
         if start < position:  # overlapping spans (slots on slots) cannot both be drawn
             continue
         if start > position:
-            segments.append(Segment(text[position:start]))
+            out.append(_h(text[position:start]))
+        run = _h(text[start:end])
         if is_clue:
-            segments.append(Segment(text[start:end], clue=view))
+            v = clues[index][1]
+            kind = _h(v.kind)
+            classes = f"clue clue-{kind}" + (" top-clue" if v.top else "") + (" elsewhere" if v.elsewhere else "")
+            out.append(f'<span class="{classes}" id="{_h(v.anchor)}" data-clue="{kind}" '
+                       f'tabindex="0" title="{_h(v.tooltip)}">{run}</span>')
         else:
-            segments.append(Segment(text[start:end], slot=view))
+            v = slots[index][1]
+            slot_type = _h(v.slot_type)
+            classes = (f"slot slot-{slot_type}" + (" leak" if v.leak else "")
+                       + (" revealed-elsewhere" if v.revealed_elsewhere else ""))
+            out.append(f'<mark class="{classes}" id="{_h(v.anchor)}" data-slot-id="{_h(v.slot_id)}" '
+                       f'data-type="{slot_type}" data-leak="{1 if v.leak else 0}" data-label="{_h(v.type_label)}" '
+                       f'tabindex="0" title="{_h(v.tooltip)}">{run}</mark>')
         position = end
     if position < len(text):
-        segments.append(Segment(text[position:]))
-    return segments
-
-
-def segments_html(segments: list[Segment]) -> Markup:
-    """The document text with its slots and clues marked up: the largest part of
-    a page, built here rather than in a template loop, which is several times
-    slower on a long text. Every piece of text and attribute is escaped."""
-    out = []
-    for seg in segments:
-        text = escape(seg.text)
-        if seg.slot is not None:
-            v = seg.slot
-            classes = f"slot slot-{v.slot_type}" + (" leak" if v.leak else "") + (" revealed-elsewhere" if v.revealed_elsewhere else "")
-            out.append(
-                f'<mark class="{escape(classes)}" id="{escape(v.anchor)}" data-slot-id="{escape(v.slot_id)}" '
-                f'data-type="{escape(v.slot_type)}" data-leak="{1 if v.leak else 0}" data-label="{escape(v.type_label)}" '
-                f'tabindex="0" title="{escape(v.tooltip)}">{text}</mark>'
-            )
-        elif seg.clue is not None:
-            v = seg.clue
-            classes = f"clue clue-{v.kind}" + (" top-clue" if v.top else "") + (" elsewhere" if v.elsewhere else "")
-            out.append(
-                f'<span class="{escape(classes)}" id="{escape(v.anchor)}" data-clue="{escape(v.kind)}" '
-                f'tabindex="0" title="{escape(v.tooltip)}">{text}</span>'
-            )
-        else:
-            out.append(str(text))
+        out.append(_h(text[position:]))
     return Markup("".join(out))
+
+
+def type_tag_html(slot_type: str) -> str:
+    """The type of a slot as a tag; its one-letter label is drawn by the CSS."""
+    slot_type = _h(slot_type)
+    return f'<span class="type-tag tag-{slot_type}">{slot_type}</span>'
+
+
+# The slots, clues and differences tables have hundreds of rows on a page.
+# They are marked up here (a template loop with a macro per cell took most of
+# a page's time) and style their columns by position in the CSS rather than
+# with a class on every cell. Every piece of text goes through _h().
+
+
+def _escape_cache():
+    """_h for the values that recur from row to row (types, rules, units, the
+    evidence of a recovery): each is escaped once per table."""
+    cache: dict[str, str] = {}
+
+    def escaped(value: str) -> str:
+        done = cache.get(value)
+        if done is None:
+            done = cache[value] = _h(value)
+        return done
+
+    return escaped
+
+
+def slot_rows_html(slots: list[SlotView]) -> Markup:
+    out = []
+    h = _escape_cache()
+    for s in slots:
+        slot_type, leak = h(s.slot_type), 1 if s.leak else 0
+        slot_id = _h(s.slot_id)
+        evidence = f"<div>{h(s.evidence)}</div>" if s.evidence else ""
+        flagged = ' class="row-leak"' if leak else ""
+        out.append(
+            f'<tr data-type="{slot_type}" data-leak="{leak}"{flagged}>'
+            f'<td><a href="#slot-{slot_id}">{slot_id}</a></td>'
+            f'<td data-sort="{s.line}.{s.column:06d}">{s.line}:{s.column}</td>'
+            f'<td><span class="type-tag tag-{slot_type}">{slot_type}</span></td>'
+            f"<td>{h(s.detail)}</td>"
+            f'<td><span>{_h(s.left_context)}</span><mark class="slot slot-{slot_type}">{h(s.mask)}</mark>'
+            f"<span>{_h(s.right_context)}</span></td>"
+            f"<td>{h(s.recovered)}{evidence}</td>"
+            f'<td data-sort="{s.confidence_value}">{h(s.confidence)}</td>'
+            f'<td data-sort="{leak}">{"<strong>leak</strong>" if leak else ""}</td>'
+            f"<td>{h(s.rule)}</td></tr>\n"
+        )
+    return Markup("".join(out))
+
+
+def clue_rows_html(clues: list[ClueView]) -> Markup:
+    out = []
+    for c in clues:
+        kind, text = _h(c.kind), _h(c.text)
+        name = f'<a href="#{_h(c.anchor)}">{text}</a>' if c.anchor else text
+        out.append(
+            f'<tr data-kind="{kind}">'
+            f'<td><span class="clue clue-{kind}{" top-clue" if c.top else ""}">{name}</span>'
+            f'{" <small>(another place)</small>" if c.elsewhere else ""}</td>'
+            f"<td>{c.line}</td>"
+            f'<td><span class="kind-tag">{kind}</span></td>'
+            f"<td>{_h(c.level)}</td>"
+            f"<td>{_h(c.places)}</td>"
+            f'<td data-sort="{c.weight_value}">{_h(c.weight)}</td>'
+            f"<td>{_h(c.rule)}</td></tr>\n"
+        )
+    return Markup("".join(out))
+
+
+def _copy_html(here: bool, doc: str, href: str, root: str) -> str:
+    if here:
+        return "this document"
+    if href:
+        return f'<a href="{_h(root + href)}">{_h(doc)}</a>'
+    return _h(doc)
+
+
+def difference_rows_html(differences: list[SideBySide], root: str) -> Markup:
+    out = []
+    for d in differences:
+        slot = f'<a href="#{_h(d.anchor)}">{_h(d.slot_id)}</a>' if d.anchor else _h(d.slot_id)
+        kind = f"<br>{type_tag_html(d.slot_type)}" if d.slot_type else ""
+        masked_doc = _copy_html(d.here_masked, d.masked_doc, d.masked_href, root)
+        revealed_doc = _copy_html(not d.here_masked, d.revealed_doc, d.revealed_href, root)
+        out.append(
+            f"<tr><td>{slot}{kind}</td>"
+            f'<td><div class="diff-doc">{masked_doc}</div><div class="snippet" lang="zh-CN">{_h(d.masked_before)}'
+            f'<span class="masked">{_h(d.masked)}</span>{_h(d.masked_after)}</div></td>'
+            f'<td><div class="diff-doc">{revealed_doc}</div><div class="snippet" lang="zh-CN">{_h(d.revealed_before)}'
+            f'<span class="revealed">{_h(d.revealed)}</span>{_h(d.revealed_after)}</div></td></tr>\n'
+        )
+    return Markup("".join(out))
+
+
+def differences_json(rows: list[tuple], root: str) -> str:
+    """Differences (DifferenceBook rows) as data for the page's script: every
+    string once in a table, each row a list of indexes into it (copies of a
+    text repeat the same names and contexts in row after row).
+
+    JSON in a <script> element would end at the first "</script" in a
+    document's text, or be thrown off by "<!--": with <, > and & written as
+    JSON escapes, no text can do either."""
+    strings: dict[str, int] = {}
+    ref = strings.setdefault  # a new string's index is the count before it
+    data = []
+    for (slot_id, anchor, slot_type, masked_doc, masked_href, masked_before, masked, masked_after,
+         revealed_doc, revealed_href, revealed_before, revealed, revealed_after, here) in rows:
+        masked_href = root + masked_href if masked_href else ""
+        revealed_href = root + revealed_href if revealed_href else ""
+        data.append([
+            ref(slot_id, len(strings)), ref(slot_type, len(strings)), 1 if anchor else 0, 1 if here else 0,
+            ref(masked_doc, len(strings)), ref(masked_href, len(strings)), ref(masked_before, len(strings)),
+            ref(masked, len(strings)), ref(masked_after, len(strings)),
+            ref(revealed_doc, len(strings)), ref(revealed_href, len(strings)), ref(revealed_before, len(strings)),
+            ref(revealed, len(strings)), ref(revealed_after, len(strings)),
+        ])
+    text = json.dumps({"strings": list(strings), "rows": data}, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
 def _overlaps_all(spans) -> list:
@@ -505,12 +651,12 @@ def build_chart(identity: Identity) -> Chart | None:
                  label_width=label_width, bar_area=bar_area, summary=summary, common="/".join(common))
 
 
-def _describe_top(result, identity: Identity, clues: list[Clue]) -> str:
-    parts = [f"{c.text} ({describe_clue(c, _candidate_paths(result, c), identity.identity)})" for c in clues]
+def _describe_top(book: PlaceBook, identity: Identity, clues: list[Clue]) -> str:
+    parts = [f"{c.text} ({describe_clue(c, book.paths(c.candidates), identity.identity)})" for c in clues]
     return ", ".join(parts)
 
 
-def verdict_sentence(result: "AuditResult", row: DocumentRow, identity: Identity | None) -> str:
+def verdict_sentence(book: PlaceBook, row: DocumentRow, identity: Identity | None) -> str:
     if row.status != "ok":
         return f"Not audited: the file is {row.status}" + (f" ({row.message})." if row.message else ".")
     if identity is None or not identity.verdict:
@@ -519,7 +665,7 @@ def verdict_sentence(result: "AuditResult", row: DocumentRow, identity: Identity
     place = display_path(identity.identity) or "no single place"
     top = identity.top_clues[:SENTENCE_CLUES]
     more = " …" if len(identity.top_clues) > SENTENCE_CLUES else ""
-    clues = _describe_top(result, identity, top)
+    clues = _describe_top(book, identity, top)
     confidence = _percent(identity.confidence)
     if identity.verdict == "re-identified":
         return f"Re-identified as {place}, {confidence} confident" + (f": {clues}{more}" if clues else ".")
@@ -532,7 +678,7 @@ def verdict_sentence(result: "AuditResult", row: DocumentRow, identity: Identity
         best = f"; best guess {place} at {confidence}" if identity.identity else ""
         return f"Protected: {setsize}{best}."
     if identity.verdict == "not-anonymised":
-        own = _describe_top(result, identity, identity.names_own_place[:SENTENCE_CLUES]) or clues
+        own = _describe_top(book, identity, identity.names_own_place[:SENTENCE_CLUES]) or clues
         return f"Not anonymised: the text names its own place, {place}" + (f": {own}." if own else ".")
     return f"{identity.verdict}: {place} ({confidence})."
 
@@ -552,33 +698,48 @@ def _context(text: str, start: int, end: int) -> tuple[str, str, str]:
     return text[max(0, start - CONTEXT_CHARS):start], text[start:end], text[end:end + CONTEXT_CHARS]
 
 
-def build_differences(inconsistencies: list[Inconsistency], doc: str, hrefs: dict[str, str],
-                      sources: dict[str, SourceText], slots_by_doc: dict[str, dict[str, Slot]]) -> list[SideBySide]:
-    """The inconsistencies that involve ``doc`` (as masked or as revealing copy)."""
-    rows = []
-    for inc in inconsistencies:
-        slot = slots_by_doc.get(inc.doc, {}).get(inc.slot_id)
+class DifferenceBook:
+    """The places where one copy of a text masks what another leaves readable,
+    as each copy's page lists them. Both pages of a pair show the same two
+    snippets, so they are cut once per inconsistency."""
+
+    def __init__(self, hrefs: dict[str, str], sources: dict[str, SourceText],
+                 slots_by_doc: dict[str, dict[str, Slot]]) -> None:
+        self.hrefs, self.sources, self.slots_by_doc = hrefs, sources, slots_by_doc
+        self._sides: dict[int, tuple] = {}
+
+    def _cut(self, inc: Inconsistency) -> tuple:
+        slot = self.slots_by_doc.get(inc.doc, {}).get(inc.slot_id)
         if slot is not None:
-            masked_before, masked_after = slot.left_context, slot.right_context
-            masked, slot_type = slot.mask, slot.slot_type
+            masked = (one_line(slot.left_context), slot.mask, one_line(slot.right_context))
+            slot_type = slot.slot_type
         else:
-            masked_before, masked, masked_after, slot_type = "", "(slot " + inc.slot_id + ")", "", ""
-        other = sources.get(inc.other_doc)
+            masked, slot_type = ("", "(slot " + inc.slot_id + ")", ""), ""
+        other = self.sources.get(inc.other_doc)
         if other is not None and 0 <= inc.other_start <= inc.other_end <= len(other.text):
             before, _, after = _context(other.text, inc.other_start, inc.other_end)
         else:
             before, after = "", ""
-        here = inc.doc == doc
-        rows.append(SideBySide(
-            slot_id=inc.slot_id, anchor=f"slot-{inc.slot_id}" if here and slot is not None else "",
-            slot_type=slot_type, masked_doc=inc.doc, masked_href=hrefs.get(inc.doc, ""),
-            masked_before=one_line(masked_before), masked=masked, masked_after=one_line(masked_after),
-            revealed_doc=inc.other_doc, revealed_href=hrefs.get(inc.other_doc, ""),
-            revealed_before=one_line(before), revealed=inc.revealed, revealed_after=one_line(after),
-            here_masked=here,
-        ))
-    rows.sort(key=lambda r: (not r.here_masked, r.masked_doc, r.slot_id, r.revealed_doc, r.revealed))
-    return rows
+        return slot is not None, slot_type, masked, (one_line(before), inc.revealed, one_line(after))
+
+    def rows(self, inconsistencies: list[Inconsistency], doc: str) -> list[tuple]:
+        """The inconsistencies that involve ``doc`` (as masked or as revealing
+        copy), in the order of SideBySide's fields, those it masks first."""
+        rows = []
+        for inc in inconsistencies:
+            sides = self._sides.get(id(inc))
+            if sides is None:
+                sides = self._sides[id(inc)] = self._cut(inc)
+            has_slot, slot_type, masked, revealed = sides
+            here = inc.doc == doc
+            rows.append((
+                inc.slot_id, f"slot-{inc.slot_id}" if here and has_slot else "", slot_type,
+                inc.doc, self.hrefs.get(inc.doc, ""), *masked,
+                inc.other_doc, self.hrefs.get(inc.other_doc, ""), *revealed, here,
+            ))
+        # not masked here, masked doc, slot, revealed doc, revealed value
+        rows.sort(key=lambda r: (not r[13], r[3], r[0], r[8], r[11]))
+        return rows
 
 
 def build_views(result: "AuditResult") -> tuple[Overview, Iterator[DocumentPage]]:
@@ -588,9 +749,11 @@ def build_views(result: "AuditResult") -> tuple[Overview, Iterator[DocumentPage]
     identities = {i.doc: i for i in result.identities}
     sources = {a.doc: a.source for a in analyses}
     slots_by_doc = {a.doc: {s.slot_id: s for s in a.slots} for a in analyses}
+    book = PlaceBook(result.gazetteer)
     taken: set[str] = set()
     hrefs = {a.doc: "docs/" + page_name(a.doc, taken) for a in analyses if a.source.ok}
 
+    difference_book = DifferenceBook(hrefs, sources, slots_by_doc)
     revealed: dict[tuple[str, str], list[str]] = defaultdict(list)
     involving: dict[str, list[Inconsistency]] = defaultdict(list)
     for inc in sorted(result.inconsistencies, key=lambda i: (i.doc, i.slot_id, i.other_doc, i.other_start)):
@@ -647,35 +810,49 @@ def build_views(result: "AuditResult") -> tuple[Overview, Iterator[DocumentPage]
         slot_views = [(s, build_slot(s, revealed.get((s.doc, s.slot_id), []))) for s in slots]
         clues = _clamp_spans(analysis.clues, len(text))
         shown, hidden = choose_clues(clues, slots)
+        # One view per clue, shared by the text, the clues table and the panel.
+        views = {id(c): build_clue(book, c, identity_path, top_keys) for c in clues}
         clue_views = []
         for index, clue in enumerate(shown):
-            view = build_clue(result, clue, identity_path, top_keys)
+            view = views[id(clue)]
             for other in sorted(hidden.get(index, []), key=lambda c: (c.start, c.end, c.kind)):
                 view.tooltip += f"\nalso read as: {other.text} ({other.kind})"
             clue_views.append((clue, view))
         drawn = {view.anchor for _, view in clue_views}
-        all_clue_views = [build_clue(result, c, identity_path, top_keys) for c in clues]
-        top_views = [build_clue(result, c, identity_path, top_keys) for c in (identity.top_clues if identity else [])]
+        all_clue_views = [views[id(c)] for c in clues]
+        by_place = {(c.start, c.end, c.text, c.kind): c for c in clues}
+        top_views = []
+        for top in identity.top_clues if identity else []:
+            same = by_place.get((top.start, top.end, top.text, top.kind))
+            top_views.append(views[id(same)] if same == top else build_clue(book, top, identity_path, top_keys))
         for view in all_clue_views + top_views:
             if view.anchor not in drawn:
                 view.anchor = ""
+        slot_list = [v for _, v in slot_views]
+        differing = difference_book.rows(involving.get(analysis.doc, []), analysis.doc)
+        differences = [SideBySide(*row) for row in differing[:DIFFERENCE_ROWS]]
+        more = differing[DIFFERENCE_ROWS:]
         group_members = [m for m in members.get(row.group, []) if m.doc != row.doc] if row.group else []
         return DocumentPage(
-            row=row, title=row.doc, sentence=verdict_sentence(result, row, identity),
+            row=row, title=row.doc, sentence=verdict_sentence(book, row, identity),
             sentence_kind=row.verdict or "unlinked",
             chart=build_chart(identity) if identity is not None and row.verdict else None,
             top_clues=top_views[:PANEL_CLUES],
             more_top_clues=max(0, len(top_views) - PANEL_CLUES),
-            segments=(segments := build_segments(text, slot_views, clue_views)),
-            text_html=segments_html(segments),
-            slots=[v for _, v in slot_views],
+            text_html=text_html(text, slot_views, clue_views),
+            slots=slot_list,
             clues=all_clue_views,
             type_counts=_type_counts(Counter(s.slot_type for s in analysis.slots)),
             slot_types=[t.slot_type for t in _type_counts(Counter(s.slot_type for s in analysis.slots))],
             clue_kinds=_ordered({c.kind for c in clues}, CLUE_KINDS),
             group_members=sorted(group_members, key=lambda m: m.doc),
-            differences=build_differences(involving.get(analysis.doc, []), analysis.doc, hrefs, sources, slots_by_doc),
+            differences=differences,
             dropped_overlaps=len(analysis.clues) - len(shown),
+            slot_rows=slot_rows_html(slot_list),
+            clue_rows=clue_rows_html(all_clue_views),
+            n_differences=len(differing),
+            difference_rows=difference_rows_html(differences, DOC_ROOT),
+            more_differences=Markup(differences_json(more, DOC_ROOT) if more else ""),
         )
 
     all_slots = [s for a in analyses for s in a.slots]
@@ -743,7 +920,7 @@ def render_pages(result: "AuditResult", generated_at: str | None = None) -> Iter
     yield "index.html", env.get_template("index.html").render(site=site, view=overview, root="")
     template = env.get_template("document.html")
     for page in pages:
-        yield page.row.href, template.render(site=site, page=page, root="../")
+        yield page.row.href, template.render(site=site, page=page, root=DOC_ROOT)
 
 
 def render(result: "AuditResult", generated_at: str | None = None) -> dict[str, str]:

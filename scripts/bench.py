@@ -25,7 +25,6 @@ import json
 import os
 import random
 import resource
-import re
 import shutil
 import statistics
 import subprocess

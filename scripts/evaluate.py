@@ -212,7 +212,7 @@ class TownVote:
     街道 (宁江区 of 松原 wins nearly every report)."""
 
     def __init__(self, gazetteer):
-        import ahocorasick
+        import ahocorasick_rs
 
         self.g = gazetteer
         towns: dict[str, set[int]] = {}
@@ -223,17 +223,18 @@ class TownVote:
                 for uid in uids:
                     if gazetteer.level_of(uid) == "town":
                         towns.setdefault(name, set()).add(uid)
-        self.automaton = ahocorasick.Automaton()
-        for name, uids in towns.items():
-            self.automaton.add_word(name, (name, tuple(sorted(uids))))
-        self.automaton.make_automaton()
+        self.names = sorted(towns)
+        self.towns = {name: tuple(sorted(uids)) for name, uids in towns.items()}
+        # every occurrence, overlapping ones included: a plain substring vote
+        self.matcher = ahocorasick_rs.AhoCorasick(self.names)
 
     def predict(self, text: str) -> Prediction:
         found_towns: set[int] = set()
         names: set[str] = set()
-        for _, (name, uids) in self.automaton.iter(text):
+        for index, _, _ in self.matcher.find_matches_as_indexes(text, overlapping=True):
+            name = self.names[index]
             names.add(name)
-            found_towns.update(uids)
+            found_towns.update(self.towns[name])
         votes = Counter(c for c in (self.g.county_of(t) for t in found_towns) if c is not None)
         if not votes:
             return Prediction(extra={"names_found": 0, "votes": 0})

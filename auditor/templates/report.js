@@ -84,6 +84,63 @@
     apply(); // the browser may have restored the controls' state
   });
 
+  // Rows kept as data (the differences beyond the first hundred, between
+  // copies of a long text) become rows, like the ones above them, when the
+  // reader asks. Strings go in as text nodes, never as markup.
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text) { node.textContent = text; }
+    return node;
+  }
+  function copyCell(here, doc, href, before, value, after, markClass) {
+    var cell = document.createElement("td");
+    var name = element("div", "diff-doc");
+    if (here) { name.textContent = "this document"; }
+    else if (href) { var link = element("a", "", doc); link.setAttribute("href", href); name.appendChild(link); }
+    else { name.textContent = doc; }
+    var snippet = element("div", "snippet");
+    snippet.setAttribute("lang", "zh-CN");
+    snippet.appendChild(document.createTextNode(before));
+    snippet.appendChild(element("span", markClass, value));
+    snippet.appendChild(document.createTextNode(after));
+    cell.appendChild(name);
+    cell.appendChild(snippet);
+    return cell;
+  }
+  function differenceRow(s, r) {
+    // r: slot, type, linked, masked here, then masked doc, href, before, mask,
+    // after and revealed doc, href, before, value, after (indexes into s)
+    var row = document.createElement("tr");
+    var slot = document.createElement("td");
+    if (r[2]) { var link = element("a", "", s[r[0]]); link.setAttribute("href", "#slot-" + s[r[0]]); slot.appendChild(link); }
+    else { slot.textContent = s[r[0]]; }
+    if (s[r[1]]) {
+      slot.appendChild(document.createElement("br"));
+      slot.appendChild(element("span", "type-tag tag-" + s[r[1]], s[r[1]]));
+    }
+    row.appendChild(slot);
+    row.appendChild(copyCell(r[3], s[r[4]], s[r[5]], s[r[6]], s[r[7]], s[r[8]], "masked"));
+    row.appendChild(copyCell(!r[3], s[r[9]], s[r[10]], s[r[11]], s[r[12]], s[r[13]], "revealed"));
+    return row;
+  }
+  each(document.querySelectorAll("button[data-more]"), function (button) {
+    button.addEventListener("click", function () {
+      var source = document.getElementById(button.getAttribute("data-more"));
+      var table = document.getElementById(button.getAttribute("aria-controls"));
+      if (!source || !table || !table.tBodies.length) { return; }
+      var data = JSON.parse(source.textContent);
+      var fragment = document.createDocumentFragment();
+      data.rows.forEach(function (r) { fragment.appendChild(differenceRow(data.strings, r)); });
+      table.tBodies[0].appendChild(fragment);
+      var note = button.parentNode;
+      var said = note.querySelector("[data-more-note]");
+      if (said) { said.textContent = "All " + table.tBodies[0].rows.length + " are listed."; }
+      button.remove();
+      note.focus(); // the button is gone: keep the keyboard where it was
+    });
+  });
+
   // Tooltips: the title of a slot or clue becomes a popover shown on hover and
   // on keyboard focus (a native title is never shown to keyboard users).
   var tip = document.getElementById("tip");
