@@ -499,15 +499,16 @@ def find_inconsistencies(analyses: list[DocumentAnalysis], groups: dict[str, str
     return found
 
 
+_ANCHOR_STOP = "\n×✕╳＊*□■█○"
+_CLEAR_BEFORE = re.compile(f"[^{_ANCHOR_STOP}]*$")
+_CLEAR_AFTER = re.compile(f"[^{_ANCHOR_STOP}]*")
+
+
 def clear_anchor(text: str, start: int, end: int, before: bool, want: int) -> str:
     """Up to ``want`` clear characters next to a slot, stopping at a line break or another mask."""
     if before:
-        piece = text[max(0, start - want) : start]
-        cut = max(piece.rfind("\n"), *(piece.rfind(ch) for ch in "×✕╳＊*□■█○"))
-        return piece[cut + 1 :]
-    piece = text[end : end + want]
-    stops = [i for i in (piece.find("\n"), *(piece.find(ch) for ch in "×✕╳＊*□■█○")) if i >= 0]
-    return piece[: min(stops)] if stops else piece
+        return _CLEAR_BEFORE.search(text, max(0, start - want), start).group()
+    return _CLEAR_AFTER.match(text, end, end + want).group()
 
 
 def _align_slot(text: str, slot, other: str, anchor_chars: int) -> tuple[int, int] | None:
