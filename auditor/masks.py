@@ -28,6 +28,8 @@ class MaskFinder:
         """Sorted spans of ``text`` that an exception says are not masks."""
         spans = []
         for exception in self._exceptions:
+            if not exception.may_match(text):
+                continue
             for match in exception.regex.finditer(text):
                 groups = [name for name in match.groupdict() if name.startswith("m") and match.group(name) is not None]
                 if groups:
@@ -41,7 +43,12 @@ class MaskFinder:
         # One pass per glyph: each is a simple class that re scans quickly, where
         # a single alternation of them all is several times slower.
         runs = sorted(
-            (MaskRun(m.start(), m.end(), m.group(), glyph.name) for glyph in self.rules.glyphs for m in glyph.regex.finditer(text)),
+            (
+                MaskRun(m.start(), m.end(), m.group(), glyph.name)
+                for glyph in self.rules.glyphs
+                if glyph.may_match(text)
+                for m in glyph.regex.finditer(text)
+            ),
             key=lambda run: (run.start, -run.end),
         )
         if not runs or not self._exceptions:

@@ -574,32 +574,6 @@ def difference_rows_html(differences: list[SideBySide], root: str) -> Markup:
     return Markup("".join(out))
 
 
-def differences_json(rows: list[tuple], root: str) -> str:
-    """Differences (DifferenceBook rows) as data for the page's script: every
-    string once in a table, each row a list of indexes into it (copies of a
-    text repeat the same names and contexts in row after row).
-
-    JSON in a <script> element would end at the first "</script" in a
-    document's text, or be thrown off by "<!--": with <, > and & written as
-    JSON escapes, no text can do either."""
-    strings: dict[str, int] = {}
-    ref = strings.setdefault  # a new string's index is the count before it
-    data = []
-    for (slot_id, anchor, slot_type, masked_doc, masked_href, masked_before, masked, masked_after,
-         revealed_doc, revealed_href, revealed_before, revealed, revealed_after, here) in rows:
-        masked_href = root + masked_href if masked_href else ""
-        revealed_href = root + revealed_href if revealed_href else ""
-        data.append([
-            ref(slot_id, len(strings)), ref(slot_type, len(strings)), 1 if anchor else 0, 1 if here else 0,
-            ref(masked_doc, len(strings)), ref(masked_href, len(strings)), ref(masked_before, len(strings)),
-            ref(masked, len(strings)), ref(masked_after, len(strings)),
-            ref(revealed_doc, len(strings)), ref(revealed_href, len(strings)), ref(revealed_before, len(strings)),
-            ref(revealed, len(strings)), ref(revealed_after, len(strings)),
-        ])
-    text = json.dumps({"strings": list(strings), "rows": data}, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-
-
 def _overlaps_all(spans) -> list:
     """Drops slots that overlap an earlier one (defensive: the slot finder
     never produces them, but a hand-made result might)."""
@@ -698,17 +672,42 @@ def _context(text: str, start: int, end: int) -> tuple[str, str, str]:
     return text[max(0, start - CONTEXT_CHARS):start], text[start:end], text[end:end + CONTEXT_CHARS]
 
 
+def _json(value) -> str:
+    """JSON to sit inside a <script> element. It would end at the first
+    "</script" in a document's text, or be thrown off by "<!--": with <, >
+    and & written as JSON escapes, no text can do either."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+@dataclass(slots=True)
+class _Cut:
+    """The two snippets of one inconsistency, and the same as JSON."""
+
+    has_slot: bool
+    slot_type: str
+    masked: tuple[str, str, str]  # before, mask, after
+    revealed: tuple[str, str, str]  # before, readable value, after
+    head_json: str  # slot id, slot type
+    masked_json: str
+    revealed_json: str
+
+
 class DifferenceBook:
     """The places where one copy of a text masks what another leaves readable,
     as each copy's page lists them. Both pages of a pair show the same two
-    snippets, so they are cut once per inconsistency."""
+    snippets, so they are cut once per inconsistency; and copies of a text
+    share most snippets, so a page's data lists each snippet once."""
 
     def __init__(self, hrefs: dict[str, str], sources: dict[str, SourceText],
-                 slots_by_doc: dict[str, dict[str, Slot]]) -> None:
-        self.hrefs, self.sources, self.slots_by_doc = hrefs, sources, slots_by_doc
-        self._sides: dict[int, tuple] = {}
+                 slots_by_doc: dict[str, dict[str, Slot]], root: str = DOC_ROOT) -> None:
+        self.hrefs, self.sources, self.slots_by_doc, self.root = hrefs, sources, slots_by_doc, root
+        self._cuts: dict[int, _Cut] = {}
 
-    def _cut(self, inc: Inconsistency) -> tuple:
+    def _cut(self, inc: Inconsistency) -> _Cut:
+        cut = self._cuts.get(id(inc))
+        if cut is not None:
+            return cut
         slot = self.slots_by_doc.get(inc.doc, {}).get(inc.slot_id)
         if slot is not None:
             masked = (one_line(slot.left_context), slot.mask, one_line(slot.right_context))
@@ -720,26 +719,40 @@ class DifferenceBook:
             before, _, after = _context(other.text, inc.other_start, inc.other_end)
         else:
             before, after = "", ""
-        return slot is not None, slot_type, masked, (one_line(before), inc.revealed, one_line(after))
+        revealed = (one_line(before), inc.revealed, one_line(after))
+        cut = self._cuts[id(inc)] = _Cut(slot is not None, slot_type, masked, revealed,
+                                         _json([inc.slot_id, slot_type])[1:-1], _json(masked), _json(revealed))
+        return cut
 
-    def rows(self, inconsistencies: list[Inconsistency], doc: str) -> list[tuple]:
+    def page(self, inconsistencies: list[Inconsistency], doc: str, limit: int) -> tuple[list[SideBySide], str]:
         """The inconsistencies that involve ``doc`` (as masked or as revealing
-        copy), in the order of SideBySide's fields, those it masks first."""
-        rows = []
-        for inc in inconsistencies:
-            sides = self._sides.get(id(inc))
-            if sides is None:
-                sides = self._sides[id(inc)] = self._cut(inc)
-            has_slot, slot_type, masked, revealed = sides
-            here = inc.doc == doc
-            rows.append((
-                inc.slot_id, f"slot-{inc.slot_id}" if here and has_slot else "", slot_type,
-                inc.doc, self.hrefs.get(inc.doc, ""), *masked,
-                inc.other_doc, self.hrefs.get(inc.other_doc, ""), *revealed, here,
+        copy), those it masks first: the first ``limit`` as rows, the others
+        as JSON for the page's script ('' when there are none)."""
+        order = sorted(inconsistencies, key=lambda i: (i.doc != doc, i.doc, i.slot_id, i.other_doc, i.revealed))
+        shown = []
+        for inc in order[:limit]:
+            cut, here = self._cut(inc), inc.doc == doc
+            shown.append(SideBySide(
+                inc.slot_id, f"slot-{inc.slot_id}" if here and cut.has_slot else "", cut.slot_type,
+                inc.doc, self.hrefs.get(inc.doc, ""), *cut.masked,
+                inc.other_doc, self.hrefs.get(inc.other_doc, ""), *cut.revealed, here,
             ))
-        # not masked here, masked doc, slot, revealed doc, revealed value
-        rows.sort(key=lambda r: (not r[13], r[3], r[0], r[8], r[11]))
-        return rows
+        if len(order) <= limit:
+            return shown, ""
+        docs: dict[str, int] = {}
+        snippets: dict[str, int] = {}
+        add_doc, add_snippet = docs.setdefault, snippets.setdefault  # a new entry's index is the count before it
+        rows = []
+        for inc in order[limit:]:
+            cut, here = self._cut(inc), inc.doc == doc
+            rows.append(
+                f"[{cut.head_json},{1 if here and cut.has_slot else 0},{1 if here else 0},"
+                f"{add_doc(inc.doc, len(docs))},{add_snippet(cut.masked_json, len(snippets))},"
+                f"{add_doc(inc.other_doc, len(docs))},{add_snippet(cut.revealed_json, len(snippets))}]"
+            )
+        names = _json([[name, self.root + self.hrefs[name] if self.hrefs.get(name) else ""] for name in docs])
+        data = f'{{"docs":{names},"snippets":[{",".join(snippets)}],"rows":[{",".join(rows)}]}}'
+        return shown, data
 
 
 def build_views(result: "AuditResult") -> tuple[Overview, Iterator[DocumentPage]]:
@@ -829,9 +842,8 @@ def build_views(result: "AuditResult") -> tuple[Overview, Iterator[DocumentPage]
             if view.anchor not in drawn:
                 view.anchor = ""
         slot_list = [v for _, v in slot_views]
-        differing = difference_book.rows(involving.get(analysis.doc, []), analysis.doc)
-        differences = [SideBySide(*row) for row in differing[:DIFFERENCE_ROWS]]
-        more = differing[DIFFERENCE_ROWS:]
+        involved = involving.get(analysis.doc, [])
+        differences, more = difference_book.page(involved, analysis.doc, DIFFERENCE_ROWS)
         group_members = [m for m in members.get(row.group, []) if m.doc != row.doc] if row.group else []
         return DocumentPage(
             row=row, title=row.doc, sentence=verdict_sentence(book, row, identity),
@@ -850,9 +862,9 @@ def build_views(result: "AuditResult") -> tuple[Overview, Iterator[DocumentPage]
             dropped_overlaps=len(analysis.clues) - len(shown),
             slot_rows=slot_rows_html(slot_list),
             clue_rows=clue_rows_html(all_clue_views),
-            n_differences=len(differing),
+            n_differences=len(involved),
             difference_rows=difference_rows_html(differences, DOC_ROOT),
-            more_differences=Markup(differences_json(more, DOC_ROOT) if more else ""),
+            more_differences=Markup(more),
         )
 
     all_slots = [s for a in analyses for s in a.slots]

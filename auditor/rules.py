@@ -36,6 +36,10 @@ class RulesError(ValueError):
 class NamedPattern:
     name: str
     regex: re.Pattern[str]
+    requires: str = ""  # the pattern cannot match a text holding none of these characters
+
+    def may_match(self, text: str) -> bool:
+        return not self.requires or any(ch in text for ch in self.requires)
 
 
 def _compile(path: Path, entry: dict, key: str = "pattern") -> re.Pattern[str] | None:
@@ -109,10 +113,10 @@ class Rules:
 def load_mask_rules(folder: Path) -> MaskRules:
     path = folder / "masks.toml"
     data = read_toml(path)
-    glyphs = tuple(NamedPattern(g["name"], _compile(path, g)) for g in data.get("glyph", []))
+    glyphs = tuple(NamedPattern(g["name"], _compile(path, g), g.get("requires", "")) for g in data.get("glyph", []))
     if not glyphs:
         raise RulesError(f"{path}: no [[glyph]] entries")
-    exceptions = tuple(NamedPattern(e["name"], _compile(path, e)) for e in data.get("exception", []))
+    exceptions = tuple(NamedPattern(e["name"], _compile(path, e), e.get("requires", "")) for e in data.get("exception", []))
     return MaskRules(glyphs, exceptions)
 
 

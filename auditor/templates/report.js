@@ -93,35 +93,37 @@
     if (text) { node.textContent = text; }
     return node;
   }
-  function copyCell(here, doc, href, before, value, after, markClass) {
+  function copyCell(here, doc, snippet, markClass) {
+    // doc: [name, href]; snippet: [before, value, after]
     var cell = document.createElement("td");
     var name = element("div", "diff-doc");
     if (here) { name.textContent = "this document"; }
-    else if (href) { var link = element("a", "", doc); link.setAttribute("href", href); name.appendChild(link); }
-    else { name.textContent = doc; }
-    var snippet = element("div", "snippet");
-    snippet.setAttribute("lang", "zh-CN");
-    snippet.appendChild(document.createTextNode(before));
-    snippet.appendChild(element("span", markClass, value));
-    snippet.appendChild(document.createTextNode(after));
+    else if (doc[1]) { var link = element("a", "", doc[0]); link.setAttribute("href", doc[1]); name.appendChild(link); }
+    else { name.textContent = doc[0]; }
+    var text = element("div", "snippet");
+    text.setAttribute("lang", "zh-CN");
+    text.appendChild(document.createTextNode(snippet[0]));
+    text.appendChild(element("span", markClass, snippet[1]));
+    text.appendChild(document.createTextNode(snippet[2]));
     cell.appendChild(name);
-    cell.appendChild(snippet);
+    cell.appendChild(text);
     return cell;
   }
-  function differenceRow(s, r) {
-    // r: slot, type, linked, masked here, then masked doc, href, before, mask,
-    // after and revealed doc, href, before, value, after (indexes into s)
+  function differenceRow(data, r) {
+    // r: slot id, slot type, linked to the text (0/1), masked here (0/1), then
+    // indexes into data.docs and data.snippets: the masking copy and its
+    // snippet, the revealing copy and its snippet
     var row = document.createElement("tr");
     var slot = document.createElement("td");
-    if (r[2]) { var link = element("a", "", s[r[0]]); link.setAttribute("href", "#slot-" + s[r[0]]); slot.appendChild(link); }
-    else { slot.textContent = s[r[0]]; }
-    if (s[r[1]]) {
+    if (r[2]) { var link = element("a", "", r[0]); link.setAttribute("href", "#slot-" + r[0]); slot.appendChild(link); }
+    else { slot.textContent = r[0]; }
+    if (r[1]) {
       slot.appendChild(document.createElement("br"));
-      slot.appendChild(element("span", "type-tag tag-" + s[r[1]], s[r[1]]));
+      slot.appendChild(element("span", "type-tag tag-" + r[1], r[1]));
     }
     row.appendChild(slot);
-    row.appendChild(copyCell(r[3], s[r[4]], s[r[5]], s[r[6]], s[r[7]], s[r[8]], "masked"));
-    row.appendChild(copyCell(!r[3], s[r[9]], s[r[10]], s[r[11]], s[r[12]], s[r[13]], "revealed"));
+    row.appendChild(copyCell(r[3], data.docs[r[4]], data.snippets[r[5]], "masked"));
+    row.appendChild(copyCell(!r[3], data.docs[r[6]], data.snippets[r[7]], "revealed"));
     return row;
   }
   each(document.querySelectorAll("button[data-more]"), function (button) {
@@ -131,7 +133,7 @@
       if (!source || !table || !table.tBodies.length) { return; }
       var data = JSON.parse(source.textContent);
       var fragment = document.createDocumentFragment();
-      data.rows.forEach(function (r) { fragment.appendChild(differenceRow(data.strings, r)); });
+      data.rows.forEach(function (r) { fragment.appendChild(differenceRow(data, r)); });
       table.tBodies[0].appendChild(fragment);
       var note = button.parentNode;
       var said = note.querySelector("[data-more-note]");
