@@ -367,6 +367,12 @@ def _decide_level(analysis, evidences, county_scores, top_prefecture, model: Evi
     top_county_mentions = max(county_mentions.values(), default=0)
     if prefecture_mentions >= config.own_name_min_mentions and prefecture_mentions >= top_county_mentions:
         return "prefecture"
+    # Several of its counties named again and again, none far more than the
+    # others: a report on the prefecture (盂县 10 times, 平定 9 in 阳泉's), not
+    # on one county, which would name itself far more often than a neighbour.
+    repeated = sorted((n for n in county_mentions.values() if n >= 2), reverse=True)
+    if len(repeated) >= 2 and repeated[0] <= 2 * repeated[1]:
+        return "prefecture"
     text = analysis.source.text
     cues = sum(1 for p in config.prefecture_cues if p.search(text)) - sum(1 for p in config.county_cues if p.search(text))
     # Evidence pointing at one county inside the prefecture, vs spread over many.
