@@ -356,9 +356,13 @@ def _decide_level(analysis, evidences, county_scores, top_prefecture, model: Evi
         if e.kind == "admin" and e.level == "county" and not e.elsewhere and len(e.counties) == 1 and e.counties <= inside
     }
     # A clear report names its own place most: 阳泉 29 times in 阳泉's report, 盂县 10.
+    # A name shared by the prefecture and one of its counties (黄山 of 黄山市 and
+    # 黄山区, 恩施 of 恩施州 and 恩施市) tells neither.
+    county_cores = {_core(g.name(u)) for u in inside}
     prefecture_mentions = sum(
         len(e.occurrences) for e in evidences
         if e.kind == "admin" and not e.elsewhere and e.level == "prefecture" and top_prefecture in e.prefectures
+        and not (e.counties & inside) and e.text not in county_cores
     )
     county_mentions = Counter()
     for e in evidences:
@@ -367,14 +371,19 @@ def _decide_level(analysis, evidences, county_scores, top_prefecture, model: Evi
     top_county_mentions = max(county_mentions.values(), default=0)
     if prefecture_mentions >= config.own_name_min_mentions and prefecture_mentions >= top_county_mentions:
         return "prefecture"
+    text = analysis.source.text
+    cues = sum(1 for p in config.prefecture_cues if p.search(text)) - sum(1 for p in config.county_cues if p.search(text))
+    # A clear county report names itself far more than any other county.
+    ranked_mentions = county_mentions.most_common(2) + [(None, 0)]
+    if (cues <= 0 and ranked_mentions[0][1] >= config.own_name_min_mentions
+            and ranked_mentions[0][1] > prefecture_mentions and ranked_mentions[0][1] >= 3 * ranked_mentions[1][1]):
+        return "county"
     # Several of its counties named again and again, none far more than the
     # others: a report on the prefecture (盂县 10 times, 平定 9 in 阳泉's), not
     # on one county, which would name itself far more often than a neighbour.
     repeated = sorted((n for n in county_mentions.values() if n >= 2), reverse=True)
     if len(repeated) >= 2 and repeated[0] <= 2 * repeated[1]:
         return "prefecture"
-    text = analysis.source.text
-    cues = sum(1 for p in config.prefecture_cues if p.search(text)) - sum(1 for p in config.county_cues if p.search(text))
     # Evidence pointing at one county inside the prefecture, vs spread over many.
     specific = Counter()
     for e in evidences:
@@ -393,6 +402,15 @@ def _decide_level(analysis, evidences, county_scores, top_prefecture, model: Evi
     if top_prefecture is not None and not total and not named_counties:
         return "prefecture"
     return "county"
+
+
+_COUNTY_SUFFIX = re.compile(r"(?:自治县|自治旗|县|区|市|旗)$")
+
+
+def _core(name: str) -> str:
+    """黄山区 → 黄山: what a county shares with a prefecture named like it."""
+    core = _COUNTY_SUFFIX.sub("", name)
+    return core if len(core) >= 2 else name
 
 
 def _names_own_place(analysis: DocumentAnalysis, evidences, decided: int, g: Gazetteer) -> list[Clue]:

@@ -682,15 +682,12 @@ def _json(value) -> str:
 
 @dataclass(slots=True)
 class _Cut:
-    """The two snippets of one inconsistency, and the same as JSON."""
+    """The two snippets of one inconsistency."""
 
     has_slot: bool
     slot_type: str
     masked: tuple[str, str, str]  # before, mask, after
     revealed: tuple[str, str, str]  # before, readable value, after
-    head_json: str  # slot id, slot type
-    masked_json: str
-    revealed_json: str
 
 
 class DifferenceBook:
@@ -720,8 +717,7 @@ class DifferenceBook:
         else:
             before, after = "", ""
         revealed = (one_line(before), inc.revealed, one_line(after))
-        cut = self._cuts[id(inc)] = _Cut(slot is not None, slot_type, masked, revealed,
-                                         _json([inc.slot_id, slot_type])[1:-1], _json(masked), _json(revealed))
+        cut = self._cuts[id(inc)] = _Cut(slot is not None, slot_type, masked, revealed)
         return cut
 
     def page(self, inconsistencies: list[Inconsistency], doc: str, limit: int) -> tuple[list[SideBySide], str]:
@@ -740,19 +736,18 @@ class DifferenceBook:
         if len(order) <= limit:
             return shown, ""
         docs: dict[str, int] = {}
-        snippets: dict[str, int] = {}
+        snippets: dict[tuple, int] = {}
         add_doc, add_snippet = docs.setdefault, snippets.setdefault  # a new entry's index is the count before it
         rows = []
         for inc in order[limit:]:
             cut, here = self._cut(inc), inc.doc == doc
-            rows.append(
-                f"[{cut.head_json},{1 if here and cut.has_slot else 0},{1 if here else 0},"
-                f"{add_doc(inc.doc, len(docs))},{add_snippet(cut.masked_json, len(snippets))},"
-                f"{add_doc(inc.other_doc, len(docs))},{add_snippet(cut.revealed_json, len(snippets))}]"
-            )
-        names = _json([[name, self.root + self.hrefs[name] if self.hrefs.get(name) else ""] for name in docs])
-        data = f'{{"docs":{names},"snippets":[{",".join(snippets)}],"rows":[{",".join(rows)}]}}'
-        return shown, data
+            rows.append((
+                inc.slot_id, cut.slot_type, 1 if here and cut.has_slot else 0, 1 if here else 0,
+                add_doc(inc.doc, len(docs)), add_snippet(cut.masked, len(snippets)),
+                add_doc(inc.other_doc, len(docs)), add_snippet(cut.revealed, len(snippets)),
+            ))
+        names = [(name, self.root + self.hrefs[name] if self.hrefs.get(name) else "") for name in docs]
+        return shown, _json({"docs": names, "snippets": list(snippets), "rows": rows})
 
 
 def build_views(result: "AuditResult") -> tuple[Overview, Iterator[DocumentPage]]:
