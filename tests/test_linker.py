@@ -202,6 +202,25 @@ def test_level_decision_on_redacted_reports(dev_eval_audit, case):
     assert identity.identity == expected
 
 
+CLEAR_LEVEL_CASES = {
+    # named like its prefecture: 黄山 and 恩施 are short for both, so they decide nothing
+    "cty_anhui_huangshanqu_2024": "安徽省/黄山市/黄山区",
+    "cty_hubei_enshishi_2024": "湖北省/恩施土家族苗族自治州/恩施市",
+    # names 集安 seven times, but speaks of 县（市、区）: the prefecture's report
+    "pref_jilin_tonghua_2024": "吉林省/通化市",
+}
+
+
+@pytest.mark.parametrize("case", sorted(CLEAR_LEVEL_CASES))
+def test_level_decision_on_clear_reports(case):
+    if not (DEV_EVAL / f"{case}.txt").is_file():
+        pytest.skip(f"dev-eval reports not found at {DEV_EVAL}")
+    result = auditor.audit(DEV_EVAL / f"{case}.txt")
+    (identity,) = result.identities
+    assert identity.verdict == "not-anonymised"
+    assert identity.identity == CLEAR_LEVEL_CASES[case]
+
+
 def test_redacted_county_report_from_the_seeds_is_county(seeds_audit):
     # 000 says 我市 and 全市 like a prefecture report would; its towns make it a county.
     assert identity_of(seeds_audit, "000").identity_level == "county"
