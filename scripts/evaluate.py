@@ -499,8 +499,18 @@ def evaluate(folder: Path, out: Path, workers: int = 2) -> int:
             pred = auditor_prediction(result.identity(f"{t.id}.txt"))
             auditor_preds.append(judge(pred, t, places, truth_uids[t.id]))
         sums["auditor"] = summary(auditor_preds)
+        # The same reports in clear, as reference documents: the place named openly.
+        clear = auditor.audit([folder / f"{t.id}.txt" for t in truths], workers=workers)
+        clear_preds = [judge(auditor_prediction(clear.identity(f"{t.id}.txt")), t, places, truth_uids[t.id]) for t in truths]
+        sums["auditor, unredacted"] = summary(clear_preds)
 
     text = markdown(truths, auditor_preds, baseline, sums, note)
+    if "auditor, unredacted" in sums:
+        clear_sum = sums["auditor, unredacted"]
+        text += ("\n## The same reports unredacted (reference documents)\n\n"
+                 "| | auditor |\n|---|---|\n" + "".join(
+                     f"| {key.replace('_', ' ')} | {_fmt(value)} |\n" for key, value in clear_sum.items()
+                     if isinstance(value, (int, float)) and value is not None))
     print(text)
     report = {
         "data": str(folder),
