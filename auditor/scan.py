@@ -81,12 +81,23 @@ class AuditResult:
     inconsistencies: list[Inconsistency] = field(default_factory=list)
     gazetteer: object = None
     timings: dict[str, float] = field(default_factory=dict)
+    _indexes: dict = field(default_factory=dict, repr=False, compare=False)
 
     def analysis(self, doc: str) -> DocumentAnalysis:
-        return next(a for a in self.analyses if a.doc == doc)
+        """The analysis of one document (KeyError if there is none)."""
+        return self._index("analyses")[doc]
 
     def identity(self, doc: str) -> Identity | None:
-        return next((i for i in self.identities if i.doc == doc), None)
+        return self._index("identities").get(doc)
+
+    def _index(self, name: str) -> dict:
+        # Rebuilt when the list changes length (the linker fills identities late).
+        records = getattr(self, name)
+        cached = self._indexes.get(name)
+        if cached is None or cached[0] is not records or cached[1] != len(records):
+            cached = (records, len(records), {r.doc: r for r in records})
+            self._indexes[name] = cached
+        return cached[2]
 
     def describe_candidates(self, clue: Clue, limit: int = 5) -> str:
         if self.gazetteer is None or not clue.candidates:
