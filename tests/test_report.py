@@ -9,6 +9,8 @@ import base64
 import csv
 import hashlib
 import html
+import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import pytest
 
 import auditor
 from auditor.records import Candidate, Clue, Identity, Inconsistency, SourceText
-from auditor.report import build_views, page_name, render, write_report
+from auditor.report import DIFFERENCE_ROWS, build_views, page_name, render, write_report
 from auditor.rules import load_rules
 from auditor.scan import Analyzer, AuditResult
 from auditor.tables import write_tables
@@ -141,6 +143,19 @@ def copies_result() -> AuditResult:
         Identity("a.txt", "g1", len(masked.slots), YUANPING, "county", 0.95, 1, "re-identified", candidates(3)),
         Identity("b.txt", "g1", len(clear.slots), YUANPING, "county", 1.0, 1, "not-anonymised", candidates(1)),
     ]
+    return result
+
+
+def many_copies_result(n: int = DIFFERENCE_ROWS + 30) -> AuditResult:
+    """Two copies of a long list: one masks the town on every line, the other
+    reads it; the readable copy also carries markup that must stay text."""
+    masked = analyse("a.txt", "".join(f"第{i}项工程在×镇完工，<script>alert({i})</script>\n" for i in range(n)))
+    clear = analyse("b.txt", "".join(f"第{i}项工程在崞阳镇</script><!--完工\n" for i in range(n)))
+    starts = [m.start() for m in re.finditer("崞阳", clear.source.text)]
+    result = AuditResult([masked, clear])
+    result.inconsistencies = [Inconsistency("a.txt", slot.slot_id, "b.txt", start, start + 2, "崞阳")
+                              for slot, start in zip(masked.slots, starts)]
+    assert len(result.inconsistencies) == n
     return result
 
 
@@ -368,6 +383,35 @@ def test_copies_show_their_differences_side_by_side():
     assert 'Near-duplicate groups' in overview and '<td class="mono">g1</td>' in overview
 
 
+def test_a_long_list_of_differences_keeps_the_rest_as_data_that_stays_data():
+    result = many_copies_result()
+    n = len(result.inconsistencies)
+    rendered = render(result)
+    for doc, here in (("a.txt", "masked"), ("b.txt", "revealed")):
+        source = page_of(rendered, doc)
+        page = Page(source)
+        rows = source.split('<table id="differences"')[1].split("<tbody>")[1].split("</tbody>")[0].count("<tr>")
+        assert rows == DIFFERENCE_ROWS
+        assert f"The first {DIFFERENCE_ROWS} are listed, and {n - DIFFERENCE_ROWS} more." in source
+        # the rest sits in one data block, which the browser does not run, and
+        # whose text cannot close it: no "<" at all, though the text has "</script>"
+        assert [a.get("type") for t, a in page.elements if t == "script"] == ["application/json", None]
+        block = source.split('<script type="application/json" id="differences-data">')[1].split("</script>")[0]
+        assert "<" not in block and ">" not in block and "&" not in block
+        data = json.loads(block)
+        assert len(data["rows"]) == n - DIFFERENCE_ROWS
+        assert data["docs"] == [["a.txt", "../docs/a.txt.html"], ["b.txt", "../docs/b.txt.html"]]
+        slot, slot_type, linked, masked_here, masking, masked, revealing, revealed = data["rows"][0]
+        assert (slot, slot_type, linked, masked_here) == (f"S{DIFFERENCE_ROWS + 1:04d}", "place", *(
+            (1, 1) if here == "masked" else (0, 0)))
+        assert data["docs"][masking][0] == "a.txt" and data["docs"][revealing][0] == "b.txt"
+        assert data["snippets"][masked][1] == "×" and data["snippets"][revealed][1] == "崞阳"
+        assert data["snippets"][revealed][2] == "镇</script><!--完工"  # CONTEXT_CHARS of them
+        assert data["snippets"][masked][2].startswith("镇完工，<script>")
+    # the same text in each copy's page: the two lists hold the same places
+    assert render(result) == rendered
+
+
 def test_page_names_are_unique_and_safe():
     taken: set[str] = set()
     names = [page_name(doc, taken) for doc in ("a/b.txt", "a_b.txt", "A_B.txt", "报告.txt", "报告2.txt", "../x.txt")]
@@ -528,6 +572,33 @@ def test_keyboard_focus_on_a_slot_shows_its_details(browser, seeds_report):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.dataset.slotId") == "S0002"
     page.close()
+
+
+@pytest.mark.browser
+def test_the_rest_of_a_long_list_of_differences_shows_on_request(browser, tmp_path):
+    result = many_copies_result()
+    n = len(result.inconsistencies)
+    write_report(result, tmp_path)
+    for doc in ("a.txt", "b.txt"):
+        visit = Visit(browser, doc_page(tmp_path, doc))
+        page = visit.page
+        assert page.locator("#differences tbody tr").count() == DIFFERENCE_ROWS
+        page.focus("button[data-more]")
+        page.keyboard.press("Enter")  # a button: the keyboard works it too
+        assert page.locator("#differences tbody tr").count() == n
+        assert page.locator("button[data-more]").count() == 0
+        assert page.locator("#differences-more").inner_text() == f"All {n} are listed."
+        assert page.evaluate("document.activeElement.id") == "differences-more"
+        last = page.locator("#differences tbody tr").last
+        assert last.locator(".masked").inner_text() == "×" and last.locator(".revealed").inner_text() == "崞阳"
+        # the rows built from data look like the ones drawn on the page
+        first, built = (page.locator("#differences tbody tr").nth(i) for i in (0, DIFFERENCE_ROWS))
+        shape = "e => Array.from(e.querySelectorAll('*')).map(x => x.tagName + '.' + x.className).join(' ')"
+        assert first.evaluate(shape) == built.evaluate(shape)
+        assert "崞阳镇</script><!--完工" in page.locator("#differences tbody").inner_text()
+        assert visit.errors == [] and visit.dialogs == []
+        assert page.evaluate("typeof window.__xss") == "undefined"
+        page.close()
 
 
 @pytest.mark.browser
