@@ -65,9 +65,15 @@ class Segmenter:
                 self.name = "char"
             else:
                 try:
+                    import contextlib
+                    import io
+
                     import spacy_pkuseg
 
-                    self._model = spacy_pkuseg.pkuseg(model_name=str(folder))
+                    # pkuseg prints that it falls back from features.msgpack to
+                    # the features.pkl the wheel ships: expected, not news.
+                    with contextlib.redirect_stderr(io.StringIO()):
+                        self._model = spacy_pkuseg.pkuseg(model_name=str(folder))
                     self.name = "pkuseg"
                 except Exception as exc:  # a broken model must not stop a scan
                     log.warning("auditor: cannot load pkuseg model from %s (%s); using characters", folder, exc)
