@@ -32,7 +32,6 @@ class LinkerConfig:
     county_min_share: float
     prefecture_cues: tuple[re.Pattern[str], ...]
     county_cues: tuple[re.Pattern[str], ...]
-    cue_weight: float
     own_name_min_mentions: int
     outside_discount: float
     near_duplicate_threshold: float
@@ -52,7 +51,6 @@ class LinkerConfig:
             county_min_share=float(level["county_min_share"]),
             prefecture_cues=tuple(re.compile(p) for p in level["prefecture_cues"]),
             county_cues=tuple(re.compile(p) for p in level["county_cues"]),
-            cue_weight=float(level["cue_weight"]),
             own_name_min_mentions=int(level.get("own_name_min_mentions", 3)),
             outside_discount=float(corpus["outside_discount"]),
             near_duplicate_threshold=float(corpus["near_duplicate_threshold"]),
@@ -287,7 +285,7 @@ def infer_group(members: list[DocumentAnalysis], model: EvidenceModel, outside: 
     prefecture_post = model.posterior(prefecture_scores, len(model.prefectures))
     top_prefecture, _ = prefecture_post.top()
     representative = max(members, key=lambda a: (len(a.source.text), a.doc))
-    level = _decide_level(representative, evidences, county_scores, top_prefecture, model)
+    level = _decide_level(representative, evidences, top_prefecture, model)
     posterior = county_post if level == "county" else prefecture_post
     decided, confidence = posterior.top()
     supports = [e for e in evidences if decided is not None and e.log_ratio > 0 and decided in e.supported(level)]
@@ -342,7 +340,7 @@ def verdict(identity: Identity, config: LinkerConfig) -> str:
     return "protected"
 
 
-def _decide_level(analysis, evidences, county_scores, top_prefecture, model: EvidenceModel) -> str:
+def _decide_level(analysis: DocumentAnalysis, evidences: list[ClueEvidence], top_prefecture: int | None, model: EvidenceModel) -> str:
     """County or prefecture: does the text name the counties of a prefecture,
     or the towns and villages of one county?"""
     g = model.gazetteer
