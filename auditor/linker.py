@@ -322,7 +322,9 @@ def identity_for(analysis: DocumentAnalysis, group: str, inference: GroupInferen
         candidates=list(inference.candidates),
     )
     # Name the clues as they stand in this copy where it has them.
-    own = {(c.text, c.kind): c for c in analysis.clues}
+    own: dict[tuple[str, str], Clue] = {}
+    for clue in analysis.clues:
+        own.setdefault((clue.text, clue.kind), clue)  # the first occurrence
     identity.top_clues = [own.get((c.text, c.kind), c) for c in inference.top_clues]
     if inference.decided is not None:
         identity.names_own_place = _names_own_place(analysis, inference.evidences, inference.decided, g)
