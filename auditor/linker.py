@@ -513,9 +513,14 @@ def find_inconsistencies(analyses: list[DocumentAnalysis], groups: dict[str, str
                 continue
             # The clearest copies reveal most: compare with those first.
             partners = sorted((d for d in group_docs if d is not analysis), key=lambda d: (len(d.slots), d.doc))[:max_partners]
+            text = analysis.source.text
             for slot in analysis.slots:
+                left = clear_anchor(text, slot.start, slot.end, True, 8)
+                right = clear_anchor(text, slot.start, slot.end, False, 8)
+                if len(left) < config.anchor_chars or len(right) < config.anchor_chars:
+                    continue
                 for partner in partners:
-                    revealed = _align_slot(analysis.source.text, slot, partner.source.text, config.anchor_chars)
+                    revealed = _align_slot(left, right, partner.source.text)
                     if revealed is not None:
                         start, end = revealed
                         found.append(Inconsistency(analysis.doc, slot.slot_id, partner.doc, start, end, partner.source.text[start:end]))
@@ -535,12 +540,9 @@ def clear_anchor(text: str, start: int, end: int, before: bool, want: int) -> st
     return _CLEAR_AFTER.match(text, end, end + want).group()
 
 
-def _align_slot(text: str, slot, other: str, anchor_chars: int) -> tuple[int, int] | None:
-    """Where ``other`` shows, between the slot's clear neighbours, something other than a mask."""
-    left = clear_anchor(text, slot.start, slot.end, True, 8)
-    right = clear_anchor(text, slot.start, slot.end, False, 8)
-    if len(left) < anchor_chars or len(right) < anchor_chars:
-        return None
+def _align_slot(left: str, right: str, other: str) -> tuple[int, int] | None:
+    """Where ``other`` shows, between a slot's clear neighbours ``left`` and
+    ``right``, something other than a mask."""
     # str.find runs in C; a regex compiled per slot would dominate a large group.
     position = other.find(left)
     while position >= 0:
