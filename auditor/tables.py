@@ -62,15 +62,19 @@ def documents_frame(result: "AuditResult") -> pd.DataFrame:
 
 
 def clues_frame(result: "AuditResult") -> pd.DataFrame:
-    rows = []
-    for analysis in result.analyses:
-        for clue in analysis.clues:
-            rows.append({
-                "doc": clue.doc, "start": clue.start, "end": clue.end, "line": clue.line, "text": clue.text,
-                "kind": clue.kind, "candidates": result.describe_candidates(clue),
-                "weight": round(clue.weight, 4),
-            })
-    return pd.DataFrame(rows, columns=CLUE_COLUMNS)
+    clues = [clue for analysis in result.analyses for clue in analysis.clues]
+    # The same clue recurs across documents: describe its candidates once.
+    described: dict[tuple[int, ...], str] = {}
+    candidates = []
+    for clue in clues:
+        text = described.get(clue.candidates)
+        if text is None:
+            text = described[clue.candidates] = result.describe_candidates(clue)
+        candidates.append(text)
+    columns = {name: [getattr(clue, name) for clue in clues] for name in ("doc", "start", "end", "line", "text", "kind")}
+    columns["candidates"] = candidates
+    columns["weight"] = [round(clue.weight, 4) for clue in clues]
+    return pd.DataFrame(columns, columns=CLUE_COLUMNS)
 
 
 def _write(frame: pd.DataFrame, out: Path, stem: str, with_json: bool) -> list[Path]:
