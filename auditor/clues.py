@@ -405,7 +405,8 @@ class ClueFinder:
         return cls(load_gazetteer(), rules)
 
     def find(self, doc: str, text: str, runs: list[MaskRun] | None = None) -> list[Clue]:
-        """Clues of a text, line by line: no recognizer looks across a line break
+        """Clues of a text, never over a mask (``runs``: mask runs or slots,
+        anything with start and end), line by line: no recognizer looks across a line break
         (a clause ends there), so a line seen before (boilerplate, a republished
         copy) is not read again."""
         run_spans = sorted((r.start, r.end) for r in runs or ())

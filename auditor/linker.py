@@ -350,11 +350,6 @@ def _decide_level(analysis: DocumentAnalysis, evidences: list[ClueEvidence], top
     if top_prefecture is None:
         return "county"
     inside = set(model.counties_in(top_prefecture)) or {top_prefecture}
-    named_counties = {
-        next(iter(e.counties))
-        for e in evidences
-        if e.kind == "admin" and e.level == "county" and not e.elsewhere and len(e.counties) == 1 and e.counties <= inside
-    }
     # A clear report names its own place most: 阳泉 29 times in 阳泉's report, 盂县 10.
     # A name shared by the prefecture and one of its counties (黄山 of 黄山市 and
     # 黄山区, 恩施 of 恩施州 and 恩施市) tells neither.
@@ -368,6 +363,7 @@ def _decide_level(analysis: DocumentAnalysis, evidences: list[ClueEvidence], top
     for e in evidences:
         if e.kind == "admin" and not e.elsewhere and e.level == "county" and len(e.counties) == 1 and e.counties <= inside:
             county_mentions[next(iter(e.counties))] += len(e.occurrences)
+    named_counties = set(county_mentions)
     top_county_mentions = max(county_mentions.values(), default=0)
     if prefecture_mentions >= config.own_name_min_mentions and prefecture_mentions >= top_county_mentions:
         return "prefecture"

@@ -93,7 +93,9 @@ def make_clue_component(nlp: Language, name: str, rules_dir: str | None):
     clue_finder = ClueFinder.default(rules)
 
     def attach_clues(doc: Doc) -> Doc:
-        doc._.clues = clue_finder.find(doc._.doc_name, doc.text, finder.find(doc.text))
+        # The slot component has found the masks already; clues never overlap them.
+        masks = doc._.slots if doc._.slots is not None else finder.find(doc.text)
+        doc._.clues = clue_finder.find(doc._.doc_name, doc.text, masks)
         doc.spans["clues"] = _spans(doc, ((c.start, c.end, c.kind) for c in doc._.clues))
         return doc
 

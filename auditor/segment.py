@@ -96,17 +96,7 @@ class Segmenter:
         return words
 
     def cut(self, text: str) -> list[str]:
-        """Words of a clear (mask-free) text, whitespace dropped."""
-        words: list[str] = []
-        start = 0
-        for match in _CLAUSE_BREAK.finditer(text):
-            if match.start() > start:
-                words.extend(self.cut_clause(text[start : match.start()]))
-            words.append(match.group())
-            start = match.end()
-        if start < len(text):
-            words.extend(self.cut_clause(text[start:]))
-        return [w for w in words if not w.isspace()]
+        return cut_by_clauses(text, self.cut_clause)
 
     def word_spans(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         """Absolute (start, end) of the words in the clause of ``text`` around [start, end)."""
@@ -129,6 +119,21 @@ class Segmenter:
             cuts.add(s)
             cuts.add(e)
         return (not check_start or start in cuts) and (not check_end or end in cuts)
+
+
+def cut_by_clauses(text: str, cut_clause) -> list[str]:
+    """Words of a clear (mask-free) text, whitespace dropped: each clause goes to
+    ``cut_clause`` on its own, and each clause break is a word of its own."""
+    words: list[str] = []
+    start = 0
+    for match in _CLAUSE_BREAK.finditer(text):
+        if match.start() > start:
+            words.extend(cut_clause(text[start : match.start()]))
+        words.append(match.group())
+        start = match.end()
+    if start < len(text):
+        words.extend(cut_clause(text[start:]))
+    return [w for w in words if not w.isspace()]
 
 
 def _clause_around(text: str, start: int, end: int) -> tuple[int, int]:
@@ -231,15 +236,11 @@ class LexiconSegmenter:
                         return False
         return True
 
+    def cut_clause(self, clause: str) -> tuple[str, ...]:
+        return tuple(clause[s:e] for s, e in self._clause_spans(clause))
+
     def cut(self, text: str) -> list[str]:
-        words = []
-        for match in re.finditer(r"[^。！？；，、：\n\r（）()“”\"《》]+|.", text, re.S):
-            piece = match.group()
-            if len(piece) == 1 and _CLAUSE_BREAK.match(piece):
-                words.append(piece)
-            else:
-                words.extend(piece[s:e] for s, e in self._clause_spans(piece))
-        return [w for w in words if not w.isspace()]
+        return cut_by_clauses(text, self.cut_clause)
 
 
 _shared: dict[str, object] = {}
