@@ -287,10 +287,6 @@ class Gazetteer:
     def level_of(self, uid: int) -> str:
         return LEVELS[self._levels[uid]]
 
-    def parent_of(self, uid: int) -> int | None:
-        parent = self._parents[uid]
-        return parent if parent >= 0 else None
-
     def ancestor(self, uid: int, level: str) -> int | None:
         """The unit itself if it is at ``level``, else its ancestor at ``level``, else None.
 
@@ -315,10 +311,6 @@ class Gazetteer:
 
     def province_of(self, uid: int) -> int | None:
         return self.ancestor(uid, "province")
-
-    def is_within(self, uid: int, ancestor: int) -> bool:
-        """True if ``uid`` is ``ancestor`` or lies inside it."""
-        return ancestor <= uid < self._ends[ancestor]
 
     def path(self, uid: int) -> str:
         """Official names from the province down: '山西省/忻州市/原平市/崞阳镇'.

@@ -114,8 +114,3 @@ def load_file(path: Path, doc: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Sourc
     if not text.strip():
         return problem("empty", "the file holds only white space", encoding)
     return SourceText(doc, absolute, text, encoding, "ok", "")
-
-
-def load_paths(paths: Iterable[str | os.PathLike], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[SourceText]:
-    for file, doc in iter_input_files(paths):
-        yield load_file(file, doc, max_bytes)

@@ -3,7 +3,6 @@ prefecture reports 002–004 and the dev-eval reports."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
