@@ -15,12 +15,12 @@ from .rules import RulesError, load_rules
 from .scan import audit, default_workers
 
 
-def _progress_bar(total: int, enabled: bool):
+def _progress_bar(total: int, enabled: bool, desc: str = "scanning", unit: str = "file"):
     if not enabled or total <= 1:
         return None, lambda: None
     from tqdm import tqdm
 
-    bar = tqdm(total=total, unit="file", file=sys.stderr, desc="scanning", leave=False)
+    bar = tqdm(total=total, unit=unit, file=sys.stderr, desc=desc, leave=False)
     return bar.update, bar.close
 
 
@@ -91,32 +91,33 @@ def scan(paths, out, no_link, rules_dir, workers, max_bytes, quiet):
     OUT/clues.csv (clear-text clues) and OUT/index.html (the report).
     """
     started = time.perf_counter()
-    result = run_audit(paths, rules_dir, workers or default_workers(), max_bytes, quiet, link=not no_link)
-    from .tables import write_tables
-
-    from .report import write_report
-
-    written = write_tables(result, out)
-    written.append(write_report(result, out))
+    workers = workers or default_workers()
+    result = run_audit(paths, rules_dir, workers, max_bytes, quiet, link=not no_link)
+    pages = sum(1 for a in result.analyses if a.source.ok)
+    update, close = _progress_bar(pages, not quiet, "writing report", "page")
+    try:
+        written = result.write(out, workers=workers, progress=update)
+    finally:
+        close()
     elapsed = time.perf_counter() - started
     if quiet:
         return
-    files = result.files
-    problems = files[files.status != "ok"]
-    slots = result.slots
-    click.echo(f"Scanned {len(files)} file(s) in {elapsed:.1f}s: {len(slots)} slot(s)"
-               + (f", {len(problems)} file(s) not readable as text" if len(problems) else ""))
-    for doc, count in slots.groupby("doc").size().items():
-        types = Counter(slots[slots.doc == doc].slot_type)
-        click.echo(f"  {doc}: {count} slots ({', '.join(f'{k} {v}' for k, v in types.most_common())})")
-    for row in problems.itertuples():
-        click.echo(f"  {row.doc}: {row.status}: {row.message}")
+    problems = [a.source for a in result.analyses if not a.source.ok]
+    n_slots = sum(len(a.slots) for a in result.analyses)
+    click.echo(f"Scanned {len(result.analyses)} file(s) in {elapsed:.1f}s: {n_slots} slot(s)"
+               + (f", {len(problems)} file(s) not readable as text" if problems else ""))
+    for analysis in sorted(result.analyses, key=lambda a: a.doc):
+        if analysis.slots:
+            types = Counter(s.slot_type for s in analysis.slots)
+            click.echo(f"  {analysis.doc}: {len(analysis.slots)} slots "
+                       f"({', '.join(f'{k} {v}' for k, v in types.most_common())})")
+    for source in sorted(problems, key=lambda s: s.doc):
+        click.echo(f"  {source.doc}: {source.status}: {source.message}")
     for identity in result.identities:
         if identity.identity:
             click.echo(f"  {identity.doc}: {identity.verdict} as {identity.identity} "
                        f"({identity.confidence:.0%}, anonymity set {identity.anonymity_set})")
     click.echo(f"Wrote {', '.join(str(p) for p in written)}")
-
 
 
 def _policy_or_exit(policy_file, rules_dir):

@@ -11,6 +11,7 @@ confident documents about other places also use is discounted.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -81,11 +82,12 @@ class ClueEvidence:
     def supported(self, level: str) -> frozenset[int]:
         return self.supported_counties if level == "county" else self.supported_prefectures
 
-    @property
+    # Asked for every copy of a group (occurrences are final once gathered).
+    @functools.cached_property
     def elsewhere(self) -> bool:
         return all(c.elsewhere for c in self.occurrences)
 
-    @property
+    @functools.cached_property
     def short_form(self) -> bool:
         return all(c.short_form for c in self.occurrences)
 
@@ -418,10 +420,13 @@ def _names_own_place(analysis: DocumentAnalysis, evidences, decided: int, g: Gaz
     if "province" in masked_levels:
         own.add(g.province_of(decided))
     own.discard(None)
-    found = []
-    for evidence in evidences:
-        if evidence.kind == "admin" and not evidence.elsewhere and own & set(evidence.candidates):
-            found.extend(c for c in evidence.occurrences if c.doc == analysis.doc)
+    # The evidence pools a group's copies: this copy's own mentions are its
+    # clues of the same text and kind.
+    named = {
+        (evidence.text, evidence.kind) for evidence in evidences
+        if evidence.kind == "admin" and not evidence.elsewhere and not own.isdisjoint(evidence.candidates)
+    }
+    found = [c for c in analysis.clues if c.candidates and (c.text, c.kind) in named]
     return sorted(found, key=lambda c: c.start)
 
 
@@ -504,19 +509,32 @@ def find_inconsistencies(analyses: list[DocumentAnalysis], groups: dict[str, str
     for group_docs in members.values():
         if len(group_docs) < 2:
             continue
+        # The clearest copies reveal most: compare with those first.
+        clearest = sorted(group_docs, key=lambda d: (len(d.slots), d.doc))[: max_partners + 1]
+        # Copies of a text share most slots' surroundings and mostly the same
+        # partners: each surrounding is read, and each (anchors, partner)
+        # aligned, once.
+        anchors: dict[tuple[str, str], tuple[str, str]] = {}
+        aligned: dict[tuple[str, str, str], tuple[int, int] | None] = {}
         for analysis in group_docs:
             if not analysis.slots:
                 continue
-            # The clearest copies reveal most: compare with those first.
-            partners = sorted((d for d in group_docs if d is not analysis), key=lambda d: (len(d.slots), d.doc))[:max_partners]
+            partners = [d for d in clearest if d is not analysis][:max_partners]
             text = analysis.source.text
             for slot in analysis.slots:
-                left = clear_anchor(text, slot.start, slot.end, True, 8)
-                right = clear_anchor(text, slot.start, slot.end, False, 8)
+                around = (text[max(0, slot.start - ANCHOR_WINDOW) : slot.start], text[slot.end : slot.end + ANCHOR_WINDOW])
+                clear = anchors.get(around)
+                if clear is None:
+                    clear = anchors[around] = (_CLEAR_BEFORE.search(around[0]).group(), _CLEAR_AFTER.match(around[1]).group())
+                left, right = clear
                 if len(left) < config.anchor_chars or len(right) < config.anchor_chars:
                     continue
                 for partner in partners:
-                    revealed = _align_slot(left, right, partner.source.text)
+                    key = (left, right, partner.doc)
+                    if key in aligned:
+                        revealed = aligned[key]
+                    else:
+                        revealed = aligned[key] = _align_slot(left, right, partner.source.text)
                     if revealed is not None:
                         start, end = revealed
                         found.append(Inconsistency(analysis.doc, slot.slot_id, partner.doc, start, end, partner.source.text[start:end]))
@@ -524,6 +542,7 @@ def find_inconsistencies(analyses: list[DocumentAnalysis], groups: dict[str, str
     return found
 
 
+ANCHOR_WINDOW = 8  # clear characters on each side that align a slot with a copy
 _ANCHOR_STOP = "\n×✕╳＊*□■█○"
 _CLEAR_BEFORE = re.compile(f"[^{_ANCHOR_STOP}]*$")
 _CLEAR_AFTER = re.compile(f"[^{_ANCHOR_STOP}]*")

@@ -18,6 +18,12 @@ _SALTS = np.random.RandomState(20221).randint(0, 2**63 - 1, size=NUM_PERM, dtype
 _VALUE = re.compile(r"[×✕╳Xx＊*□■█○]+|[0-9０-９][0-9０-９.．,，]*|某某?")
 _CLAUSE = re.compile(r"[。!?;！？；\n]+")
 _DROP = re.compile(r"[\s\u3000，,、：:“”\"'‘’（）()（）《》〈〉【】\[\]［］·—\-－]+")
+# The same, keeping the line breaks that end clauses, for a whole text at once.
+# Its whitespace is spelt out (\s less \n): a negated class scans at half speed.
+_DROP_IN_CLAUSE = re.compile(
+    r"[\t\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+    r"，,、：:“”\"'‘’（）()（）《》〈〉【】\[\]［］·—\-－]+"
+)
 MIN_CLAUSE_CHARS = 6
 
 
@@ -27,22 +33,56 @@ def normalise(text: str) -> str:
 
 def clauses(text: str) -> list[str]:
     # The patterns name both the full-width and the ASCII forms of punctuation
-    # and digits, so no Unicode normalisation pass is needed.
-    parts = (_DROP.sub("", _VALUE.sub("#", part)) for part in _CLAUSE.split(text))
+    # and digits, so no Unicode normalisation pass is needed. No value or
+    # dropped run spans a clause break, so the text is normalised in one pass
+    # and then cut (a pass per clause cost a sixth of the map).
+    parts = _CLAUSE.split(_DROP_IN_CLAUSE.sub("", _VALUE.sub("#", text)))
     return [part for part in parts if len(part) >= MIN_CLAUSE_CHARS]
+
+
+def _clause_hash(clause: str) -> int:
+    return int.from_bytes(hashlib.blake2b(clause.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _signature(hashes: set[int]) -> tuple[int, ...]:
+    if not hashes:
+        return ()
+    values = np.fromiter(hashes, dtype=np.uint64, count=len(hashes))
+    return tuple(_mix(values[None, :] ^ _SALTS[:, None]).min(axis=1).tolist())
 
 
 def fingerprint(text: str) -> tuple[int, ...]:
     """A MinHash signature of the document's set of normalised clauses."""
-    items = set(clauses(text))
-    if not items:
-        return ()
-    hashes = np.fromiter(
-        (int.from_bytes(hashlib.blake2b(c.encode("utf-8"), digest_size=8).digest(), "little") for c in items),
-        dtype=np.uint64,
-        count=len(items),
-    )
-    return tuple(int(v) for v in _mix(hashes[None, :] ^ _SALTS[:, None]).min(axis=1))
+    return _signature({_clause_hash(c) for c in clauses(text)})
+
+
+class Fingerprinter:
+    """:func:`fingerprint`, remembering the clause hashes of the lines it has
+    seen. No clause spans a line break, and copies of a text (the case this
+    module exists for) share most of their lines."""
+
+    def __init__(self, cache_size: int = 1 << 17) -> None:
+        self.cache_size = cache_size
+        self._lines: dict[str, tuple[int, ...]] = {}
+
+    def __call__(self, text: str) -> tuple[int, ...]:
+        lines = self._lines
+        split = text.split("\n")
+        new = [line for line in dict.fromkeys(split) if line not in lines]
+        if new:
+            if len(lines) + len(new) > self.cache_size:
+                lines.clear()
+                new = list(dict.fromkeys(split))
+            # The new lines are normalised together: one regex pass, not one per line.
+            normalised = _DROP_IN_CLAUSE.sub("", _VALUE.sub("#", "\n".join(new))).split("\n")
+            for line, norm in zip(new, normalised):
+                lines[line] = tuple(
+                    _clause_hash(c) for c in _CLAUSE.split(norm) if len(c) >= MIN_CLAUSE_CHARS
+                )
+        hashes: set[int] = set()
+        for line in split:
+            hashes.update(lines[line])
+        return _signature(hashes)
 
 
 def _mix(z: np.ndarray) -> np.ndarray:

@@ -5,7 +5,22 @@ are written (see :mod:`auditor.tables`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
+
+
+def pickled_as_arguments(cls):
+    """Pickles a record as its class and field values. Worker processes send
+    hundreds of thousands of slots and clues back to the main process; the
+    default pickling of a slotted class, a dict of names per object, took
+    twice as long to write and read."""
+    values = attrgetter(*(f.name for f in fields(cls)))
+
+    def __reduce__(self):
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__
+    return cls
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +39,7 @@ class SourceText:
         return self.status == "ok"
 
 
+@pickled_as_arguments
 @dataclass(slots=True)
 class Slot:
     """A redaction slot: one run of mask glyphs and what it is judged to hide."""
@@ -50,6 +66,7 @@ class Slot:
         return self.recovered_confidence is not None and self.recovered_confidence >= 0.9
 
 
+@pickled_as_arguments
 @dataclass(slots=True)
 class Clue:
     """A piece of clear text that points at one or more places."""

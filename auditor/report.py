@@ -14,10 +14,14 @@ import functools
 import gc
 import hashlib
 import json
+import multiprocessing
 import re
+import sys
+import time
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from importlib import resources
 from operator import attrgetter
@@ -51,6 +55,8 @@ CONTEXT_CHARS = 16
 # of places; the page draws this many as rows and keeps the rest as data that
 # the page's script turns into rows when the reader asks for them.
 DIFFERENCE_ROWS = 100
+# Pages go to forked writers in tasks of this many (a page takes milliseconds).
+PAGES_PER_TASK = 8
 DOC_ROOT = "../"  # from a document's page (docs/*.html) to the report's folder
 # Display only: a unit is named without its administrative suffix in
 # sentences ("town of 原平"), as people say it. Longest suffixes first.
@@ -802,82 +808,107 @@ class DifferenceBook:
         return shown, _json({"docs": links, "snippets": list(snippets), "rows": rows})
 
 
-def build_views(result: "AuditResult") -> tuple[Overview, Iterator[DocumentPage]]:
-    """The overview, and the document pages one at a time (a large corpus's
-    pages do not fit in memory together)."""
-    analyses = sorted(result.analyses, key=lambda a: a.doc)
-    identities = {i.doc: i for i in result.identities}
-    sources = {a.doc: a.source for a in analyses}
-    slots_by_doc = {a.doc: {s.slot_id: s for s in a.slots} for a in analyses}
-    book = PlaceBook(result.gazetteer)
-    taken: set[str] = set()
-    hrefs = {a.doc: "docs/" + page_name(a.doc, taken) for a in analyses if a.source.ok}
+class ReportViews:
+    """The view models of a report: the overview at once, the document pages
+    one at a time (a large corpus's pages do not fit in memory together).
+    Every page depends only on this object, so pages can be built in any
+    order and in any process that has it."""
 
-    difference_book = DifferenceBook(hrefs, sources, slots_by_doc)
-    revealed: dict[tuple[str, str], list[str]] = defaultdict(list)
-    involving: dict[str, list[Inconsistency]] = defaultdict(list)
-    for inc in sorted(result.inconsistencies, key=lambda i: (i.doc, i.slot_id, i.other_doc, i.other_start)):
-        revealed[(inc.doc, inc.slot_id)].append(f"readable in {inc.other_doc} as {inc.revealed}")
-        involving[inc.doc].append(inc)
-        if inc.other_doc != inc.doc:
-            involving[inc.other_doc].append(inc)
+    def __init__(self, result: "AuditResult") -> None:
+        analyses = sorted(result.analyses, key=lambda a: a.doc)
+        self.identities = identities = {i.doc: i for i in result.identities}
+        sources = {a.doc: a.source for a in analyses}
+        slots_by_doc = {a.doc: {s.slot_id: s for s in a.slots} for a in analyses}
+        self.book = PlaceBook(result.gazetteer)
+        taken: set[str] = set()
+        hrefs = {a.doc: "docs/" + page_name(a.doc, taken) for a in analyses if a.source.ok}
+        self.hrefs = hrefs
+        # The documents that get a page, in page order.
+        self.documents = [a for a in analyses if a.source.ok]
 
-    rows: dict[str, DocumentRow] = {}
-    for analysis in analyses:
-        source, identity = analysis.source, identities.get(analysis.doc)
-        linked = identity is not None and bool(identity.verdict) and source.ok
-        rows[analysis.doc] = DocumentRow(
-            doc=analysis.doc, href=hrefs.get(analysis.doc, ""), status=source.status, message=source.message,
-            encoding=source.encoding, chars=len(source.text), n_slots=len(analysis.slots),
-            n_leaks=sum(1 for s in analysis.slots if s.leak),
-            type_counts=dict(sorted(Counter(s.slot_type for s in analysis.slots).items())),
-            verdict=identity.verdict if linked else "",
-            verdict_label=VERDICT_LABELS.get(identity.verdict, identity.verdict) if linked else "",
-            identity=display_path(identity.identity) if linked else "",
-            identity_level=identity.identity_level if linked else "",
-            confidence=_percent(identity.confidence) if linked and identity.identity else "",
-            confidence_value=round(identity.confidence, 6) if linked else -1.0,
-            anonymity_set=str(identity.anonymity_set) if linked and identity.anonymity_set else "",
-            anonymity_value=identity.anonymity_set if linked else -1,
-            group=identity.group if identity is not None else "",
-            n_clues=len(analysis.clues),
+        self.difference_book = DifferenceBook(hrefs, sources, slots_by_doc)
+        self.revealed = revealed = defaultdict(list)
+        self.involving = involving = defaultdict(list)
+        for inc in sorted(result.inconsistencies, key=lambda i: (i.doc, i.slot_id, i.other_doc, i.other_start)):
+            revealed[(inc.doc, inc.slot_id)].append(f"readable in {inc.other_doc} as {inc.revealed}")
+            involving[inc.doc].append(inc)
+            if inc.other_doc != inc.doc:
+                involving[inc.other_doc].append(inc)
+
+        self.rows = rows = {}
+        for analysis in analyses:
+            source, identity = analysis.source, identities.get(analysis.doc)
+            linked = identity is not None and bool(identity.verdict) and source.ok
+            rows[analysis.doc] = DocumentRow(
+                doc=analysis.doc, href=hrefs.get(analysis.doc, ""), status=source.status, message=source.message,
+                encoding=source.encoding, chars=len(source.text), n_slots=len(analysis.slots),
+                n_leaks=sum(1 for s in analysis.slots if s.leak),
+                type_counts=dict(sorted(Counter(s.slot_type for s in analysis.slots).items())),
+                verdict=identity.verdict if linked else "",
+                verdict_label=VERDICT_LABELS.get(identity.verdict, identity.verdict) if linked else "",
+                identity=display_path(identity.identity) if linked else "",
+                identity_level=identity.identity_level if linked else "",
+                confidence=_percent(identity.confidence) if linked and identity.identity else "",
+                confidence_value=round(identity.confidence, 6) if linked else -1.0,
+                anonymity_set=str(identity.anonymity_set) if linked and identity.anonymity_set else "",
+                anonymity_value=identity.anonymity_set if linked else -1,
+                group=identity.group if identity is not None else "",
+                n_clues=len(analysis.clues),
+            )
+
+        self.members = members = defaultdict(list)
+        for row in rows.values():
+            if row.group:
+                members[row.group].append(row)
+        group_of = {row.doc: row.group for row in rows.values()}
+        differing = Counter(
+            group_of.get(i.doc) for i in result.inconsistencies
+            if group_of.get(i.doc) and group_of.get(i.doc) == group_of.get(i.other_doc)
+        )
+        groups = []
+        for group, docs in sorted(members.items()):
+            if len(docs) < 2:
+                continue
+            groups.append(GroupView(group, sorted(docs, key=lambda d: d.doc), differing[group]))
+        # Every page of a group lists the other copies: each is marked up once.
+        self._member_html: dict[str, str] = {}
+
+        all_slots = [s for a in analyses for s in a.slots]
+        ordered = [rows[a.doc] for a in analyses]
+        verdicts = Counter(r.verdict for r in ordered if r.verdict)
+        linked = bool(verdicts)
+        readable = sum(1 for r in ordered if r.status == "ok")
+        self.overview = Overview(
+            rows=ordered, readable=readable,
+            problems=[r for r in ordered if r.status != "ok"],
+            n_slots=len(all_slots), n_leaks=sum(1 for s in all_slots if s.leak),
+            type_counts=_type_counts(Counter(s.slot_type for s in all_slots)),
+            verdict_counts=[(v, VERDICT_LABELS[v], verdicts[v]) for v in VERDICTS if verdicts.get(v)]
+            + [(v, v, verdicts[v]) for v in sorted(verdicts) if v not in VERDICT_LABELS],
+            verdicts_present=[v for v in VERDICTS if verdicts.get(v)]
+            + sorted(v for v in verdicts if v not in VERDICT_LABELS),
+            groups=groups, linked=linked, headline=_headline(ordered, verdicts, linked, len(all_slots)),
         )
 
-    members: dict[str, list[DocumentRow]] = defaultdict(list)
-    for row in rows.values():
-        if row.group:
-            members[row.group].append(row)
-    group_of = {row.doc: row.group for row in rows.values()}
-    differing = Counter(
-        group_of.get(i.doc) for i in result.inconsistencies if group_of.get(i.doc) and group_of.get(i.doc) == group_of.get(i.other_doc)
-    )
-    groups = []
-    for group, docs in sorted(members.items()):
-        if len(docs) < 2:
-            continue
-        groups.append(GroupView(group, sorted(docs, key=lambda d: d.doc), differing[group]))
-
-    # Every page of a group lists the other copies: each is marked up once.
-    linked_members: dict[str, str] = {}
-
-    def member_html(member: DocumentRow) -> str:
-        done = linked_members.get(member.doc)
+    def member_html(self, member: DocumentRow) -> str:
+        done = self._member_html.get(member.doc)
         if done is None:
             name = _h(member.doc)
             link = f'<a href="{_h(DOC_ROOT + member.href)}">{name}</a>' if member.href else name
-            done = linked_members[member.doc] = f"{link} {verdict_badge(member)}"
+            done = self._member_html[member.doc] = f"{link} {verdict_badge(member)}"
         return done
 
-    def pages() -> Iterator[DocumentPage]:
-        for analysis in analyses:
-            if analysis.source.ok:
-                yield page_for(analysis)
+    def pages(self) -> Iterator[DocumentPage]:
+        for analysis in self.documents:
+            yield self.page(analysis)
 
-    def page_for(analysis) -> DocumentPage:
-        row, identity, text = rows[analysis.doc], identities.get(analysis.doc), analysis.source.text
+    def page(self, analysis) -> DocumentPage:
+        book = self.book
+        row, identity, text = self.rows[analysis.doc], self.identities.get(analysis.doc), analysis.source.text
         identity_path = identity.identity if identity is not None else ""
         top_keys = {(c.start, c.end, c.text) for c in (identity.top_clues if identity else [])}
         slots = _overlaps_all(_clamp_spans(analysis.slots, len(text)))
+        revealed = self.revealed
         slot_views = [(s, build_slot(s, revealed.get((s.doc, s.slot_id), []))) for s in slots]
         clues = _clamp_spans(analysis.clues, len(text))
         shown, hidden = choose_clues(clues, slots)
@@ -900,9 +931,9 @@ def build_views(result: "AuditResult") -> tuple[Overview, Iterator[DocumentPage]
             if view.anchor not in drawn:
                 view.anchor = ""
         slot_list = [v for _, v in slot_views]
-        involved = involving.get(analysis.doc, [])
-        differences, more = difference_book.page(involved, analysis.doc, DIFFERENCE_ROWS)
-        group_members = sorted((m for m in members.get(row.group, []) if m.doc != row.doc) if row.group else [],
+        involved = self.involving.get(analysis.doc, [])
+        differences, more = self.difference_book.page(involved, analysis.doc, DIFFERENCE_ROWS)
+        group_members = sorted((m for m in self.members.get(row.group, []) if m.doc != row.doc) if row.group else [],
                                key=lambda m: m.doc)
         type_counts = _type_counts(Counter(row.type_counts))
         return DocumentPage(
@@ -918,7 +949,7 @@ def build_views(result: "AuditResult") -> tuple[Overview, Iterator[DocumentPage]
             slot_types=[t.slot_type for t in type_counts],
             clue_kinds=_ordered({c.kind for c in clues}, CLUE_KINDS),
             group_members=group_members,
-            group_members_html=Markup(", ".join(member_html(m) for m in group_members)),
+            group_members_html=Markup(", ".join(self.member_html(m) for m in group_members)),
             differences=differences,
             dropped_overlaps=len(analysis.clues) - len(shown),
             slot_rows=slot_rows_html(slot_list),
@@ -928,22 +959,11 @@ def build_views(result: "AuditResult") -> tuple[Overview, Iterator[DocumentPage]
             more_differences=Markup(more),
         )
 
-    all_slots = [s for a in analyses for s in a.slots]
-    ordered = [rows[a.doc] for a in analyses]
-    verdicts = Counter(r.verdict for r in ordered if r.verdict)
-    linked = bool(verdicts)
-    readable = sum(1 for r in ordered if r.status == "ok")
-    overview = Overview(
-        rows=ordered, readable=readable,
-        problems=[r for r in ordered if r.status != "ok"],
-        n_slots=len(all_slots), n_leaks=sum(1 for s in all_slots if s.leak),
-        type_counts=_type_counts(Counter(s.slot_type for s in all_slots)),
-        verdict_counts=[(v, VERDICT_LABELS[v], verdicts[v]) for v in VERDICTS if verdicts.get(v)]
-        + [(v, v, verdicts[v]) for v in sorted(verdicts) if v not in VERDICT_LABELS],
-        verdicts_present=[v for v in VERDICTS if verdicts.get(v)] + sorted(v for v in verdicts if v not in VERDICT_LABELS),
-        groups=groups, linked=linked, headline=_headline(ordered, verdicts, linked, len(all_slots)),
-    )
-    return overview, pages()
+
+def build_views(result: "AuditResult") -> tuple[Overview, Iterator[DocumentPage]]:
+    """The overview, and the document pages one at a time."""
+    views = ReportViews(result)
+    return views.overview, views.pages()
 
 
 def _headline(rows: list[DocumentRow], verdicts: Counter, linked: bool, n_slots: int) -> str:
@@ -991,14 +1011,29 @@ def _site(generated_at: str | None) -> Site:
     return Site(version=__version__, generated_at=generated_at, css=Markup(css), js=Markup(js), csp=csp)
 
 
+class PageRenderer:
+    """The views and the compiled templates: the HTML of every page."""
+
+    def __init__(self, result: "AuditResult", generated_at: str | None = None) -> None:
+        self.views = ReportViews(result)
+        env, self.site = _environment(), _site(generated_at)
+        self._index, self._document = env.get_template("index.html"), env.get_template("document.html")
+
+    def index_html(self) -> str:
+        return self._index.render(site=self.site, view=self.views.overview, root="")
+
+    def page_html(self, analysis) -> tuple[str, str]:
+        """(relative path, html) of one document's page."""
+        page = self.views.page(analysis)
+        return page.row.href, self._document.render(site=self.site, page=page, root=DOC_ROOT)
+
+
 def render_pages(result: "AuditResult", generated_at: str | None = None) -> Iterator[tuple[str, str]]:
     """Yields (relative path, html) for the overview, then page by page."""
-    overview, pages = build_views(result)
-    env, site = _environment(), _site(generated_at)
-    yield "index.html", env.get_template("index.html").render(site=site, view=overview, root="")
-    template = env.get_template("document.html")
-    for page in pages:
-        yield page.row.href, template.render(site=site, page=page, root=DOC_ROOT)
+    renderer = PageRenderer(result, generated_at)
+    yield "index.html", renderer.index_html()
+    for analysis in renderer.views.documents:
+        yield renderer.page_html(analysis)
 
 
 @contextlib.contextmanager
@@ -1023,20 +1058,92 @@ def render(result: "AuditResult", generated_at: str | None = None) -> dict[str, 
         return dict(render_pages(result, generated_at))
 
 
-def write_report(result: "AuditResult", out: str | Path, generated_at: str | None = None) -> Path:
-    """Writes OUT/index.html and OUT/docs/*.html; returns the path of index.html."""
-    out = Path(out)
-    docs = out / "docs"
-    docs.mkdir(parents=True, exist_ok=True)
-    current = set()
+def _write_page(renderer: PageRenderer, out: Path, analysis) -> None:
+    relative, html = renderer.page_html(analysis)
+    (out / relative).write_text(html, encoding="utf-8", newline="\n")
+
+
+# What forked page writers inherit: set in the parent just before they fork.
+_forked_job: tuple[PageRenderer, Path] | None = None
+
+
+def _write_forked_pages(indexes: range) -> float:
+    """Writes some of the pages in a forked process; returns its CPU seconds."""
+    started = time.process_time()
+    renderer, out = _forked_job
     with _collector_paused():
-        for relative, html in render_pages(result, generated_at):
-            (out / relative).write_text(html, encoding="utf-8", newline="\n")
-            if relative.startswith("docs/"):
-                current.add(Path(relative).name)
-    # Pages of documents from an earlier scan into the same folder would
-    # otherwise linger and be mistaken for part of this report.
-    for stale in sorted(docs.glob("*.html")):
-        if stale.name not in current:
-            stale.unlink()
-    return out / "index.html"
+        for index in indexes:
+            _write_page(renderer, out, renderer.views.documents[index])
+    return time.process_time() - started
+
+
+def _can_fork() -> bool:
+    # Forked writers share the audit result with the parent, copy-on-write,
+    # instead of receiving it pickled. Where fork is missing (Windows) or
+    # unsafe (macOS), pages are written in this process.
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+class ReportJob:
+    """A report being written. With workers, the document pages are written
+    by forked processes while the caller goes on (with the tables, say);
+    :meth:`wait` finishes the report and returns the path of index.html."""
+
+    def __init__(self, result: "AuditResult", out: str | Path, generated_at: str | None = None,
+                 workers: int = 1, progress=None) -> None:
+        global _forked_job
+        self.out = Path(out)
+        (self.out / "docs").mkdir(parents=True, exist_ok=True)
+        self.progress = progress
+        self.worker_seconds = 0.0  # CPU seconds of the forked writers
+        self._renderer = PageRenderer(result, generated_at)
+        self._futures: dict = {}
+        self._pool = None
+        documents = self._renderer.views.documents
+        workers = min(workers, len(documents) // PAGES_PER_TASK)
+        if workers > 1 and _can_fork():
+            _forked_job = (self._renderer, self.out)
+            # Frozen objects are left alone by the children's cycle collector,
+            # which would otherwise touch, and so copy, every page of the heap.
+            gc.freeze()
+            try:
+                self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+                # The pool forks all its workers at the first submit.
+                for begin in range(0, len(documents), PAGES_PER_TASK):
+                    chunk = range(begin, min(begin + PAGES_PER_TASK, len(documents)))
+                    self._futures[self._pool.submit(_write_forked_pages, chunk)] = len(chunk)
+            finally:
+                gc.unfreeze()
+                _forked_job = None
+        with _collector_paused():
+            (self.out / "index.html").write_text(self._renderer.index_html(), encoding="utf-8", newline="\n")
+
+    def wait(self) -> Path:
+        if self._pool is not None:
+            try:
+                for future in as_completed(self._futures):
+                    self.worker_seconds += future.result()
+                    if self.progress:
+                        self.progress(self._futures[future])
+            finally:
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None
+        else:
+            with _collector_paused():
+                for analysis in self._renderer.views.documents:
+                    _write_page(self._renderer, self.out, analysis)
+                    if self.progress:
+                        self.progress(1)
+        # Pages of documents from an earlier scan into the same folder would
+        # otherwise linger and be mistaken for part of this report.
+        current = {Path(href).name for href in self._renderer.views.hrefs.values()}
+        for stale in sorted((self.out / "docs").glob("*.html")):
+            if stale.name not in current:
+                stale.unlink()
+        return self.out / "index.html"
+
+
+def write_report(result: "AuditResult", out: str | Path, generated_at: str | None = None,
+                 workers: int = 1, progress=None) -> Path:
+    """Writes OUT/index.html and OUT/docs/*.html; returns the path of index.html."""
+    return ReportJob(result, out, generated_at, workers, progress).wait()

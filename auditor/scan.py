@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .loading import DEFAULT_MAX_BYTES, iter_input_files, load_file
 from .masks import MaskFinder
-from .neardup import fingerprint
+from .neardup import Fingerprinter
 from .records import Clue, DocumentAnalysis, Identity, Inconsistency, SourceText
 from .rules import Rules, load_rules
 from .slots import SlotClassifier, build_slots
@@ -30,6 +30,7 @@ class Analyzer:
             from .clues import ClueFinder
 
             self.clue_finder = ClueFinder.default(rules)
+            self.fingerprinter = Fingerprinter()
 
     def analyse(self, source: SourceText) -> DocumentAnalysis:
         analysis = DocumentAnalysis(source)
@@ -44,7 +45,7 @@ class Analyzer:
         analysis.timings = {"tokenize": found - started, "classify": classified - found}
         if self.clue_finder is not None:
             analysis.clues = self.clue_finder.find(source.doc, text, runs)
-            analysis.fingerprint = fingerprint(text)
+            analysis.fingerprint = self.fingerprinter(text)
             analysis.timings["clues"] = time.perf_counter() - classified
         return analysis
 
@@ -105,6 +106,27 @@ class AuditResult:
         paths = [self.gazetteer.path(uid) for uid in clue.candidates[:limit]]
         more = len(clue.candidates) - limit
         return "; ".join(paths) + (f"; +{more} more" if more > 0 else "")
+
+    def write(self, out: str | os.PathLike, workers: int = 1, progress=None, generated_at: str | None = None) -> list[Path]:
+        """Writes the audit tables and the HTML report to ``out``; returns the
+        paths written (the report's index.html last). With workers, forked
+        processes write the report's pages while this one writes the tables."""
+        from .report import ReportJob
+        from .tables import write_tables
+
+        started = time.perf_counter()
+        report = ReportJob(self, out, generated_at, workers, progress)
+        tables_started = time.perf_counter()
+        written = write_tables(self, out)
+        tables_done = time.perf_counter()
+        written.append(report.wait())
+        finished = time.perf_counter()
+        self.timings["tables"] = tables_done - tables_started
+        # The report's own wall time: what it took before and after the tables.
+        self.timings["report"] = (tables_started - started) + (finished - tables_done)
+        self.timings["report_workers_cpu"] = report.worker_seconds
+        self.timings["write"] = finished - started
+        return written
 
     @property
     def slots(self):

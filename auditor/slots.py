@@ -29,6 +29,9 @@ class LineIndex:
         return line, offset - self._starts[line - 1] + 1
 
 
+CLASSIFY_CACHE_SIZE = 1 << 17
+
+
 class SlotClassifier:
     """Applies the ordered rules of ``slots.toml`` to the clear text around a mask."""
 
@@ -37,6 +40,7 @@ class SlotClassifier:
         units = "|".join(re.escape(u) for u in rules.units)
         # 多/余 sit between a number and its unit: ×多处, ×余册.
         self._unit = re.compile(rf"^[ \t\u3000]*(?:多|余)?(?P<unit>{units})") if units else None
+        self._decided: dict[tuple[str, str], SlotClass] = {}
 
     def unit_after(self, right: str) -> str:
         if self._unit is None:
@@ -45,6 +49,17 @@ class SlotClassifier:
         return match.group("unit") if match else ""
 
     def classify(self, left: str, right: str) -> SlotClass:
+        # Copies of a text, and the same phrase in one (×个百分点), repeat a
+        # slot's surroundings: each pair is classified once.
+        key = (left, right)
+        decided = self._decided.get(key)
+        if decided is None:
+            if len(self._decided) >= CLASSIFY_CACHE_SIZE:
+                self._decided.clear()
+            decided = self._decided[key] = self._classify(left, right)
+        return decided
+
+    def _classify(self, left: str, right: str) -> SlotClass:
         unit = self.unit_after(right)
         for rule in self.rules.rules:
             if rule.takes_unit and not unit:

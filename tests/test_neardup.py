@@ -82,3 +82,35 @@ def test_grouping_threshold(seed_text, prints):
     estimate = similarity(prints["000"], half)
     assert group_near_duplicates([prints["000"], half], threshold=estimate - 0.05)[1] == 0
     assert group_near_duplicates([prints["000"], half], threshold=estimate + 0.05)[1] == 1
+
+
+def test_clauses_are_cut_as_if_each_clause_were_normalised_alone():
+    # The whole text is normalised in one pass and cut afterwards: every
+    # whitespace character but the line break must still be dropped.
+    import re
+    import sys
+
+    spaces = "".join(chr(i) for i in range(sys.maxunicode + 1) if re.match(r"\s", chr(i)) and chr(i) != "\n")
+    text = f"全市完成营造林{spaces}46万亩，绿化覆盖率达到×%。\n崞阳古城（保护）修缮工程  全面完工\n某某县：建成“×G”基站"
+    expected = [normalise(part) for part in re.split(r"[。!?;！？；\n]+", text) if len(normalise(part)) >= 6]
+    assert clauses(text) == expected
+    assert clauses(text)[0] == "全市完成营造林#万亩绿化覆盖率达到#%"
+
+
+def test_the_line_remembering_fingerprinter_gives_the_plain_signature():
+    from auditor.neardup import Fingerprinter
+
+    report = (
+        "过去一年，全市完成营造林46万亩，绿化覆盖率达到44.77%。\n"
+        "崞阳古城保护修缮工程全面完工，轩岗镇煤矿转型发展。\n"
+        "\n"
+        "新建5G基站1200个，实现乡镇以上全覆盖。\r\n"
+    )
+    redacted = report.replace("46", "×").replace("崞阳", "××").replace("5G", "×G")
+    other = "今后五年，我们将坚定不移推进高质量发展；\n全面深化改革，扩大对外开放。"
+    for cache_size in (1 << 10, 2):  # a cache that must be emptied on the way as well
+        fingerprinter = Fingerprinter(cache_size=cache_size)
+        for text in (report, redacted, other, report, ""):
+            assert fingerprinter(text) == fingerprint(text)
+    assert fingerprint("") == ()
+    assert similarity(fingerprint(report), fingerprint(redacted)) > similarity(fingerprint(report), fingerprint(other))

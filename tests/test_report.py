@@ -11,6 +11,7 @@ import hashlib
 import html
 import json
 import re
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -615,3 +616,27 @@ def test_an_injected_script_runs_nothing(browser, tmp_path):
         if path.parent.name == "docs":
             assert page.locator("#text").text_content() == HOSTILE_TEXT
         page.close()
+
+
+def test_pages_written_by_forked_processes_are_the_serial_pages(tmp_path):
+    from auditor.report import PAGES_PER_TASK, ReportJob
+
+    lines = (SEEDS / DOC_000).read_text(encoding="utf-8").splitlines()
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for number, begin in enumerate(range(0, len(lines), 3)):
+        (corpus / f"part-{number:02d}.txt").write_text("\n".join(lines[begin : begin + 3]) + "\n", encoding="utf-8")
+    result = auditor.audit(corpus)
+    assert len(result.analyses) >= 2 * PAGES_PER_TASK
+    serial = ReportJob(result, tmp_path / "serial", workers=1)
+    serial.wait()
+    forked = ReportJob(result, tmp_path / "forked", workers=2)
+    forked.wait()
+    if sys.platform.startswith("linux"):
+        assert forked.worker_seconds > 0  # the pages were written by other processes
+    assert serial.worker_seconds == 0
+    names = sorted(p.name for p in (tmp_path / "serial" / "docs").glob("*.html"))
+    assert len(names) == len(result.analyses)
+    assert names == sorted(p.name for p in (tmp_path / "forked" / "docs").glob("*.html"))
+    for name in ["index.html"] + [f"docs/{n}" for n in names]:
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "forked" / name).read_bytes(), name

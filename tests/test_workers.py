@@ -30,6 +30,12 @@ def corpus(tmp_path_factory) -> Path:
     lines = (SEEDS / sorted(p.name for p in SEEDS.glob("000_*.txt"))[0]).read_text(encoding="utf-8").splitlines()
     # A republished copy with the paragraphs in another order: a near-duplicate.
     (folder / "republished.txt").write_text("\n".join(lines[:3] + lines[3:][::-1]) + "\n", encoding="utf-8")
+    # Sections of the report as files of their own: enough documents that the
+    # report's pages are written by forked processes with two workers.
+    sections = folder / "sections"
+    sections.mkdir()
+    for number, begin in enumerate(range(3, len(lines), 4), start=1):
+        (sections / f"part-{number:02d}.txt").write_text("\n".join(lines[begin : begin + 4]) + "\n", encoding="utf-8")
     extra = folder / "extra"
     extra.mkdir()
     (extra / "gbk.txt").write_bytes(
@@ -61,6 +67,12 @@ def _assert_same_tables(corpus: Path, tmp_path: Path, link: bool) -> Path:
         one = (outs[1] / table).read_bytes()
         two = (outs[2] / table).read_bytes()
         assert one == two, f"{table} differs between --workers 1 and --workers 2"
+    # The report too: with two workers its pages come from forked processes.
+    pages = sorted(p.relative_to(outs[1]).as_posix() for p in outs[1].rglob("*.html"))
+    assert pages == sorted(p.relative_to(outs[2]).as_posix() for p in outs[2].rglob("*.html"))
+    assert len(pages) > 16
+    for page in pages:
+        assert (outs[1] / page).read_bytes() == (outs[2] / page).read_bytes(), f"{page} differs"
     return outs[1]
 
 
