@@ -816,7 +816,8 @@ class ReportViews:
 
     def __init__(self, result: "AuditResult") -> None:
         analyses = sorted(result.analyses, key=lambda a: a.doc)
-        self.identities = identities = {i.doc: i for i in result.identities}
+        self.identities: dict[str, Identity] = {i.doc: i for i in result.identities}
+        identities = self.identities
         sources = {a.doc: a.source for a in analyses}
         slots_by_doc = {a.doc: {s.slot_id: s for s in a.slots} for a in analyses}
         self.book = PlaceBook(result.gazetteer)
@@ -827,15 +828,19 @@ class ReportViews:
         self.documents = [a for a in analyses if a.source.ok]
 
         self.difference_book = DifferenceBook(hrefs, sources, slots_by_doc)
-        self.revealed = revealed = defaultdict(list)
-        self.involving = involving = defaultdict(list)
+        # "readable in 001.txt as 原平", per (masking copy, slot)
+        self.revealed: dict[tuple[str, str], list[str]] = defaultdict(list)
+        # the inconsistencies a page lists: those of either copy it is
+        self.involving: dict[str, list[Inconsistency]] = defaultdict(list)
+        revealed, involving = self.revealed, self.involving
         for inc in sorted(result.inconsistencies, key=lambda i: (i.doc, i.slot_id, i.other_doc, i.other_start)):
             revealed[(inc.doc, inc.slot_id)].append(f"readable in {inc.other_doc} as {inc.revealed}")
             involving[inc.doc].append(inc)
             if inc.other_doc != inc.doc:
                 involving[inc.other_doc].append(inc)
 
-        self.rows = rows = {}
+        self.rows: dict[str, DocumentRow] = {}
+        rows = self.rows
         for analysis in analyses:
             source, identity = analysis.source, identities.get(analysis.doc)
             linked = identity is not None and bool(identity.verdict) and source.ok
@@ -856,7 +861,8 @@ class ReportViews:
                 n_clues=len(analysis.clues),
             )
 
-        self.members = members = defaultdict(list)
+        self.members: dict[str, list[DocumentRow]] = defaultdict(list)
+        members = self.members
         for row in rows.values():
             if row.group:
                 members[row.group].append(row)
@@ -1108,15 +1114,25 @@ class ReportJob:
             gc.freeze()
             try:
                 self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-                # The pool forks all its workers at the first submit.
                 for begin in range(0, len(documents), PAGES_PER_TASK):
                     chunk = range(begin, min(begin + PAGES_PER_TASK, len(documents)))
                     self._futures[self._pool.submit(_write_forked_pages, chunk)] = len(chunk)
+            except BaseException:
+                self.close()
+                raise
             finally:
+                # CPython's pool forks all its workers at the first submit.
                 gc.unfreeze()
-                _forked_job = None
         with _collector_paused():
             (self.out / "index.html").write_text(self._renderer.index_html(), encoding="utf-8", newline="\n")
+
+    def close(self) -> None:
+        """Stops the page writers (:meth:`wait` does once they are done)."""
+        global _forked_job
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+        _forked_job = None
 
     def wait(self) -> Path:
         if self._pool is not None:
@@ -1126,8 +1142,7 @@ class ReportJob:
                     if self.progress:
                         self.progress(self._futures[future])
             finally:
-                self._pool.shutdown(cancel_futures=True)
-                self._pool = None
+                self.close()
         else:
             with _collector_paused():
                 for analysis in self._renderer.views.documents:

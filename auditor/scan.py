@@ -117,7 +117,11 @@ class AuditResult:
         started = time.perf_counter()
         report = ReportJob(self, out, generated_at, workers, progress)
         tables_started = time.perf_counter()
-        written = write_tables(self, out)
+        try:
+            written = write_tables(self, out)
+        except BaseException:
+            report.close()
+            raise
         tables_done = time.perf_counter()
         written.append(report.wait())
         finished = time.perf_counter()
