@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from .clues import ClueRules
+from .forking import ForkedTasks, can_fork
 from .gazetteer import Gazetteer, load_gazetteer
 from .neardup import group_near_duplicates
 from .records import Candidate, Clue, DocumentAnalysis, Identity, Inconsistency
@@ -455,8 +456,13 @@ def _outside_counts(inferences: dict[str, DocumentInference], groups: dict[str, 
     return {text: len(group_set) for text, group_set in seen.items()}
 
 
-def link_corpus(result, rules: Rules) -> None:
-    """Fills ``result.identities``, ``result.inconsistencies`` and slot recovery."""
+# Below this many slots in groups of copies, forking costs more than it saves.
+FORKED_ALIGNMENT_SLOTS = 20_000
+
+
+def link_corpus(result, rules: Rules, workers: int = 1) -> None:
+    """Fills ``result.identities``, ``result.inconsistencies`` and slot recovery.
+    With workers, copies are aligned in forked processes meanwhile."""
     from .recovery import recover
 
     g = load_gazetteer()
@@ -470,6 +476,10 @@ def link_corpus(result, rules: Rules) -> None:
     for analysis in readable:
         members[groups[analysis.doc]].append(analysis)
 
+    alignment = None
+    if workers > 1 and can_fork() and sum(len(a.slots) for a in readable) >= FORKED_ALIGNMENT_SLOTS:
+        alignment = _ForkedAlignment(readable, groups, config, workers)
+
     def infer_all(outside: dict[str, int]) -> dict[str, DocumentInference]:
         inferences = {}
         for group, docs in members.items():
@@ -481,7 +491,10 @@ def link_corpus(result, rules: Rules) -> None:
     outside = _outside_counts(infer_all({}), groups, model)
     final = infer_all(outside)
     result.identities = [final[a.doc].identity for a in readable]
-    result.inconsistencies = find_inconsistencies(readable, groups, config)
+    if alignment is not None:
+        result.inconsistencies = alignment.result()
+    else:
+        result.inconsistencies = find_inconsistencies(readable, groups, config)
     recover(result, final, config)
 
 
@@ -499,46 +512,77 @@ def _group_names(analyses: list[DocumentAnalysis], config: LinkerConfig) -> dict
 _MASKISH = re.compile(r"[×✕╳＊*□■█○]|^[Xx]+$")
 
 
-def find_inconsistencies(analyses: list[DocumentAnalysis], groups: dict[str, str], config: LinkerConfig,
-                         max_partners: int = 4) -> list[Inconsistency]:
-    """Slots masked in one copy of a text and readable in a near-duplicate."""
+def _copies(analyses: list[DocumentAnalysis], groups: dict[str, str]) -> list[list[DocumentAnalysis]]:
+    """The groups of two or more copies, in the order of their first document."""
     members: dict[str, list[DocumentAnalysis]] = defaultdict(list)
     for analysis in analyses:
         members[groups[analysis.doc]].append(analysis)
+    return [docs for docs in members.values() if len(docs) > 1]
+
+
+def find_inconsistencies(analyses: list[DocumentAnalysis], groups: dict[str, str], config: LinkerConfig,
+                         max_partners: int = 4) -> list[Inconsistency]:
+    """Slots masked in one copy of a text and readable in a near-duplicate."""
+    return [found for copies in _copies(analyses, groups) for found in _group_inconsistencies(copies, config, max_partners)]
+
+
+class _ForkedAlignment:
+    """find_inconsistencies in forked processes, while this one infers the
+    identities: groups in contiguous runs of about equal work, the results
+    in the order a single process gives them."""
+
+    def __init__(self, analyses: list[DocumentAnalysis], groups: dict[str, str], config: LinkerConfig, workers: int):
+        copies = _copies(analyses, groups)
+        work = [sum(len(d.slots) for d in docs) * len(docs) for docs in copies]
+        parts, begin, done, share = [], 0, 0, sum(work) / (workers * 4)
+        for index, amount in enumerate(work):
+            done += amount
+            if done >= share * (len(parts) + 1) or index == len(work) - 1:
+                parts.append(range(begin, index + 1))
+                begin = index + 1
+
+        def align(part: range) -> list[Inconsistency]:
+            return [found for docs in copies[part.start : part.stop] for found in _group_inconsistencies(docs, config)]
+
+        self._tasks = ForkedTasks(align, parts, workers)
+
+    def result(self) -> list[Inconsistency]:
+        return [found for part in self._tasks.in_order() for found in part]
+
+
+def _group_inconsistencies(group_docs: list[DocumentAnalysis], config: LinkerConfig,
+                           max_partners: int = 4) -> list[Inconsistency]:
     found = []
-    for group_docs in members.values():
-        if len(group_docs) < 2:
+    # The clearest copies reveal most: compare with those first.
+    clearest = sorted(group_docs, key=lambda d: (len(d.slots), d.doc))[: max_partners + 1]
+    # Copies of a text share most slots' surroundings and mostly the same
+    # partners: each surrounding is read, and each (anchors, partner)
+    # aligned, once.
+    anchors: dict[tuple[str, str], tuple[str, str]] = {}
+    aligned: dict[tuple[str, str, str], tuple[int, int] | None] = {}
+    for analysis in group_docs:
+        if not analysis.slots:
             continue
-        # The clearest copies reveal most: compare with those first.
-        clearest = sorted(group_docs, key=lambda d: (len(d.slots), d.doc))[: max_partners + 1]
-        # Copies of a text share most slots' surroundings and mostly the same
-        # partners: each surrounding is read, and each (anchors, partner)
-        # aligned, once.
-        anchors: dict[tuple[str, str], tuple[str, str]] = {}
-        aligned: dict[tuple[str, str, str], tuple[int, int] | None] = {}
-        for analysis in group_docs:
-            if not analysis.slots:
+        partners = [d for d in clearest if d is not analysis][:max_partners]
+        text = analysis.source.text
+        for slot in analysis.slots:
+            around = (text[max(0, slot.start - ANCHOR_WINDOW) : slot.start], text[slot.end : slot.end + ANCHOR_WINDOW])
+            clear = anchors.get(around)
+            if clear is None:
+                clear = anchors[around] = (_CLEAR_BEFORE.search(around[0]).group(), _CLEAR_AFTER.match(around[1]).group())
+            left, right = clear
+            if len(left) < config.anchor_chars or len(right) < config.anchor_chars:
                 continue
-            partners = [d for d in clearest if d is not analysis][:max_partners]
-            text = analysis.source.text
-            for slot in analysis.slots:
-                around = (text[max(0, slot.start - ANCHOR_WINDOW) : slot.start], text[slot.end : slot.end + ANCHOR_WINDOW])
-                clear = anchors.get(around)
-                if clear is None:
-                    clear = anchors[around] = (_CLEAR_BEFORE.search(around[0]).group(), _CLEAR_AFTER.match(around[1]).group())
-                left, right = clear
-                if len(left) < config.anchor_chars or len(right) < config.anchor_chars:
-                    continue
-                for partner in partners:
-                    key = (left, right, partner.doc)
-                    if key in aligned:
-                        revealed = aligned[key]
-                    else:
-                        revealed = aligned[key] = _align_slot(left, right, partner.source.text)
-                    if revealed is not None:
-                        start, end = revealed
-                        found.append(Inconsistency(analysis.doc, slot.slot_id, partner.doc, start, end, partner.source.text[start:end]))
-                        break
+            for partner in partners:
+                key = (left, right, partner.doc)
+                if key in aligned:
+                    revealed = aligned[key]
+                else:
+                    revealed = aligned[key] = _align_slot(left, right, partner.source.text)
+                if revealed is not None:
+                    start, end = revealed
+                    found.append(Inconsistency(analysis.doc, slot.slot_id, partner.doc, start, end, partner.source.text[start:end]))
+                    break
     return found
 
 

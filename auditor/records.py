@@ -124,7 +124,8 @@ class Identity:
     names_own_place: list[Clue] = field(default_factory=list)
 
 
-@dataclass
+@pickled_as_arguments
+@dataclass(slots=True)
 class Inconsistency:
     """A slot masked in one copy of a text and readable in a near-duplicate."""
 

@@ -14,14 +14,11 @@ import functools
 import gc
 import hashlib
 import json
-import multiprocessing
 import re
-import sys
 import time
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from importlib import resources
 from operator import attrgetter
@@ -32,6 +29,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from . import __version__
+from .forking import ForkedTasks, can_fork, chunks
 from .records import Clue, Identity, Inconsistency, Slot, SourceText
 
 if TYPE_CHECKING:
@@ -1069,27 +1067,6 @@ def _write_page(renderer: PageRenderer, out: Path, analysis) -> None:
     (out / relative).write_text(html, encoding="utf-8", newline="\n")
 
 
-# What forked page writers inherit: set in the parent just before they fork.
-_forked_job: tuple[PageRenderer, Path] | None = None
-
-
-def _write_forked_pages(indexes: range) -> float:
-    """Writes some of the pages in a forked process; returns its CPU seconds."""
-    started = time.process_time()
-    renderer, out = _forked_job
-    with _collector_paused():
-        for index in indexes:
-            _write_page(renderer, out, renderer.views.documents[index])
-    return time.process_time() - started
-
-
-def _can_fork() -> bool:
-    # Forked writers share the audit result with the parent, copy-on-write,
-    # instead of receiving it pickled. Where fork is missing (Windows) or
-    # unsafe (macOS), pages are written in this process.
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
-
-
 class ReportJob:
     """A report being written. With workers, the document pages are written
     by forked processes while the caller goes on (with the tables, say);
@@ -1097,50 +1074,44 @@ class ReportJob:
 
     def __init__(self, result: "AuditResult", out: str | Path, generated_at: str | None = None,
                  workers: int = 1, progress=None) -> None:
-        global _forked_job
         self.out = Path(out)
         (self.out / "docs").mkdir(parents=True, exist_ok=True)
         self.progress = progress
         self.worker_seconds = 0.0  # CPU seconds of the forked writers
         self._renderer = PageRenderer(result, generated_at)
-        self._futures: dict = {}
-        self._pool = None
+        self._writers: ForkedTasks | None = None
         documents = self._renderer.views.documents
         workers = min(workers, len(documents) // PAGES_PER_TASK)
-        if workers > 1 and _can_fork():
-            _forked_job = (self._renderer, self.out)
-            # Frozen objects are left alone by the children's cycle collector,
-            # which would otherwise touch, and so copy, every page of the heap.
-            gc.freeze()
-            try:
-                self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-                for begin in range(0, len(documents), PAGES_PER_TASK):
-                    chunk = range(begin, min(begin + PAGES_PER_TASK, len(documents)))
-                    self._futures[self._pool.submit(_write_forked_pages, chunk)] = len(chunk)
-            except BaseException:
-                self.close()
-                raise
-            finally:
-                # CPython's pool forks all its workers at the first submit.
-                gc.unfreeze()
+        if workers > 1 and can_fork():
+            self._writers = ForkedTasks(self._write_pages, chunks(len(documents), PAGES_PER_TASK), workers)
+        try:
+            with _collector_paused():
+                (self.out / "index.html").write_text(self._renderer.index_html(), encoding="utf-8", newline="\n")
+        except BaseException:
+            self.close()
+            raise
+
+    def _write_pages(self, indexes: range) -> float:
+        """Writes some of the pages (in a forked process); returns its CPU seconds."""
+        started = time.process_time()
         with _collector_paused():
-            (self.out / "index.html").write_text(self._renderer.index_html(), encoding="utf-8", newline="\n")
+            for index in indexes:
+                _write_page(self._renderer, self.out, self._renderer.views.documents[index])
+        return time.process_time() - started
 
     def close(self) -> None:
         """Stops the page writers (:meth:`wait` does once they are done)."""
-        global _forked_job
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
-        _forked_job = None
+        if self._writers is not None:
+            self._writers.close()
+            self._writers = None
 
     def wait(self) -> Path:
-        if self._pool is not None:
+        if self._writers is not None:
             try:
-                for future in as_completed(self._futures):
-                    self.worker_seconds += future.result()
+                for indexes, seconds in self._writers.as_completed():
+                    self.worker_seconds += seconds
                     if self.progress:
-                        self.progress(self._futures[future])
+                        self.progress(len(indexes))
             finally:
                 self.close()
         else:

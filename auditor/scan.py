@@ -212,6 +212,6 @@ def audit(
         from .linker import link_corpus
 
         linked = time.perf_counter()
-        link_corpus(result, rules)
+        link_corpus(result, rules, workers)
         result.timings["link"] = time.perf_counter() - linked
     return result

@@ -441,6 +441,17 @@ def run_child_scan(corpus: Path, fraction: float, workers: int, no_link: bool) -
     return result
 
 
+def machine_reference(steps: int = 10_000_000) -> float:
+    """CPU seconds of a fixed pure-Python loop, taken just before the scan.
+    The machine is shared: its speed has varied by half from one hour to the
+    next, and this says how fast it was when the figures were taken."""
+    started = time.process_time()
+    total = 0
+    for step in range(steps):
+        total += step
+    return time.process_time() - started
+
+
 # ---------------------------------------------------------------------------
 # Cold start of `auditor check`
 # ---------------------------------------------------------------------------
@@ -498,6 +509,10 @@ def render(bench: dict) -> str:
         f"Corpus: {bench['corpus']['sources']} sources × {bench['corpus']['variants_per_source']} variants "
         f"(town names from the gazetteer: {'yes' if bench['corpus']['params']['gazetteer'] else 'no'}); encodings {bench['corpus']['encodings']}; "
         f"broken files {bench['corpus']['broken']}.",
+        "",
+        f"Machine: {bench['machine']['cores']} cores, Python {bench['machine']['python']}; a reference loop "
+        f"of 10⁷ Python additions took {bench['machine']['reference_loop_seconds']:.2f} CPU s just before the scan "
+        "(the machine is shared, and its speed varies).",
         "",
         "| stage | seconds | MB/s | how measured |",
         "|---|---:|---:|---|",
@@ -615,8 +630,10 @@ def main(argv=None) -> int:
           f"({time.perf_counter() - started:.1f}s)", file=sys.stderr)
 
     print(f"bench: scanning the whole corpus with {workers} worker(s)", file=sys.stderr)
+    reference = machine_reference()
     scan = run_child_scan(corpus, 1.0, workers, args.no_link)
-    bench = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+    bench = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0],
+                         "reference_loop_seconds": reference},
              "corpus": description, "scan": scan}
     print("bench: cold start", file=sys.stderr)
     bench["cold_start"] = cold_start()

@@ -3,6 +3,7 @@ levels, confidence, anonymity sets, verdicts, and leaks between near-duplicates.
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -295,3 +296,54 @@ def test_unrelated_documents_reveal_nothing(seeds_audit):
     assert {i.doc[:3] for i in seeds_audit.inconsistencies} <= {"000", "001"}
     for found in seeds_audit.inconsistencies:
         assert found.other_doc[:3] in {"000", "001"} - {found.doc[:3]}
+
+
+def test_copies_aligned_in_forked_processes_give_what_one_process_gives(tmp_path, seed_text, monkeypatch):
+    """Several groups of copies, each copy masking other places: the linker
+    with two workers (copies aligned in forked processes) finds the same
+    inconsistencies, in the same order, and recovers the same values."""
+    import auditor.linker as linker_module
+    from auditor.loading import iter_input_files
+    from auditor.scan import AuditResult, map_documents
+
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    for seed, first in (("002", 0), ("003", 0), ("004", 0)):
+        clear = "\n".join(seed_text(seed).split("\n")[first : first + 20]) + "\n"
+        numbers = sorted(set(re.findall(r"(?<![0-9.])[0-9]{2,}(?![0-9])", clear)))
+        assert len(numbers) >= 6, seed
+        for copy in range(3):
+            masked = clear
+            for number in numbers[copy::3]:
+                masked = masked.replace(number, "×")
+            (folder / f"{seed}_copy{copy}.txt").write_text(masked, encoding="utf-8")
+
+    def linked(workers: int):
+        rules = load_rules()
+        result = AuditResult(map_documents(list(iter_input_files([folder])), rules, with_clues=True))
+        linker_module.link_corpus(result, rules, workers)
+        return result
+
+    alone = linked(1)
+    monkeypatch.setattr(linker_module, "FORKED_ALIGNMENT_SLOTS", 0)
+    forked_runs = []
+    real = linker_module.ForkedTasks
+
+    def counting(*args, **kwargs):
+        forked_runs.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(linker_module, "ForkedTasks", counting)
+    forked = linked(2)
+    if linker_module.can_fork():
+        assert forked_runs and len(forked_runs[0]) > 1  # the groups were split between processes
+    assert len(alone.inconsistencies) > 20
+    assert [vars_of(i) for i in forked.inconsistencies] == [vars_of(i) for i in alone.inconsistencies]
+    assert [(s.doc, s.slot_id, s.recovered, s.recovered_confidence) for a in forked.analyses for s in a.slots] == [
+        (s.doc, s.slot_id, s.recovered, s.recovered_confidence) for a in alone.analyses for s in a.slots
+    ]
+
+
+def vars_of(inconsistency) -> tuple:
+    return (inconsistency.doc, inconsistency.slot_id, inconsistency.other_doc, inconsistency.other_start,
+            inconsistency.other_end, inconsistency.revealed)

@@ -206,7 +206,7 @@ class PlaceListFinder:
         return found
 
 
-def weight_link(result, rules):
+def weight_link(result, rules, workers=1):
     analyses = [a for a in result.analyses if a.source.ok]
     groups = {}  # doc -> group: documents sharing a long sentence are copies
     for a in analyses:
