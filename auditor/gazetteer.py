@@ -336,8 +336,9 @@ class Gazetteer:
         key = _LEVEL_INDEX[level]
         cached = self._at_level.get(key)
         if cached is None:
-            levels = self._levels
-            cached = tuple(i for i in range(len(levels)) if levels[i] == key)
+            # One byte per unit: a regex over them runs in C (a loop over
+            # 700,000 units took a sixth of a second per level).
+            cached = tuple(m.start() for m in re.finditer(re.escape(bytes([key])), self._levels))
             self._at_level[key] = cached
         return cached
 

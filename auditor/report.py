@@ -756,11 +756,21 @@ class DifferenceBook:
                  slots_by_doc: dict[str, dict[str, Slot]], root: str = DOC_ROOT) -> None:
         self.hrefs, self.sources, self.slots_by_doc, self.root = hrefs, sources, slots_by_doc, root
         self._cuts: dict[int, _Cut] = {}
+        # The clearest copy of a text reveals the same spot to every other
+        # copy, and copies mask the same phrases: snippets recur.
+        self._snippets: dict[tuple, tuple[str, str, str]] = {}
+
+    def _snippet(self, before: str, middle: str, after: str) -> tuple[str, str, str]:
+        key = (before, middle, after)
+        snippet = self._snippets.get(key)
+        if snippet is None:
+            snippet = self._snippets[key] = (one_line(before), middle, one_line(after))
+        return snippet
 
     def _cut(self, inc: Inconsistency) -> _Cut:
         slot = self.slots_by_doc.get(inc.doc, {}).get(inc.slot_id)
         if slot is not None:
-            masked = (one_line(slot.left_context), slot.mask, one_line(slot.right_context))
+            masked = self._snippet(slot.left_context, slot.mask, slot.right_context)
             slot_type = slot.slot_type
         else:
             masked, slot_type = ("", "(slot " + inc.slot_id + ")", ""), ""
@@ -769,8 +779,7 @@ class DifferenceBook:
             before, _, after = _context(other.text, inc.other_start, inc.other_end)
         else:
             before, after = "", ""
-        revealed = (one_line(before), inc.revealed, one_line(after))
-        cut = self._cuts[id(inc)] = _Cut(slot is not None, slot_type, masked, revealed)
+        cut = self._cuts[id(inc)] = _Cut(slot is not None, slot_type, masked, self._snippet(before, inc.revealed, after))
         return cut
 
     def page(self, inconsistencies: list[Inconsistency], doc: str, limit: int) -> tuple[list[SideBySide], str]:
