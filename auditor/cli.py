@@ -48,7 +48,8 @@ common_options = [
     click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True), default=None,
                  help="Folder of rule files (default: the rules shipped with auditor, or $AUDITOR_RULES)."),
     click.option("--workers", "-j", type=click.IntRange(min=1), default=None,
-                 help="Worker processes for the per-document work (default: all cores)."),
+                 help="Worker processes for the per-document work, the alignment of copies and the "
+                      "report's pages (default: all cores)."),
     click.option("--max-bytes", type=click.IntRange(min=1), default=64 * 1024 * 1024, show_default=True,
                  help="Files larger than this are reported and skipped."),
     click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary."),

@@ -3,17 +3,22 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .rules import MaskRules
 
 
-@dataclass(frozen=True, slots=True)
-class MaskRun:
+class MaskRun(NamedTuple):
+    # A tuple, not a frozen dataclass: a text can hold thousands of runs, and
+    # a frozen dataclass sets each field through object.__setattr__.
     start: int
     end: int
     text: str
     glyph: str  # name of the [[glyph]] rule that found it
+
+
+def _by_start_longest_first(run: MaskRun) -> tuple[int, int]:
+    return run.start, -run.end
 
 
 class MaskFinder:
@@ -41,15 +46,13 @@ class MaskFinder:
     def find(self, text: str) -> list[MaskRun]:
         # One pass per glyph: each is a simple class that re scans quickly, where
         # a single alternation of them all is several times slower.
-        runs = sorted(
-            (
-                MaskRun(m.start(), m.end(), m.group(), glyph.name)
-                for glyph in self.rules.glyphs
-                if glyph.may_match(text)
-                for m in glyph.regex.finditer(text)
-            ),
-            key=lambda run: (run.start, -run.end),
-        )
+        runs = [
+            MaskRun(*m.span(), m.group(), glyph.name)
+            for glyph in self.rules.glyphs
+            if glyph.may_match(text)
+            for m in glyph.regex.finditer(text)
+        ]
+        runs.sort(key=_by_start_longest_first)
         if not runs or not self._exceptions:
             return runs
         # One pass of each exception over the whole text, only when a mask-like

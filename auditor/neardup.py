@@ -31,13 +31,20 @@ def normalise(text: str) -> str:
     return _DROP.sub("", _VALUE.sub("#", text))
 
 
-def clauses(text: str) -> list[str]:
+def _normalise_keeping_breaks(text: str) -> str:
     # The patterns name both the full-width and the ASCII forms of punctuation
     # and digits, so no Unicode normalisation pass is needed. No value or
-    # dropped run spans a clause break, so the text is normalised in one pass
-    # and then cut (a pass per clause cost a sixth of the map).
-    parts = _CLAUSE.split(_DROP_IN_CLAUSE.sub("", _VALUE.sub("#", text)))
-    return [part for part in parts if len(part) >= MIN_CLAUSE_CHARS]
+    # dropped run spans a clause break, so a whole text is normalised in one
+    # pass and then cut (a pass per clause cost a sixth of the map).
+    return _DROP_IN_CLAUSE.sub("", _VALUE.sub("#", text))
+
+
+def _long_clauses(normalised: str) -> list[str]:
+    return [part for part in _CLAUSE.split(normalised) if len(part) >= MIN_CLAUSE_CHARS]
+
+
+def clauses(text: str) -> list[str]:
+    return _long_clauses(_normalise_keeping_breaks(text))
 
 
 def _clause_hash(clause: str) -> int:
@@ -74,11 +81,9 @@ class Fingerprinter:
                 lines.clear()
                 new = list(dict.fromkeys(split))
             # The new lines are normalised together: one regex pass, not one per line.
-            normalised = _DROP_IN_CLAUSE.sub("", _VALUE.sub("#", "\n".join(new))).split("\n")
+            normalised = _normalise_keeping_breaks("\n".join(new)).split("\n")
             for line, norm in zip(new, normalised):
-                lines[line] = tuple(
-                    _clause_hash(c) for c in _CLAUSE.split(norm) if len(c) >= MIN_CLAUSE_CHARS
-                )
+                lines[line] = tuple(map(_clause_hash, _long_clauses(norm)))
         hashes: set[int] = set()
         for line in split:
             hashes.update(lines[line])

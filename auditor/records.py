@@ -11,9 +11,9 @@ from operator import attrgetter
 
 def pickled_as_arguments(cls):
     """Pickles a record as its class and field values. Worker processes send
-    hundreds of thousands of slots and clues back to the main process; the
-    default pickling of a slotted class, a dict of names per object, took
-    twice as long to write and read."""
+    hundreds of thousands of slots, clues and inconsistencies back to the
+    main process; the default pickling of a slotted class, a dict of names
+    per object, took twice as long to write and read."""
     values = attrgetter(*(f.name for f in fields(cls)))
 
     def __reduce__(self):

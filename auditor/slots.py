@@ -81,26 +81,12 @@ def build_slots(doc: str, text: str, runs: list[MaskRun], classifier: SlotClassi
     width = classifier.rules.context_chars
     lines = LineIndex(text)
     slots = []
-    for index, run in enumerate(runs, start=1):
-        left = text[max(0, run.start - width) : run.start]
-        right = text[run.end : run.end + width]
+    for index, (start, end, mask, _) in enumerate(runs, start=1):
+        left = text[max(0, start - width) : start]
+        right = text[end : end + width]
         decided = classifier.classify(left, right)
-        line, column = lines.position(run.start)
-        slots.append(
-            Slot(
-                doc=doc,
-                slot_id=f"S{index:04d}",
-                start=run.start,
-                end=run.end,
-                line=line,
-                column=column,
-                mask=run.text,
-                left_context=left,
-                right_context=right,
-                slot_type=decided.slot_type,
-                unit=decided.unit,
-                place_level=decided.place_level,
-                rule=decided.rule,
-            )
-        )
+        line, column = lines.position(start)
+        # Positional: keyword arguments cost a third more, on every slot of a corpus.
+        slots.append(Slot(doc, f"S{index:04d}", start, end, line, column, mask, left, right,
+                          decided.slot_type, decided.unit, decided.place_level, decided.rule))
     return slots
