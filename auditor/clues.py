@@ -41,6 +41,7 @@ _LEVEL_WEIGHT_KEY = {
     "village": "village_name",
 }
 _VILLAGE_SUFFIX = re.compile(r"村|社区|嘎查|居委会")
+VILLAGE_MEMO_SIZE = 1 << 16
 _KIND_PRIORITY = {"landmark": 3, "admin": 2, "abbreviation": 1, "unverified": 0}
 
 
@@ -102,6 +103,7 @@ class AdminNameRecognizer:
         # crosses is no word boundary (建设乡 in 建设乡村).
         self.lexicon = lexicon if lexicon is not None else shared_segmenter("lexicon").lexicon
         self.names = admin_names(gazetteer, clue_rules.min_short_chars, self.lexicon)
+        self._village_memo: dict[str, tuple[int, ...]] = {}
 
     def _ordinary_core(self, core: str) -> bool:
         return core in self.lexicon or self.gazetteer.is_common_word(core)
@@ -127,6 +129,20 @@ class AdminNameRecognizer:
             yield ClueMatch(start, end, uids, f"{level} short form, standing as a word", level, short_form=True)
         yield from self._villages(text, segmenter)
 
+    def _village_uids(self, name: str) -> tuple[int, ...]:
+        # Each 村 is tried with cores of five characters down to two, and the
+        # same few strings (乡村, 新农村, 美丽乡村) come back in every text: a
+        # gazetteer lookup is a bisection over 700,000 names, a dict is not.
+        uids = self._village_memo.get(name)
+        if uids is None:
+            if len(self._village_memo) >= VILLAGE_MEMO_SIZE:
+                self._village_memo.clear()
+            gazetteer = self.gazetteer
+            uids = self._village_memo[name] = tuple(
+                u for u in gazetteer.lookup_full(name) if gazetteer.level_of(u) == "village"
+            )
+        return uids
+
     def _villages(self, text: str, segmenter: Segmenter):
         gazetteer = self.gazetteer
         min_core = self.rules.min_village_core_chars
@@ -136,7 +152,7 @@ class AdminNameRecognizer:
                 if start < 0:
                     continue
                 name = text[start : match.end()]
-                uids = tuple(u for u in gazetteer.lookup_full(name) if gazetteer.level_of(u) == "village")
+                uids = self._village_uids(name)
                 if not uids:
                     continue
                 core = name[:core_len]
