@@ -12,7 +12,7 @@ import click
 from . import __version__
 from .loading import InputError, iter_input_files
 from .rules import RulesError, load_rules
-from .scan import audit, default_workers
+from .scan import audit, default_workers, map_steps
 
 
 def _progress_bar(total: int, enabled: bool, desc: str = "scanning", unit: str = "file"):
@@ -37,7 +37,7 @@ def run_audit(paths, rules_dir, workers, max_bytes, quiet, link=True):
         total = sum(1 for _ in iter_input_files(paths))
     except InputError as exc:
         raise click.UsageError(str(exc)) from exc
-    update, close = _progress_bar(total, not quiet)
+    update, close = _progress_bar(map_steps(total, with_clues=link), not quiet, unit="step")
     try:
         return audit(paths, rules, workers=workers, link=link, max_bytes=max_bytes, progress=update)
     finally:
@@ -216,7 +216,7 @@ def fix(paths, out, policy_file, fmt, rules_dir, workers, max_bytes, quiet):
     policy = _policy_or_exit(policy_file, rules_dir)
     rules = _load_rules_or_exit(rules_dir)
     files = _input_files_or_exit(paths)
-    update, close = _progress_bar(len(files), not quiet and fmt == "text")
+    update, close = _progress_bar(map_steps(len(files)), not quiet and fmt == "text", unit="step")
     try:
         report = remediate(paths, out, rules, policy, workers=_small_job_workers(workers, len(files)),
                            max_bytes=max_bytes, progress=update)

@@ -518,11 +518,13 @@ def render(bench: dict) -> str:
         "|---|---:|---:|---|",
     ]
     in_worker = "per document in the workers, summed (perf_counter: stretched when the machine is busy)"
-    for stage, how in (("load", in_worker), ("tokenize", in_worker), ("classify", in_worker), ("clues", in_worker)):
+    stages = (("load", in_worker), ("tokenize", in_worker), ("classify", in_worker), ("fingerprint", in_worker),
+              ("clues", in_worker + "; copies of a text in one process"))
+    for stage, how in stages:
         value = s.get(f"stage_{stage}")
         lines.append(f"| {stage} | {_secs(value)} | {_rate(mb, value)} | {how if value is not None else 'not run'} |")
     lines += [
-        f"| map | {_secs(s['map'])} | {_rate(mb, s['map'])} | wall: worker pool, per-document work, transfer |",
+        f"| map | {_secs(s['map'])} | {_rate(mb, s['map'])} | wall: the stages above, transfer between processes |",
         f"| link | {_secs(s['link'])} | {_rate(mb, s['link'])} | {'wall' if s['link'] is not None else 'not run (no linker)'} |",
         f"| tables | {_secs(s['tables'])} | {_rate(mb, s['tables'])} | wall: write_tables, in the main process "
         f"while forked workers write the report's pages |",
