@@ -55,6 +55,7 @@ CONTEXT_CHARS = 16
 DIFFERENCE_ROWS = 100
 # Pages go to forked writers in tasks of this many (a page takes milliseconds).
 PAGES_PER_TASK = 8
+ROW_CACHE_SIZE = 1 << 16  # marked-up table rows kept from page to page
 DOC_ROOT = "../"  # from a document's page (docs/*.html) to the report's folder
 # Display only: a unit is named without its administrative suffix in
 # sentences ("town of 原平"), as people say it. Longest suffixes first.
@@ -556,47 +557,67 @@ def _escape_cache():
     return escaped
 
 
-def slot_rows_html(slots: list[SlotView]) -> Markup:
+def slot_rows_html(slots: list[SlotView], tails: dict | None = None) -> Markup:
+    """The slots table's rows. ``tails``, kept from page to page, holds the
+    part of a row after its position: copies of a text repeat a slot's
+    surroundings, recovery and rule, and the cells are then marked up once."""
     out = []
     h = _escape_cache()
-    pieces: dict[tuple[str, bool], tuple[str, str, str, str]] = {}  # the parts that depend on type and leak only
+    tails = {} if tails is None else tails
+    if len(tails) > ROW_CACHE_SIZE:
+        tails.clear()
+    openings: dict[tuple[str, bool], str] = {}  # the part of a row that depends on type and leak only
     for s in slots:
-        piece = pieces.get((s.slot_type, s.leak))
-        if piece is None:
+        opening = openings.get((s.slot_type, s.leak))
+        if opening is None:
             slot_type, leak = h(s.slot_type), 1 if s.leak else 0
             flagged = ' class="row-leak"' if leak else ""
-            piece = pieces[(s.slot_type, s.leak)] = (
-                f'<tr data-type="{slot_type}" data-leak="{leak}"{flagged}><td><a href="#',
-                f'</td><td><span class="type-tag tag-{slot_type}">{slot_type}</span></td><td>',
-                f'<mark class="slot slot-{slot_type}">',
-                f'</td><td data-sort="{leak}">{"<strong>leak</strong>" if leak else ""}</td><td>',
+            opening = openings[(s.slot_type, s.leak)] = (
+                f'<tr data-type="{slot_type}" data-leak="{leak}"{flagged}><td><a href="#'
             )
-        row, type_cell, mark, leak_cell = piece
-        evidence = f"<div>{h(s.evidence)}</div>" if s.evidence else ""
-        out.append(
-            f'{row}{_h(s.anchor)}">{_h(s.slot_id)}</a></td><td data-sort="{s.line}.{s.column:06d}">{s.line}:{s.column}'
-            f"{type_cell}{h(s.detail)}</td><td><span>{_h(s.left_context)}</span>{mark}{h(s.mask)}</mark>"
-            f"<span>{_h(s.right_context)}</span></td><td>{h(s.recovered)}{evidence}</td>"
-            f'<td data-sort="{s.confidence_value}">{h(s.confidence)}{leak_cell}{h(s.rule)}</td></tr>\n'
-        )
+        key = (s.slot_type, s.leak, s.detail, s.left_context, s.mask, s.right_context, s.recovered, s.evidence,
+               s.confidence, s.confidence_value, s.rule)
+        tail = tails.get(key)
+        if tail is None:
+            slot_type, leak = h(s.slot_type), 1 if s.leak else 0
+            evidence = f"<div>{h(s.evidence)}</div>" if s.evidence else ""
+            tail = tails[key] = (
+                f'</td><td><span class="type-tag tag-{slot_type}">{slot_type}</span></td><td>'
+                f"{h(s.detail)}</td><td><span>{_h(s.left_context)}</span>"
+                f'<mark class="slot slot-{slot_type}">{h(s.mask)}</mark>'
+                f"<span>{_h(s.right_context)}</span></td><td>{h(s.recovered)}{evidence}</td>"
+                f'<td data-sort="{s.confidence_value}">{h(s.confidence)}</td>'
+                f'<td data-sort="{leak}">{"<strong>leak</strong>" if leak else ""}</td><td>{h(s.rule)}</td></tr>\n'
+            )
+        out.append(f'{opening}{_h(s.anchor)}">{_h(s.slot_id)}</a></td>'
+                   f'<td data-sort="{s.line}.{s.column:06d}">{s.line}:{s.column}{tail}')
     return Markup("".join(out))
 
 
-def clue_rows_html(clues: list[ClueView]) -> Markup:
+def clue_rows_html(clues: list[ClueView], tails: dict | None = None) -> Markup:
+    """The clues table's rows; ``tails`` as for :func:`slot_rows_html`."""
     out = []
+    tails = {} if tails is None else tails
+    if len(tails) > ROW_CACHE_SIZE:
+        tails.clear()
     for c in clues:
         kind, text = _h(c.kind), _h(c.text)
         name = f'<a href="#{_h(c.anchor)}">{text}</a>' if c.anchor else text
+        key = (c.kind, c.level, c.places, c.weight_value, c.weight, c.rule)
+        tail = tails.get(key)
+        if tail is None:
+            tail = tails[key] = (
+                f'<td><span class="kind-tag">{kind}</span></td>'
+                f"<td>{_h(c.level)}</td>"
+                f"<td>{_h(c.places)}</td>"
+                f'<td data-sort="{c.weight_value}">{_h(c.weight)}</td>'
+                f"<td>{_h(c.rule)}</td></tr>\n"
+            )
         out.append(
             f'<tr data-kind="{kind}">'
             f'<td><span class="clue clue-{kind}{" top-clue" if c.top else ""}">{name}</span>'
             f'{" <small>(another place)</small>" if c.elsewhere else ""}</td>'
-            f"<td>{c.line}</td>"
-            f'<td><span class="kind-tag">{kind}</span></td>'
-            f"<td>{_h(c.level)}</td>"
-            f"<td>{_h(c.places)}</td>"
-            f'<td data-sort="{c.weight_value}">{_h(c.weight)}</td>'
-            f"<td>{_h(c.rule)}</td></tr>\n"
+            f"<td>{c.line}</td>{tail}"
         )
     return Markup("".join(out))
 
@@ -759,6 +780,7 @@ class DifferenceBook:
         # The clearest copy of a text reveals the same spot to every other
         # copy, and copies mask the same phrases: snippets recur.
         self._snippets: dict[tuple, tuple[str, str, str]] = {}
+        self._spots: dict[tuple, tuple[str, str, str]] = {}  # a revealing copy's spot → its snippet
 
     def _snippet(self, before: str, middle: str, after: str) -> tuple[str, str, str]:
         key = (before, middle, after)
@@ -774,12 +796,16 @@ class DifferenceBook:
             slot_type = slot.slot_type
         else:
             masked, slot_type = ("", "(slot " + inc.slot_id + ")", ""), ""
-        other = self.sources.get(inc.other_doc)
-        if other is not None and 0 <= inc.other_start <= inc.other_end <= len(other.text):
-            before, _, after = _context(other.text, inc.other_start, inc.other_end)
-        else:
-            before, after = "", ""
-        cut = self._cuts[id(inc)] = _Cut(slot is not None, slot_type, masked, self._snippet(before, inc.revealed, after))
+        spot = (inc.other_doc, inc.other_start, inc.other_end, inc.revealed)
+        revealed = self._spots.get(spot)
+        if revealed is None:
+            other = self.sources.get(inc.other_doc)
+            if other is not None and 0 <= inc.other_start <= inc.other_end <= len(other.text):
+                before, _, after = _context(other.text, inc.other_start, inc.other_end)
+            else:
+                before, after = "", ""
+            revealed = self._spots[spot] = self._snippet(before, inc.revealed, after)
+        cut = self._cuts[id(inc)] = _Cut(slot is not None, slot_type, masked, revealed)
         return cut
 
     def page(self, inconsistencies: list[Inconsistency], doc: str, limit: int) -> tuple[list[SideBySide], str]:
@@ -885,6 +911,8 @@ class ReportViews:
             groups.append(GroupView(group, sorted(docs, key=lambda d: d.doc), differing[group]))
         # Every page of a group lists the other copies: each is marked up once.
         self._member_html: dict[str, str] = {}
+        self._slot_row_tails: dict[tuple, str] = {}  # see slot_rows_html
+        self._clue_row_tails: dict[tuple, str] = {}
 
         all_slots = [s for a in analyses for s in a.slots]
         ordered = [rows[a.doc] for a in analyses]
@@ -965,8 +993,8 @@ class ReportViews:
             group_members_html=Markup(", ".join(self.member_html(m) for m in group_members)),
             differences=differences,
             dropped_overlaps=len(analysis.clues) - len(shown),
-            slot_rows=slot_rows_html(slot_list),
-            clue_rows=clue_rows_html(all_clue_views),
+            slot_rows=slot_rows_html(slot_list, self._slot_row_tails),
+            clue_rows=clue_rows_html(all_clue_views, self._clue_row_tails),
             n_differences=len(involved),
             difference_rows=difference_rows_html(differences, DOC_ROOT),
             more_differences=Markup(more),
