@@ -1,6 +1,10 @@
-"""The scan: a per-document map (load, find slots and clues) and a corpus-level
-reduce (the linker). The map is a pure function of one file and the rules, so
-it runs in worker processes, or on any engine that can map a function."""
+"""The scan: a per-document map and a corpus-level reduce (the linker).
+
+The map has two steps, each a pure function of one document and the rules:
+reading (load, find and classify the slots, fingerprint) in worker processes,
+then finding clues, with the copies of a text keyed together so that one
+clue finder reads their shared lines once (a shuffle by near-duplicate group,
+as a cluster engine would do it by key)."""
 from __future__ import annotations
 
 import os

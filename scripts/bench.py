@@ -249,29 +249,27 @@ def generate_corpus(folder: Path, size_mb: float, seed: int) -> dict:
 # ---------------------------------------------------------------------------
 
 
-def _rss_kb(pid: int) -> int:
+def _proc_kb(pid: int, file: str, field: str) -> int:
+    """A size in kB that /proc/PID/FILE gives on the line starting FIELD (0 when the process is gone)."""
     try:
-        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as handle:
+        with open(f"/proc/{pid}/{file}", encoding="ascii", errors="replace") as handle:
             for line in handle:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def _rss_kb(pid: int) -> int:
+    return _proc_kb(pid, "status", "VmRSS:")
 
 
 def _pss_kb(pid: int) -> int:
     """PSS divides each shared page among the processes that share it, so it
     sums to the memory a process tree holds. Reading it walks the process's
     page tables (some 20 ms for a 1 GB process), so it is sampled less often."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as handle:
-            for line in handle:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return _proc_kb(pid, "smaps_rollup", "Pss:")
 
 
 def _descendants(pid: int) -> list[int]:
