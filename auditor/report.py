@@ -392,32 +392,49 @@ def build_clue(book: PlaceBook, clue: Clue, identity: str, top_keys: set) -> Clu
     )
 
 
-def build_slot(slot: Slot, revealed: list[str]) -> SlotView:
+def build_slot(slot: Slot, revealed: list[str], described: dict | None = None) -> SlotView:
+    """A slot's view. ``described``, kept from page to page, holds what does
+    not depend on the slot's id and position: copies of a text repeat it."""
+    key = (slot.slot_type, slot.unit, slot.place_level, slot.rule, slot.recovered, slot.recovered_confidence,
+           slot.recovered_evidence, slot.left_context, slot.right_context, tuple(revealed))
+    parts = described.get(key) if described is not None else None
+    if parts is None:
+        parts = _slot_parts(slot, revealed)
+        if described is not None:
+            if len(described) > ROW_CACHE_SIZE:
+                described.clear()
+            described[key] = parts
+    detail, kind, rule, confidence, confidence_value, rest, left, right = parts
+    return SlotView(
+        slot.slot_id, f"slot-{slot.slot_id}", slot.slot_type, SLOT_TYPE_LABELS.get(slot.slot_type, "?"), detail,
+        slot.rule, slot.mask, slot.line, slot.column, left, right,
+        slot.recovered, confidence, confidence_value, slot.recovered_evidence, slot.leak, revealed,
+        f"{slot.slot_id} · {kind}\nline {slot.line}, column {slot.column}{rule}\n{rest}",
+    )
+
+
+def _slot_parts(slot: Slot, revealed: list[str]) -> tuple:
     if slot.slot_type == "number":
         detail, described = slot.unit, f"unit {slot.unit}" if slot.unit else ""
     elif slot.slot_type == "place":
         detail, described = slot.place_level, f"{slot.place_level} level" if slot.place_level else ""
     else:
         detail, described = "", ""
-    recovered, value, leak = slot.recovered, slot.recovered_confidence, slot.leak
+    recovered, value = slot.recovered, slot.recovered_confidence
     confidence = "" if value is None else _percent(value)
-    lines = [f"{slot.slot_id} · {slot.slot_type}" + (f", {described}" if described else ""),
-             f"line {slot.line}, column {slot.column}" + (f" · rule {slot.rule}" if slot.rule else "")]
+    lines = []
     if recovered:
         lines.append(f"recovered: {recovered}" + (f" ({confidence})" if confidence else ""))
         if slot.recovered_evidence:
             lines.append(f"evidence: {slot.recovered_evidence}")
     else:
         lines.append("not recovered")
-    if leak:
+    if slot.leak:
         lines.append("LEAK: the hidden value can be read back")
     lines.extend(revealed)
-    return SlotView(
-        slot.slot_id, f"slot-{slot.slot_id}", slot.slot_type, SLOT_TYPE_LABELS.get(slot.slot_type, "?"), detail,
-        slot.rule, slot.mask, slot.line, slot.column, one_line(slot.left_context), one_line(slot.right_context),
-        recovered, confidence, -1.0 if value is None else round(value, 6), slot.recovered_evidence, leak, revealed,
-        "\n".join(lines),
-    )
+    return (detail, slot.slot_type + (f", {described}" if described else ""),
+            f" · rule {slot.rule}" if slot.rule else "", confidence, -1.0 if value is None else round(value, 6),
+            "\n".join(lines), one_line(slot.left_context), one_line(slot.right_context))
 
 
 def choose_clues(clues: list[Clue], slots: list[Slot]) -> tuple[list[Clue], dict[int, list[Clue]]]:
@@ -911,6 +928,7 @@ class ReportViews:
             groups.append(GroupView(group, sorted(docs, key=lambda d: d.doc), differing[group]))
         # Every page of a group lists the other copies: each is marked up once.
         self._member_html: dict[str, str] = {}
+        self._slot_parts: dict[tuple, tuple] = {}  # see build_slot
         self._slot_row_tails: dict[tuple, str] = {}  # see slot_rows_html
         self._clue_row_tails: dict[tuple, str] = {}
 
@@ -950,7 +968,8 @@ class ReportViews:
         top_keys = {(c.start, c.end, c.text) for c in (identity.top_clues if identity else [])}
         slots = _overlaps_all(_clamp_spans(analysis.slots, len(text)))
         revealed = self.revealed
-        slot_views = [(s, build_slot(s, revealed.get((s.doc, s.slot_id), []))) for s in slots]
+        described = self._slot_parts
+        slot_views = [(s, build_slot(s, revealed.get((s.doc, s.slot_id), []), described)) for s in slots]
         clues = _clamp_spans(analysis.clues, len(text))
         shown, hidden = choose_clues(clues, slots)
         # One view per clue, shared by the text, the clues table and the panel.
