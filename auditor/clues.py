@@ -414,7 +414,7 @@ class ClueFinder:
             AbbreviationRecognizer(gazetteer, rules, lexicon),
             UnverifiedNameRecognizer(gazetteer, self.clue_rules),
         ]
-        self._line_cache: dict[str, list[tuple[ClueMatch, str, bool]]] = {}
+        self._line_cache: dict[tuple[str, tuple], list[tuple[ClueMatch, str, bool]]] = {}
 
     @classmethod
     def default(cls, rules: Rules) -> "ClueFinder":
@@ -430,15 +430,19 @@ class ClueFinder:
         line_start = 0
         for number, line in enumerate(text.split("\n"), start=1):
             line_end = line_start + len(line)
-            found = self._line_cache.get(line)
+            first = bisect.bisect_left(run_spans, (line_start, -1))
+            last = bisect.bisect_left(run_spans, (line_end + 1, -1))
+            # The masks are part of the key: the same line can read as masked
+            # in one text and not in another (2\n×3, a multiplication across
+            # a line break), and clues must not depend on which came first.
+            masked = tuple((s - line_start, e - line_start) for s, e in run_spans[first:last])
+            key = (line, masked)
+            found = self._line_cache.get(key)
             if found is None:
-                first = bisect.bisect_left(run_spans, (line_start, -1))
-                last = bisect.bisect_left(run_spans, (line_end + 1, -1))
-                masked = [(s - line_start, e - line_start) for s, e in run_spans[first:last]]
                 found = self._find_in_line(line, masked)
                 if len(self._line_cache) >= self.line_cache_size:
                     self._line_cache.clear()
-                self._line_cache[line] = found
+                self._line_cache[key] = found
             for match, kind, elsewhere in found:
                 clues.append(
                     Clue(
