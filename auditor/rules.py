@@ -94,6 +94,7 @@ class SlotRule:
     before: re.Pattern[str] | None
     after: re.Pattern[str] | None
     takes_unit: bool
+    mask: re.Pattern[str] | None = None  # what the mask itself must match
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ def load_slot_rules(folder: Path) -> SlotRules:
                 before=_compile(path, entry, "before"),
                 after=_compile(path, entry, "after"),
                 takes_unit=bool(entry.get("unit", False)),
+                mask=_compile(path, entry, "mask"),
             )
         )
     units = tuple(sorted(set(read_list(folder / "units.txt")), key=len, reverse=True))

@@ -40,7 +40,7 @@ class SlotClassifier:
         units = "|".join(re.escape(u) for u in rules.units)
         # 多/余 sit between a number and its unit: ×多处, ×余册.
         self._unit = re.compile(rf"^[ \t\u3000]*(?:多|余)?(?P<unit>{units})") if units else None
-        self._decided: dict[tuple[str, str], SlotClass] = {}
+        self._decided: dict[tuple[str, str, str], SlotClass] = {}
 
     def unit_after(self, right: str) -> str:
         if self._unit is None:
@@ -48,21 +48,23 @@ class SlotClassifier:
         match = self._unit.match(right)
         return match.group("unit") if match else ""
 
-    def classify(self, left: str, right: str) -> SlotClass:
+    def classify(self, left: str, right: str, mask: str = "") -> SlotClass:
         # Copies of a text, and the same phrase in one (×个百分点), repeat a
-        # slot's surroundings: each pair is classified once.
-        key = (left, right)
+        # slot's surroundings: each is classified once.
+        key = (left, right, mask)
         decided = self._decided.get(key)
         if decided is None:
             if len(self._decided) >= CLASSIFY_CACHE_SIZE:
                 self._decided.clear()
-            decided = self._decided[key] = self._classify(left, right)
+            decided = self._decided[key] = self._classify(left, right, mask)
         return decided
 
-    def _classify(self, left: str, right: str) -> SlotClass:
+    def _classify(self, left: str, right: str, mask: str) -> SlotClass:
         unit = self.unit_after(right)
         for rule in self.rules.rules:
             if rule.takes_unit and not unit:
+                continue
+            if rule.mask is not None and not rule.mask.search(mask):
                 continue
             if rule.before is not None and not rule.before.search(left):
                 continue
@@ -84,7 +86,7 @@ def build_slots(doc: str, text: str, runs: list[MaskRun], classifier: SlotClassi
     for index, (start, end, mask, _) in enumerate(runs, start=1):
         left = text[max(0, start - width) : start]
         right = text[end : end + width]
-        decided = classifier.classify(left, right)
+        decided = classifier.classify(left, right, mask)
         line, column = lines.position(start)
         # Positional: keyword arguments cost a third more, on every slot of a corpus.
         slots.append(Slot(doc, f"S{index:04d}", start, end, line, column, mask, left, right,

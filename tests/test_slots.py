@@ -5,6 +5,10 @@ import re
 
 import pytest
 
+from auditor.records import SourceText
+from auditor.rules import load_rules
+from auditor.scan import Analyzer
+
 SEED_000 = "000_f10a573ecf1e5254.txt"
 SEED_001 = "001_205791ec78af48ee.txt"
 
@@ -165,3 +169,23 @@ def test_first_slot_position_in_000(seeds_slot_scan, seed_text):
     line = text.split("\n")[line_no - 1]
     assert (first.line, first.column) == (line_no, line.index("×") + 1)
     assert line.startswith("过去一年，是×发展史")
+
+
+def test_hidden_digits_of_a_year_make_a_year_slot():
+    analyzer = Analyzer(load_rules(), with_clues=False)
+    text = "截至20XX年底，全市完成固定资产投资×亿元；202×年以来新增市场主体×户。"
+    slots = analyzer.analyse(SourceText("d.txt", "d.txt", text, "utf-8", "ok")).slots
+    assert [(s.mask, s.slot_type, s.rule) for s in slots] == [
+        ("XX", "year", "year-digits"), ("×", "number", "number-unit"), ("×", "year", "year-digits"),
+        ("×", "number", "number-unit"),
+    ]
+
+
+def test_a_surname_and_mou_is_a_person_not_the_documents_place():
+    analyzer = Analyzer(load_rules(), with_clues=False)
+    text = "经查，李某、张某某违规占用耕地，王×庄村新建大棚×个。"
+    slots = analyzer.analyse(SourceText("d.txt", "d.txt", text, "utf-8", "ok")).slots
+    assert [(s.mask, s.slot_type, s.place_level, s.rule) for s in slots] == [
+        ("某", "unknown", "", "personal-name"), ("某某", "unknown", "", "personal-name"),
+        ("×", "place", "county", "place-bare"), ("×", "number", "", "number-unit"),
+    ]
