@@ -95,7 +95,7 @@ def scan(paths, out, no_link, rules_dir, workers, max_bytes, quiet):
     workers = workers or default_workers()
     result = run_audit(paths, rules_dir, workers, max_bytes, quiet, link=not no_link)
     pages = sum(1 for a in result.analyses if a.source.ok)
-    update, close = _progress_bar(pages, not quiet, "writing report", "page")
+    update, close = _progress_bar(pages, not quiet, "writing tables and report", "page")
     try:
         written = result.write(out, workers=workers, progress=update)
     finally:
