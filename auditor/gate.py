@@ -116,6 +116,14 @@ class Policy:
         return f"K={self.min_anonymity_set}; fails {', '.join(failing) or 'nothing'}"
 
 
+def _expect_count(path, key, value) -> int:
+    """A whole number of at least 1."""
+    count = _expect(path, key, value, int, "a whole number")
+    if count < 1:
+        raise PolicyError(f"{path}: {key} must be at least 1, not {count}")
+    return count
+
+
 def _expect(path, key, value, kind, what):
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
         raise PolicyError(f"{path}: {key} must be {what}, not {value!r}")
@@ -141,10 +149,7 @@ def load_policy(path: str | os.PathLike) -> Policy:
         raise PolicyError(f"{path}: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
     changes: dict = {}
     if "min_anonymity_set" in data:
-        k = _expect(path, "min_anonymity_set", data["min_anonymity_set"], int, "a whole number")
-        if k < 1:
-            raise PolicyError(f"{path}: min_anonymity_set must be at least 1, not {k}")
-        changes["min_anonymity_set"] = k
+        changes["min_anonymity_set"] = _expect_count(path, "min_anonymity_set", data["min_anonymity_set"])
     if "fail_verdicts" in data:
         verdicts = _expect(path, "fail_verdicts", data["fail_verdicts"], list, "a list of verdicts")
         if "not-anonymised" in verdicts:
@@ -179,16 +184,9 @@ def load_policy(path: str | os.PathLike) -> Policy:
             if not all(isinstance(s, str) and s for s in suffixes):
                 raise PolicyError(f"{path}: [fix] keep_suffixes must hold non-empty strings")
             changes["keep_suffixes"] = tuple(sorted(dict.fromkeys(suffixes), key=len, reverse=True))
-        if "literal_min_chars" in fix:
-            chars = _expect(path, "[fix] literal_min_chars", fix["literal_min_chars"], int, "a whole number")
-            if chars < 1:
-                raise PolicyError(f"{path}: [fix] literal_min_chars must be at least 1")
-            changes["literal_min_chars"] = chars
-        if "max_rounds" in fix:
-            rounds = _expect(path, "[fix] max_rounds", fix["max_rounds"], int, "a whole number")
-            if rounds < 1:
-                raise PolicyError(f"{path}: [fix] max_rounds must be at least 1")
-            changes["max_rounds"] = rounds
+        for key in ("literal_min_chars", "max_rounds"):
+            if key in fix:
+                changes[key] = _expect_count(path, f"[fix] {key}", fix[key])
     return replace(policy, **changes)
 
 

@@ -244,6 +244,8 @@ def test_policy_file_overrides_only_what_it_names(tmp_path):
     ("k = 5\n", "unknown key(s) k"),
     ("min_anonymity_set = \n", "not valid TOML"),
     ('[fix]\nmask = ""\n', "[fix] mask must not be empty"),
+    ("[fix]\nmax_rounds = 0\n", "[fix] max_rounds must be at least 1, not 0"),
+    ("[fix]\nliteral_min_chars = 1.5\n", "[fix] literal_min_chars must be a whole number"),
 ])
 def test_bad_policy_files_are_rejected_with_the_key_named(tmp_path, content, message):
     path = tmp_path / "policy.toml"
