@@ -1,7 +1,8 @@
 """Work for processes forked from this one.
 
-The corpus-level stages (the linker's alignment of copies, the report's
-pages) run after the map, when this process holds the whole audit result.
+The stages after reading (clue finding by group of copies, the linker's
+alignment of copies, the report's pages) run when this process holds the
+documents read so far, or the whole audit result.
 Forked processes inherit it copy-on-write, so only a small description of
 each task and its result travel between processes; pickling the result to
 send it would cost as much as the work.
