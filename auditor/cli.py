@@ -4,19 +4,52 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import traceback
 from collections import Counter
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .loading import InputError, iter_input_files
-from .rules import RulesError, load_rules
+from .errors import AuditorError, InputError, RulesError
+from .loading import iter_input_files
+from .rules import load_rules
 from .scan import audit, default_workers, map_steps
+
+log = logging.getLogger("auditor")
+
+
+class AuditorFailure(click.ClickException):
+    """What the CLI prints for an :class:`AuditorError` or an unexpected fault: exit 2, one line."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"auditor: error: {self.format_message()}", err=True)
+
+
+class AuditorGroup(click.Group):
+    """Maps every error to a message and exit 2: 1 means findings, so a crash must never look like one."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except AuditorError as exc:
+            raise AuditorFailure(str(exc)) from exc
+        except KeyboardInterrupt:
+            raise AuditorFailure("interrupted; nothing was written to the output") from None
+        except Exception as exc:  # a bug of auditor's: say so, without a traceback unless asked
+            if log.isEnabledFor(logging.INFO):
+                traceback.print_exc()
+            raise AuditorFailure(f"internal error ({type(exc).__name__}: {exc}); "
+                                 "run with --verbose for the traceback and please report it") from exc
 
 
 def _progress_bar(total: int, enabled: bool, desc: str = "scanning", unit: str = "file"):
-    if not enabled or total <= 1:
+    # A bar is for a person at a terminal: in a log it is only carriage returns.
+    if not enabled or total <= 1 or not sys.stderr.isatty():
         return None, lambda: None
     from tqdm import tqdm
 
@@ -27,8 +60,8 @@ def _progress_bar(total: int, enabled: bool, desc: str = "scanning", unit: str =
 def _load_rules_or_exit(rules_dir):
     try:
         return load_rules(rules_dir)
-    except (RulesError, FileNotFoundError) as exc:
-        raise click.UsageError(str(exc)) from exc
+    except FileNotFoundError as exc:
+        raise RulesError(str(exc)) from exc
 
 
 def run_audit(paths, rules_dir, workers, max_bytes, quiet, link=True):
@@ -62,7 +95,7 @@ def with_common_options(func):
     return func
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=AuditorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="auditor")
 @click.option("--verbose", "-v", is_flag=True, help="Log what auditor does.")
 def main(verbose: bool) -> None:

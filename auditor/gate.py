@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from .errors import PolicyError
 from .records import Clue, Identity
 from .slots import LineIndex
 
@@ -81,10 +82,6 @@ RULES: dict[str, GateRule] = {
         ),
     )
 }
-
-
-class PolicyError(ValueError):
-    """The policy file is missing or malformed; the message names the file and key."""
 
 
 @dataclass(frozen=True)

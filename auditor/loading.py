@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .errors import InputError
 from .records import SourceText
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".csv", ".html", ".htm")
@@ -25,10 +26,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-
-
-class InputError(Exception):
-    """A path given on the command line does not exist or holds no text files."""
 
 
 def iter_input_files(paths: Iterable[str | os.PathLike], suffixes=TEXT_SUFFIXES) -> Iterator[tuple[Path, str]]:

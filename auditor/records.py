@@ -23,6 +23,17 @@ def pickled_as_arguments(cls):
     return cls
 
 
+# What became of a file when it was loaded (SourceText.status):
+# read and audited (``repaired``: a few undecodable bytes were replaced, the message says which);
+READ_STATUSES = ("ok", "repaired")
+# a document auditor could not audit: never a pass (the gate's ``not-checked`` rule, fail by default);
+NOT_CHECKED_STATUSES = ("binary", "undecodable", "unreadable", "too-large", "unsupported-format", "rule-timeout")
+# nothing to audit (an empty file), or not a document at all (a link, a fifo, a hidden or
+# non-document file), listed with the reason.
+EMPTY_STATUS = "empty"
+SKIPPED_STATUS = "skipped"
+
+
 @dataclass(frozen=True, slots=True)
 class SourceText:
     """One input file as loaded: its text and how it was decoded."""
@@ -31,12 +42,18 @@ class SourceText:
     path: str  # absolute path on disk
     text: str
     encoding: str  # '' when the file could not be decoded
-    status: str  # ok | empty | binary | undecodable | unreadable | too-large
+    status: str  # one of READ_STATUSES, NOT_CHECKED_STATUSES, EMPTY_STATUS, SKIPPED_STATUS
     message: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok"
+        """Read as text, so audited."""
+        return self.status in READ_STATUSES
+
+    @property
+    def not_checked(self) -> bool:
+        """A document that could not be audited: it must never pass the gate."""
+        return self.status in NOT_CHECKED_STATUSES
 
 
 @pickled_as_arguments

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .gate import DocumentReport, GateReport, Policy, display_path, evaluate, resolve_policy
-from .loading import DEFAULT_MAX_BYTES, InputError, iter_input_files, load_file
+from .errors import FixError, InputError
+from .loading import DEFAULT_MAX_BYTES, iter_input_files, load_file
 from .records import Clue, DocumentAnalysis
 from .rules import Rules, load_rules
 from .scan import Analyzer, AuditResult, audit, map_documents
@@ -39,10 +40,6 @@ from .scan import Analyzer, AuditResult, audit, map_documents
 log = logging.getLogger(__name__)
 
 IDENTITY_RULES = ("re-identified", "small-anonymity-set")
-
-
-class FixError(ValueError):
-    """The fix cannot start: bad paths, or an output that would touch an input."""
 
 
 @dataclass

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .errors import RulesError
+
 _CHECKOUT_RULES = Path(__file__).resolve().parent.parent / "rules"
 _PACKAGED_RULES = Path(__file__).resolve().parent / "default_rules"
 
@@ -26,10 +28,6 @@ def default_rules_dir() -> Path:
         if (candidate / "masks.toml").is_file():
             return candidate
     raise FileNotFoundError("auditor: no rules folder found; pass --rules DIR or set AUDITOR_RULES")
-
-
-class RulesError(ValueError):
-    """A rule file is missing or malformed; the message names the file and entry."""
 
 
 @dataclass(frozen=True)
