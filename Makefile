@@ -4,7 +4,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PKUSEG_DIR := $(VENV)/share/auditor/pkuseg-default
-PKUSEG_WHEEL := pkuseg==0.0.25
 
 .PHONY: install test scan bench eval clean browser
 
@@ -19,11 +18,8 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 
 # pkuseg's own download site is unreachable; the model ships inside the
 # pkuseg 0.0.25 wheel on PyPI, which spacy-pkuseg can load.
-$(PKUSEG_DIR)/weights.npz:
-	rm -rf build/pkuseg && mkdir -p build/pkuseg $(PKUSEG_DIR)
-	$(PIP) download --quiet --no-deps --only-binary :all: --platform manylinux1_x86_64 \
-		--python-version 3.8 --implementation cp --abi cp38m $(PKUSEG_WHEEL) -d build/pkuseg
-	$(PY) scripts/extract_pkuseg_model.py build/pkuseg $(PKUSEG_DIR)
+$(PKUSEG_DIR)/weights.npz: $(VENV)/.installed
+	$(PY) -m auditor.pkuseg_model install --dest $(PKUSEG_DIR)
 
 test:
 	$(PY) -m pytest -q

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
+import logging
 import os
 import pickle
 import re
@@ -37,6 +38,8 @@ from dataclasses import dataclass
 from itertools import accumulate, chain
 from pathlib import Path
 from typing import overload
+
+log = logging.getLogger("auditor")
 
 LEVELS = ("province", "prefecture", "county", "town", "village")
 PROVINCE, PREFECTURE, COUNTY, TOWN, VILLAGE = range(5)
@@ -799,6 +802,9 @@ def load_gazetteer(cache_dir: str | os.PathLike | None = None) -> Gazetteer:
         if g is None:
             data = _read_cache(path)
             if data is None:
+                # The first run after `pip install` lands here: say why it waits.
+                log.warning("auditor: building the gazetteer cache in %s (first use only, about 10 s; "
+                            "'python -m auditor.gazetteer build' does it ahead of time)", folder)
                 data = compile_gazetteer(sources, source_hash)
                 _write_atomic(path, data)
             g = Gazetteer(data, str(path))

@@ -17,9 +17,10 @@ import bisect
 import logging
 import os
 import re
-import sys
 import threading
 from pathlib import Path
+
+from .pkuseg_model import default_model_dir
 
 log = logging.getLogger("auditor")
 
@@ -29,11 +30,12 @@ _CLAUSE_BREAK = re.compile(r"[。！？；，、：\n\r（）()“”\"《》]")
 
 
 def pkuseg_model_dir() -> Path | None:
-    """Where ``make install`` put pkuseg's model (features.pkl, weights.npz)."""
+    """Where ``python -m auditor.pkuseg_model install`` (run by ``make install``) put
+    pkuseg's model (features.pkl, weights.npz), or $AUDITOR_PKUSEG_MODEL."""
     candidates = []
     if os.environ.get(MODEL_ENV):
         candidates.append(Path(os.environ[MODEL_ENV]))
-    candidates.append(Path(sys.prefix) / "share" / "auditor" / "pkuseg-default")
+    candidates.append(default_model_dir())
     for folder in candidates:
         if (folder / "weights.npz").is_file() and any((folder / f).is_file() for f in ("features.pkl", "features.msgpack")):
             return folder
@@ -59,7 +61,8 @@ class Segmenter:
             folder = self._model_dir or pkuseg_model_dir()
             if folder is None:
                 log.warning(
-                    "auditor: pkuseg model not found (run 'make install' or set %s); "
+                    "auditor: pkuseg model not found (install it with 'python -m auditor.pkuseg_model "
+                    "install', or set %s to a folder holding features.pkl and weights.npz); "
                     "falling back to character segmentation, word-boundary checks are weaker",
                     MODEL_ENV,
                 )
