@@ -1,23 +1,260 @@
 """Loading input files: finding them, detecting their encoding, never failing the scan.
 
-Every file under the given paths becomes a :class:`SourceText`; a file that
-cannot be read as text gets a status and a message instead of raising.
-Offsets elsewhere refer to the decoded text exactly as returned here (a BOM
-is dropped, nothing else is changed).
+Every entry under the given paths becomes one :class:`InputFile` and then one
+:class:`SourceText`: a file that cannot be read as text, and anything that is
+not a document (a link to nowhere, a fifo, a hidden file), gets a status and a
+message instead of raising. Offsets elsewhere refer to the decoded text exactly
+as returned here (a BOM is dropped, undecodable bytes become U+FFFD).
 """
 from __future__ import annotations
 
 import codecs
+import errno
 import os
+import re
+import stat
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import InputError
-from .records import SourceText
+from .records import EMPTY_STATUS, SKIPPED_STATUS, SourceText
 
-TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text", ".csv", ".html", ".htm")
+TEXT_SUFFIXES = (
+    ".txt", ".md", ".markdown", ".text", ".csv", ".tsv", ".html", ".htm", ".xhtml", ".xml", ".json",
+    ".jsonl", ".log", ".rst", ".srt", ".vtt", ".yaml", ".yml", ".ini", ".tex", ".org", ".adoc", ".sgml",
+)
+# Documents auditor cannot read yet: never a pass, so never silently dropped.
+UNSUPPORTED_DOCUMENT_SUFFIXES = (
+    ".docx", ".doc", ".pdf", ".rtf", ".odt", ".wps", ".xls", ".xlsx", ".ppt", ".pptx", ".epub",
+)
+# Not documents at all (images, archives, programs, media, fonts): listed as skipped, not read.
+NON_DOCUMENT_SUFFIXES = (
+    ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ico", ".heic",
+    ".zip", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".tar", ".zst", ".lz4",
+    ".exe", ".dll", ".so", ".dylib", ".o", ".a", ".class", ".jar", ".pyc", ".whl",
+    ".mp3", ".mp4", ".wav", ".avi", ".mov", ".mkv", ".flac", ".ogg", ".m4a",
+    ".ttf", ".otf", ".woff", ".woff2", ".db", ".sqlite", ".parquet", ".npy", ".pkl", ".bin", ".iso",
+)
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One entry found under the given paths, named, with what is known before reading it."""
+
+    path: Path  # the file on disk as found (may be a symlink to a regular file)
+    doc: str  # unique, stable, printable document name
+    output_name: str  # unique safe relative path for a copy under an output folder (real name bytes)
+    status: str = ""  # "" = to be read; else SKIPPED_STATUS or a not-checked status decided without reading
+    message: str = ""
+
+
+# ---------------------------------------------------------------------------
+# Finding the files
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Found:
+    """An entry as found, before its names are made unique."""
+
+    path: Path
+    name: str  # the path as given joined with the path inside it, normalised, '/'-separated
+    relative: str  # the path inside the given folder (the file's name for a file given itself)
+    status: str = ""
+    message: str = ""
+    identity: tuple[int, int] | None = None  # (device, inode) of a regular file: one row per real file
+
+
+def iter_input_files(paths: Iterable[str | os.PathLike], suffixes=TEXT_SUFFIXES) -> Iterator[InputFile]:
+    """Yields every entry under ``paths`` once, in a stable order (the paths as
+    given, then sorted by name). Folders are walked without following links
+    to folders; a path that does not exist raises :class:`InputError`."""
+    found: list[_Found] = []
+    for given in paths:
+        found.extend(_entries_of_given(os.fsdecode(given), suffixes))
+    yield from _named(_distinct(found))
+
+
+def _entries_of_given(as_given: str, suffixes) -> Iterator[_Found]:
+    name = _normal(as_given)
+    path = Path(as_given)
+    relative = path.name or name
+    try:
+        info = os.stat(as_given)  # a link given by name is followed: the user named it
+    except FileNotFoundError:
+        if not os.path.lexists(as_given):
+            raise InputError(f"no such file or folder: {printable_name(as_given)}") from None
+        yield _Found(path, name, relative, SKIPPED_STATUS, "a link to a file that does not exist")
+        return
+    except OSError as exc:
+        yield _problem_with_link(path, name, relative, exc)
+        return
+    if stat.S_ISDIR(info.st_mode):
+        yield from _walk(path, name, "", suffixes)
+    else:
+        yield _classify_file(path, name, relative, info, suffixes)
+
+
+def _walk(folder: Path, name: str, relative: str, suffixes) -> Iterator[_Found]:
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError as exc:
+        # What cannot be listed may hold documents: never a pass.
+        yield _Found(folder, name, relative or folder.name or name, "unreadable",
+                     f"cannot list the folder: {_reason(exc)}")
+        return
+    for entry in entries:
+        yield from _entry(entry, _joined(name, entry.name), _joined(relative, entry.name), suffixes)
+
+
+def _entry(entry: os.DirEntry, name: str, relative: str, suffixes) -> Iterator[_Found]:
+    path = Path(entry.path)
+    try:
+        info = entry.stat(follow_symlinks=False)
+    except OSError as exc:
+        yield _Found(path, name, relative, "unreadable", f"cannot read: {_reason(exc)}")
+        return
+    if entry.name.startswith("."):
+        kind = "hidden folder (not scanned)" if stat.S_ISDIR(info.st_mode) else "hidden file"
+        yield _Found(path, name, relative, SKIPPED_STATUS, kind)
+        return
+    if stat.S_ISDIR(info.st_mode):
+        yield from _walk(path, name, relative, suffixes)
+        return
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            info = os.stat(entry.path)
+        except OSError as exc:
+            yield _problem_with_link(path, name, relative, exc)
+            return
+        if stat.S_ISDIR(info.st_mode):
+            # Not followed: a link may point back up the tree or out of it.
+            yield _Found(path, name, relative, SKIPPED_STATUS, "a link to a folder (not followed)")
+            return
+    yield _classify_file(path, name, relative, info, suffixes)
+
+
+def _problem_with_link(path: Path, name: str, relative: str, exc: OSError) -> _Found:
+    if exc.errno == errno.ENOENT:
+        return _Found(path, name, relative, SKIPPED_STATUS, "a link to a file that does not exist")
+    if exc.errno == errno.ELOOP:
+        return _Found(path, name, relative, SKIPPED_STATUS, "a symlink loop")
+    return _Found(path, name, relative, "unreadable", f"cannot read: {_reason(exc)}")
+
+
+_FILE_KINDS = ((stat.S_ISFIFO, "fifo"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
+               (stat.S_ISBLK, "block device"))
+
+
+def _classify_file(path: Path, name: str, relative: str, info: os.stat_result, suffixes) -> _Found:
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((kind for test, kind in _FILE_KINDS if test(info.st_mode)), "special file")
+        return _Found(path, name, relative, SKIPPED_STATUS, f"not a regular file: {kind}")
+    suffix = path.suffix.lower()
+    identity = (info.st_dev, info.st_ino)
+    if suffix in UNSUPPORTED_DOCUMENT_SUFFIXES:
+        return _Found(path, name, relative, "unsupported-format",
+                      f"a {suffix} document: auditor reads only plain text (.txt, .md, .csv, .html, .xml, .json "
+                      "and other text files, in UTF-8, GB18030, Big5 or UTF-16/32); convert it to text to audit it", identity)
+    if suffix in NON_DOCUMENT_SUFFIXES:
+        return _Found(path, name, relative, SKIPPED_STATUS, f"not a document format auditor reads: {suffix}", identity)
+    return _Found(path, name, relative, identity=identity)
+
+
+def _distinct(found: list[_Found]) -> list[_Found]:
+    """The same real file reached twice (two given paths, a link, a hard link) is listed once."""
+    seen_files: set[tuple[int, int]] = set()
+    seen_names: set[str] = set()
+    distinct = []
+    for entry in found:
+        key = entry.identity
+        if (key is not None and key in seen_files) or (key is None and entry.name in seen_names):
+            continue
+        if key is not None:
+            seen_files.add(key)
+        seen_names.add(entry.name)
+        distinct.append(entry)
+    return distinct
+
+
+def _named(found: list[_Found]) -> Iterator[InputFile]:
+    docs = _unique([printable_name(entry.name) for entry in found])
+    clashing = Counter(entry.relative for entry in found)
+    outputs = _unique([entry.relative if clashing[entry.relative] == 1 else _safe_relative(entry.name)
+                       for entry in found])
+    for entry, doc, output_name in zip(found, docs, outputs):
+        yield InputFile(entry.path, doc, output_name, entry.status, entry.message)
+
+
+def _unique(names: list[str]) -> list[str]:
+    """The names, a clash after the first numbered in order (n.txt, n~2.txt): deterministic."""
+    taken = set(names)
+    seen: set[str] = set()
+    unique = []
+    for name in names:
+        if name in seen:
+            stem, dot, suffix = name.rpartition(".")
+            if not stem or "/" in suffix:
+                stem, dot, suffix = name, "", ""
+            number = 2
+            while (candidate := f"{stem}~{number}{dot}{suffix}") in taken:
+                number += 1
+            taken.add(candidate)
+            name = candidate
+        seen.add(name)
+        unique.append(name)
+    return unique
+
+
+def _normal(as_given: str) -> str:
+    return os.path.normpath(as_given).replace(os.sep, "/")
+
+
+def _joined(base: str, name: str) -> str:
+    return name if base in ("", ".") else f"{base.rstrip('/')}/{name}"
+
+
+def _safe_relative(name: str) -> str:
+    """``name`` without a root, a drive, '.' or '..': a path that stays under an output folder."""
+    drive_free = os.path.splitdrive(name)[1]
+    parts = [part for part in drive_free.replace("\\", "/").split("/") if part not in ("", ".", "..")]
+    return "/".join(parts) or "_"
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable_name(name: str) -> str:
+    """A display-safe form of a file name: bytes that are not UTF-8 written out
+    as ``\\xff``, control and bidi characters escaped (they would split or
+    reorder a line of output)."""
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "backslashreplace")
+    text = raw.decode("utf-8", "backslashreplace")
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match) -> str:
+    char = match.group()
+    return _ESCAPES.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+# ---------------------------------------------------------------------------
+# Decoding by evidence
+# ---------------------------------------------------------------------------
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -26,88 +263,275 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+# The encodings Chinese text comes in, as SourceText.encoding names them.
+DETECTED_ENCODINGS = ("gb18030", "big5", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+_ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "utf-32": "UTF-32",
+                    "gb18030": "GB18030", "big5": "Big5", "utf-16-le": "UTF-16 LE", "utf-16-be": "UTF-16 BE",
+                    "utf-32-le": "UTF-32 LE", "utf-32-be": "UTF-32 BE"}
+# In these a NUL byte is a NUL character, never part of another one.
+_NUL_IS_A_BYTE = ("utf-8", "utf-8-sig", "gb18030", "big5")
+# A few bad bytes are repaired (U+FFFD); more than this share means the encoding is wrong.
+REPAIRABLE_SHARE = 0.005
+REPAIRABLE_BYTES = 3  # at least this many, so that a short file cut mid-character is repaired
+SAMPLE_BYTES = 64 * 1024  # what the detector reads of a file that is not UTF-8
+# The share of characters of a decoding that must be ordinary ones (common hanzi, ASCII, punctuation).
+PLAUSIBLE_SHARE = 0.8
+_SHOWN_OFFSETS = 3
+
+_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"7z\xbc\xaf",
+               b"Rar!", b"\x7fELF", b"\xd0\xcf\x11\xe0", b"BZh", b"\xfd7zXZ", b"MZ", b"\x00\x00\x01\x00",
+               b"RIFF", b"OggS", b"fLaC", b"ID3", b"wOFF", b"SQLite format 3")
 
 
-def iter_input_files(paths: Iterable[str | os.PathLike], suffixes=TEXT_SUFFIXES) -> Iterator[tuple[Path, str]]:
-    """Yields (file, document name) in a stable order. A file inside a given
-    folder is named relative to that folder; a file given itself is named by its
-    file name, or by the path it was given by where two such names would clash
-    (two README.md from different folders, as a pre-commit hook may pass)."""
-    given = [(p, Path(p)) for p in paths]
-    names = Counter(path.name for _, path in given if path.is_file())
-    for as_given, root in given:
-        if root.is_file():
-            yield root, root.name if names[root.name] == 1 else root.as_posix()
-        elif root.is_dir():
-            for file in sorted(p for p in root.rglob("*") if p.is_file()):
-                if file.suffix.lower() in suffixes and not any(part.startswith(".") for part in file.relative_to(root).parts):
-                    yield file, file.relative_to(root).as_posix()
+@dataclass(frozen=True)
+class Decoded:
+    """How a file's bytes were read: the text, or why there is none."""
+
+    text: str
+    encoding: str
+    status: str  # ok | repaired | binary | undecodable
+    message: str = ""
+
+
+class _TooManyBadBytes(Exception):
+    pass
+
+
+class _BadBytes:
+    """Counts and places the bytes a decoder could not read; gives up past ``limit``."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.count = 0
+        self.runs: list[list[int]] = []  # [start, end) byte offsets, adjacent ones merged
+
+    def add(self, start: int, end: int) -> None:
+        self.count += end - start
+        if self.count > self.limit:
+            raise _TooManyBadBytes
+        if self.runs and self.runs[-1][1] == start:
+            self.runs[-1][1] = end
         else:
-            raise InputError(f"no such file or folder: {os.fspath(as_given)}")
+            self.runs.append([start, end])
+
+    def describe(self, encoding: str) -> str:
+        starts = sorted(start for start, _ in self.runs)
+        where = ", ".join(str(start) for start in starts[:_SHOWN_OFFSETS]) + (", …" if len(starts) > _SHOWN_OFFSETS else "")
+        noun, verb = ("byte", "was") if self.count == 1 else ("bytes", "were")
+        return (f"{self.count} {noun} could not be decoded as {_ENCODING_LABELS.get(encoding, encoding)} "
+                f"and {verb} replaced (at {'byte' if len(starts) == 1 else 'bytes'} {where})")
 
 
-def _looks_like_utf16_without_bom(data: bytes) -> str | None:
-    # Chinese UTF-16 text has a NUL in every other byte only for ASCII; a run of
-    # ASCII newlines/digits is enough of a sign in practice.
-    sample = data[:4096]
-    if len(sample) < 4:
-        return None
-    even_nuls = sample[0::2].count(0)
-    odd_nuls = sample[1::2].count(0)
-    half = len(sample) / 2
-    if odd_nuls > 0.2 * half and even_nuls < 0.05 * half:
-        return "utf-16-le"
-    if even_nuls > 0.2 * half and odd_nuls < 0.05 * half:
-        return "utf-16-be"
-    return None
+_collecting = threading.local()
 
 
-def _is_binary(data: bytes) -> bool:
-    sample = data[:8192]
-    if b"\x00" in sample:
-        return True
+def _replace_and_count(exc: UnicodeDecodeError):
+    _collecting.bad.add(exc.start, exc.end)
+    return "\ufffd", exc.end
+
+
+codecs.register_error("auditor-count", _replace_and_count)
+
+
+def _decode_counting(data: bytes, encoding: str, limit: int, final: bool = True) -> tuple[str, _BadBytes]:
+    """Decodes with U+FFFD for each bad byte run (NUL bytes included where a
+    NUL is a byte of its own); raises _TooManyBadBytes past ``limit``."""
+    bad = _BadBytes(limit)
+    _collecting.bad = bad
+    try:
+        if final:
+            text = data.decode(encoding, "auditor-count")
+        else:  # a sample: a character cut at its end is not an error
+            text = codecs.getincrementaldecoder(encoding)("auditor-count").decode(data, final=False)
+    finally:
+        _collecting.bad = None
+    if encoding in _NUL_IS_A_BYTE and "\x00" in text:
+        for match in re.finditer(b"\x00+", data):
+            bad.add(match.start(), match.end())
+        text = text.replace("\x00", "\ufffd")
+    return text, bad
+
+
+def _repairable_limit(size: int) -> int:
+    return max(REPAIRABLE_BYTES, int(size * REPAIRABLE_SHARE))
+
+
+def _decoded(text: str, encoding: str, bad: _BadBytes) -> Decoded:
+    if bad.count:
+        return Decoded(text, encoding, "repaired", bad.describe(encoding))
+    return Decoded(text, encoding, "ok")
+
+
+def decode_document(data: bytes) -> Decoded:
+    """Reads bytes as text by evidence: a BOM, then strict UTF-8 (the fast
+    path, one pass), then UTF-8 with a few bad bytes repaired, then the
+    detector's candidates checked on a sample; else binary or undecodable."""
+    limit = _repairable_limit(len(data))
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text, bad = _decode_counting(data, encoding, limit)
+            except _TooManyBadBytes:
+                return _undecodable(data)
+            return _decoded(text, encoding, bad)
+    if b"\x00" not in data:
+        try:
+            return Decoded(data.decode("utf-8"), "utf-8", "ok")
+        except UnicodeDecodeError:
+            pass
+    if data.startswith(_SIGNATURES):
+        return Decoded("", "", "binary", "not a text file (binary content)")
+    if data.count(0) <= limit:
+        try:
+            text, bad = _decode_counting(data, "utf-8", limit)
+            return _decoded(text, "utf-8", bad)
+        except _TooManyBadBytes:
+            pass
+    for encoding in _candidate_encodings(data[:SAMPLE_BYTES]):
+        try:
+            text, bad = _decode_counting(data, encoding, limit)
+        except _TooManyBadBytes:
+            continue
+        return _decoded(text, encoding, bad)
+    if _looks_binary(data[:8192]):
+        return Decoded("", "", "binary", "not a text file (binary content)")
+    return _undecodable(data)
+
+
+def _undecodable(data: bytes) -> Decoded:
+    try:
+        data.decode("utf-8")
+        first = data.index(0)
+    except UnicodeDecodeError as exc:
+        first = exc.start
+    except ValueError:
+        first = 0
+    readable = ", ".join(_ENCODING_LABELS[e] for e in ("utf-8", *DETECTED_ENCODINGS))
+    return Decoded("", "", "undecodable",
+                   f"not text in an encoding auditor reads ({readable}); the first byte that is not UTF-8 "
+                   f"is at byte {first}")
+
+
+def _candidate_encodings(sample: bytes) -> list[str]:
+    """The detected encodings whose decoding of the sample reads as ordinary
+    text, most plausible first (charset-normalizer's order breaks ties)."""
+    import charset_normalizer
+
+    # threshold=1: its mess measure finds most Chinese text messy; plausibility decides below.
+    proposed = [_codec_name(m.encoding) for m in charset_normalizer.from_bytes(
+        sample, cp_isolation=[e.replace("-", "_") for e in DETECTED_ENCODINGS], threshold=1.0)]
+    order = [e for e in proposed if e in DETECTED_ENCODINGS] + [e for e in DETECTED_ENCODINGS if e not in proposed]
+    limit = _repairable_limit(len(sample))
+    scored = []
+    for rank, encoding in enumerate(order):
+        try:
+            text, _ = _decode_counting(sample, encoding, limit, final=False)
+        except _TooManyBadBytes:
+            continue
+        share = plausible_share(text)
+        if share >= PLAUSIBLE_SHARE:
+            scored.append((-share, rank, encoding))
+    return [encoding for _, _, encoding in sorted(scored)]
+
+
+def _codec_name(name: str) -> str:
+    return codecs.lookup(name).name.replace("_", "-")
+
+
+@lru_cache(maxsize=1)
+def _common_hanzi() -> frozenset[str]:
+    """The hanzi of GB2312 and the frequent ones of Big5: what ordinary simplified
+    and traditional text is made of (a wrong decoding gives rare ones)."""
+    chars = set()
+    for lead in range(0xB0, 0xF8):
+        chars.update(bytes([lead, trail]).decode("gb2312", "ignore") for trail in range(0xA1, 0xFF))
+    for lead in range(0xA4, 0xC7):
+        for trail in (*range(0x40, 0x7F), *range(0xA1, 0xFF)):
+            chars.add(bytes([lead, trail]).decode("big5", "ignore"))
+    chars.discard("")
+    return frozenset(chars)
+
+
+_ORDINARY = re.compile("[\t\n\r\x20-\x7e\u00b7\u00d7\u2000-\u206f\u2100-\u218f\u2460-\u24ff\u2500-\u25ff"
+                       "\u3000-\u303f\uff00-\uffef]")
+
+
+def plausible_share(text: str) -> float:
+    """The share of characters that ordinary Chinese text is made of (U+FFFD is not)."""
+    if not text:
+        return 0.0
+    common = _common_hanzi()
+    ordinary = sum(1 for char in text if char in common or _ORDINARY.match(char))
+    return ordinary / len(text)
+
+
+def _looks_binary(sample: bytes) -> bool:
     control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
-    return control > 0.05 * max(1, len(sample))
+    return b"\x00" in sample or control > 0.05 * max(1, len(sample))
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """Returns (text, encoding name); raises UnicodeDecodeError when no encoding fits."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data.decode(encoding), encoding
-    utf16 = _looks_like_utf16_without_bom(data)
-    if utf16:
-        return data.decode(utf16), utf16
+    decoded = decode_document(data)
+    if not decoded.encoding:
+        raise UnicodeDecodeError("utf-8", data, 0, max(1, len(data)), decoded.message)
+    return decoded.text, decoded.encoding
+
+
+# ---------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------
+
+
+def _nonblocking(path, flags):
+    # A file swapped for a fifo after it was listed must not hang the scan.
+    return os.open(path, flags | os.O_NONBLOCK)
+
+
+def _absolute(path: Path) -> str:
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    # GB18030 is a superset of GBK and GB2312, so one attempt covers all three.
-    return data.decode("gb18030"), "gb18030"
+        return str(path.resolve())
+    except (OSError, RuntimeError):
+        return os.path.abspath(path)
+
+
+def load_input(file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText:
+    """The SourceText of a found entry: read, or with the status decided when it was found."""
+    if file.status:
+        return SourceText(file.doc, _absolute(file.path), "", "", file.status, file.message)
+    return load_file(file.path, file.doc, max_bytes)
 
 
 def load_file(path: Path, doc: str, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText:
-    absolute = str(path.resolve())
+    absolute = _absolute(path)
 
     def problem(status: str, message: str, encoding: str = "") -> SourceText:
         return SourceText(doc, absolute, "", encoding, status, message)
 
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return problem("too-large", f"{size} bytes is over the limit of {max_bytes} (--max-bytes)")
-        with open(path, "rb") as handle:
-            data = handle.read()
+        with open(path, "rb", opener=_nonblocking) as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return problem(SKIPPED_STATUS, "not a regular file")
+            if info.st_size > max_bytes:
+                return problem("too-large", f"{info.st_size} bytes is over the limit of {max_bytes} (--max-bytes)")
+            data = handle.read(max_bytes + 1)
     except OSError as exc:
-        return problem("unreadable", f"cannot read: {exc.strerror or exc}")
+        return problem("unreadable", f"cannot read: {_reason(exc)}")
+    if len(data) > max_bytes:  # grew since fstat
+        return problem("too-large", f"over the limit of {max_bytes} bytes (--max-bytes)")
     if not data.strip():
-        return problem("empty", "the file is empty" if not data else "the file holds only white space")
-    if not any(data.startswith(bom) for bom, _ in _BOMS) and not _looks_like_utf16_without_bom(data) and _is_binary(data):
-        return problem("binary", "not a text file (binary content)")
-    try:
-        text, encoding = decode_bytes(data)
-    except UnicodeDecodeError as exc:
-        return problem("undecodable", f"not UTF-8, UTF-16 or GB18030 text (byte {exc.start})")
-    if not text.strip():
-        return problem("empty", "the file holds only white space", encoding)
-    return SourceText(doc, absolute, text, encoding, "ok", "")
+        return problem(EMPTY_STATUS, "the file is empty" if not data else "the file holds only white space")
+    decoded = decode_document(data)
+    suffix = path.suffix.lower()
+    if not decoded.encoding and suffix not in TEXT_SUFFIXES:
+        # Under a name that does not say text, content that is not text is not a document.
+        return problem(SKIPPED_STATUS, f"not a document format auditor reads: {suffix or 'no suffix'} "
+                                       f"({decoded.status} content)")
+    if not decoded.encoding:
+        return problem(decoded.status, decoded.message)
+    if not decoded.text.strip():
+        return problem(EMPTY_STATUS, "the file holds only white space", decoded.encoding)
+    if not decoded.text.replace("\ufffd", "").strip():
+        return problem("undecodable", decoded.message)
+    return SourceText(doc, absolute, decoded.text, decoded.encoding, decoded.status, decoded.message)

@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .loading import DEFAULT_MAX_BYTES, iter_input_files, load_file
+from .loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_input
 from .masks import MaskFinder
 from .forking import ForkedTasks, can_fork
 from .neardup import Fingerprinter, group_near_duplicates
@@ -51,9 +51,14 @@ class Analyzer:
             return analysis
         text = source.text
         started = time.perf_counter()
-        runs = self.finder.find(text)
-        found = time.perf_counter()
-        analysis.slots = build_slots(source.doc, text, runs, self.classifier)
+        try:
+            runs = self.finder.find(text)
+            found = time.perf_counter()
+            analysis.slots = build_slots(source.doc, text, runs, self.classifier)
+            # Look-alikes of masks matter only where no known mask stands.
+            analysis.suspects = [] if runs else self.finder.suspects(text)
+        except TimeoutError as exc:
+            return _timed_out(analysis, exc)
         classified = time.perf_counter()
         analysis.timings = {"tokenize": found - started, "classify": classified - found}
         if self.fingerprinter is not None:
@@ -66,13 +71,25 @@ class Analyzer:
             return
         started = time.perf_counter()
         # A slot stands on each mask run: clues are never read over one.
-        analysis.clues = self.clue_finder.find(analysis.doc, analysis.source.text, analysis.slots)
+        try:
+            analysis.clues = self.clue_finder.find(analysis.doc, analysis.source.text, analysis.slots)
+        except TimeoutError as exc:
+            _timed_out(analysis, exc)
         analysis.timings["clues"] = time.perf_counter() - started
 
     def analyse(self, source: SourceText) -> DocumentAnalysis:
         analysis = self.read(source)
         self.add_clues(analysis)
         return analysis
+
+
+def _timed_out(analysis: DocumentAnalysis, error: TimeoutError) -> DocumentAnalysis:
+    """A rule pattern ran out of time: the document is not checked, the scan goes on."""
+    from .linker import mark_rule_timeout
+
+    mark_rule_timeout(analysis, error)
+    analysis.slots, analysis.clues = [], []
+    return analysis
 
 
 _worker_analyzer: Analyzer | None = None
@@ -92,10 +109,10 @@ def _init_worker(rules_dir: str, with_clues: bool) -> None:
     _worker_analyzer = _analyzer(rules_dir, with_clues)
 
 
-def _read_one(job: tuple[str, str, int]) -> DocumentAnalysis:
-    path, doc, max_bytes = job
+def _read_one(job: tuple[InputFile, int]) -> DocumentAnalysis:
+    file, max_bytes = job
     started = time.perf_counter()
-    source = load_file(Path(path), doc, max_bytes)
+    source = load_input(file, max_bytes)
     loaded = time.perf_counter() - started
     analysis = _worker_analyzer.read(source)
     analysis.timings["load"] = loaded
@@ -136,30 +153,38 @@ class AuditResult:
         more = len(clue.candidates) - limit
         return "; ".join(paths) + (f"; +{more} more" if more > 0 else "")
 
-    def write(self, out: str | os.PathLike, workers: int = 1, progress=None, generated_at: str | None = None) -> list[Path]:
-        """Writes the audit tables and the HTML report to ``out``; returns the
-        paths written (the report's index.html last). With workers, forked
+    def write(self, out: "str | os.PathLike | OutputFolder", workers: int = 1, progress=None,
+              generated_at: str | None = None) -> list[Path]:
+        """Writes the audit tables and the HTML report to ``out``, whole or not
+        at all (see :class:`~auditor.output_dir.OutputFolder`; the CLI passes
+        one it opened before reading, to check the destination first); returns
+        the paths written (the report's index.html last). With workers, forked
         processes write the report's pages while this one writes the tables."""
+        from .output_dir import OutputFolder
         from .report import ReportJob
         from .tables import write_tables
 
-        started = time.perf_counter()
-        report = ReportJob(self, out, generated_at, workers, progress)
-        tables_started = time.perf_counter()
-        try:
-            written = write_tables(self, out)
-        except BaseException:
-            report.close()
-            raise
-        tables_done = time.perf_counter()
-        written.append(report.wait())
+        folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
+        with folder:
+            staging = folder.staging
+            started = time.perf_counter()
+            report = ReportJob(self, staging, generated_at, workers, progress)
+            tables_started = time.perf_counter()
+            try:
+                written = write_tables(self, staging)
+            except BaseException:
+                report.close()
+                raise
+            tables_done = time.perf_counter()
+            written.append(report.wait())
+            folder.commit()
         finished = time.perf_counter()
         self.timings["tables"] = tables_done - tables_started
         # The report's own wall time: what it took before and after the tables.
         self.timings["report"] = (tables_started - started) + (finished - tables_done)
         self.timings["report_workers_cpu"] = report.worker_seconds
         self.timings["write"] = finished - started
-        return written
+        return [folder.path / path.relative_to(staging) for path in written]
 
     @property
     def slots(self):
@@ -196,7 +221,7 @@ def map_steps(n_files: int, with_clues: bool = True) -> int:
 
 
 def map_documents(
-    files: Sequence[tuple[Path, str]],
+    files: Sequence[InputFile],
     rules: Rules,
     workers: int = 1,
     with_clues: bool = True,
@@ -206,8 +231,9 @@ def map_documents(
     """Runs the per-document map, in order: each file is read (loaded, its
     slots found, fingerprinted) over worker processes when workers > 1, then,
     with clues, the clues of near-duplicates are found together (see
-    :func:`find_clues`). ``progress(1)`` is called per file and step."""
-    jobs = [(str(path), doc, max_bytes) for path, doc in files]
+    :func:`find_clues`). ``progress(1)`` is called per file and step; an
+    entry whose status was decided when it was found is not read."""
+    jobs = [(file, max_bytes) for file in files]
     analyzer = _analyzer(str(rules.folder), with_clues)
     if workers <= 1 or len(jobs) <= 1:
         _init_worker(str(rules.folder), with_clues)
@@ -293,7 +319,8 @@ def audit(
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress=None,
 ) -> AuditResult:
-    """Audits every text file under ``paths``: slots, clues, identities, recovery."""
+    """Audits every entry under ``paths`` (one analysis each, see
+    :func:`~auditor.loading.iter_input_files`): slots, clues, identities, recovery."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     if not isinstance(rules, Rules):

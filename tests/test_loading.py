@@ -184,7 +184,7 @@ def test_scan_of_a_mixed_folder_reports_each_file_and_goes_on(tmp_path, mixed_co
     real_open = open
 
     def open_refusing_locked(file, *args, **kwargs):
-        if Path(file) == locked:
+        if Path(file).resolve() == locked:
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
@@ -193,9 +193,10 @@ def test_scan_of_a_mixed_folder_reports_each_file_and_goes_on(tmp_path, mixed_co
     monkeypatch.setattr(auditor.loading, "open", open_refusing_locked, raising=False)
     before = snapshot(corpus)
     out = tmp_path / "out"
+    monkeypatch.chdir(corpus.parent)  # documents are named by the folder as given: corpus/…
     try:
         outcome = CliRunner().invoke(
-            main, ["scan", str(corpus), "--out", str(out), "--no-link", "-j", "1", "--max-bytes", str(max_bytes)]
+            main, ["scan", "corpus", "--out", str(out), "--no-link", "-j", "1", "--max-bytes", str(max_bytes)]
         )
     finally:
         after = snapshot(corpus)
@@ -206,17 +207,17 @@ def test_scan_of_a_mixed_folder_reports_each_file_and_goes_on(tmp_path, mixed_co
     with open(out / "files.csv", encoding="utf-8", newline="") as handle:
         rows = {row["doc"]: row for row in csv.DictReader(handle)}
     expected = {
-        "a_utf8.txt": ("ok", "utf-8"),
-        "b_bom.txt": ("ok", "utf-8-sig"),
-        "c_utf16le.txt": ("ok", "utf-16"),
-        "d_utf16be.txt": ("ok", "utf-16"),
-        "sub/e_gbk.txt": ("ok", "gb18030"),
-        "f_image.txt": ("binary", ""),
-        "g_empty.txt": ("empty", ""),
-        "h_blank.txt": ("empty", ""),
-        "i_garbage.txt": ("undecodable", ""),
-        "j_huge.txt": ("too-large", ""),
-        "k_locked.txt": ("unreadable", ""),
+        "corpus/a_utf8.txt": ("ok", "utf-8"),
+        "corpus/b_bom.txt": ("ok", "utf-8-sig"),
+        "corpus/c_utf16le.txt": ("ok", "utf-16"),
+        "corpus/d_utf16be.txt": ("ok", "utf-16"),
+        "corpus/sub/e_gbk.txt": ("ok", "gb18030"),
+        "corpus/f_image.txt": ("binary", ""),
+        "corpus/g_empty.txt": ("empty", ""),
+        "corpus/h_blank.txt": ("empty", ""),
+        "corpus/i_garbage.txt": ("undecodable", ""),
+        "corpus/j_huge.txt": ("too-large", ""),
+        "corpus/k_locked.txt": ("unreadable", ""),
     }
     assert {doc: (row["status"], row["encoding"]) for doc, row in rows.items()} == expected
     for doc, row in rows.items():
@@ -230,19 +231,24 @@ def test_scan_of_a_mixed_folder_reports_each_file_and_goes_on(tmp_path, mixed_co
     by_doc = {}
     for row in slots:
         by_doc.setdefault(row["doc"], []).append((row["start"], row["end"], row["line"], row["column"], row["slot_type"]))
-    assert sorted(by_doc) == ["a_utf8.txt", "b_bom.txt", "c_utf16le.txt", "d_utf16be.txt", "sub/e_gbk.txt"]
-    assert all(found == by_doc["a_utf8.txt"] for found in by_doc.values())
+    assert sorted(by_doc) == [f"corpus/{name}" for name in ("a_utf8.txt", "b_bom.txt", "c_utf16le.txt", "d_utf16be.txt", "sub/e_gbk.txt")]
+    assert all(found == by_doc["corpus/a_utf8.txt"] for found in by_doc.values())
     for problem in ("binary", "empty", "undecodable", "too-large", "unreadable"):
         assert problem in outcome.output
 
 
-def test_hidden_and_non_text_files_are_skipped(tmp_path, report_head):
+def test_hidden_and_non_text_files_are_listed_as_skipped(tmp_path, report_head, monkeypatch):
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "notes.txt").write_text(report_head, encoding="utf-8")
     (tmp_path / "photo.png").write_bytes(png_bytes())
     (tmp_path / "report.md").write_text(report_head, encoding="utf-8")
-    result = audit(tmp_path, link=False, workers=1)
-    assert [(a.doc, len(a.slots)) for a in result.analyses] == [("report.md", 32)]
+    monkeypatch.chdir(tmp_path)
+    result = audit(".", link=False, workers=1)
+    assert [(a.doc, a.source.status, a.source.message, len(a.slots)) for a in result.analyses] == [
+        (".git", "skipped", "hidden folder (not scanned)", 0),
+        ("photo.png", "skipped", "not a document format auditor reads: .png", 0),
+        ("report.md", "ok", "", 32),
+    ]
 
 
 def test_missing_path_is_an_input_error(tmp_path):
