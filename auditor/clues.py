@@ -25,11 +25,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import ahocorasick_rs
+import regex
 
 from .gazetteer import Gazetteer, load_gazetteer
 from .masks import MaskRun
 from .records import Clue
-from .rules import Rules, RulesError, read_table, read_toml
+from .rules import MATCH_TIMEOUT_SECONDS, AbbreviationPattern, ClueRules, Rules, match_timeout, rule_timeout
 from .segment import Segmenter, shared_segmenter
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -57,36 +58,11 @@ class ClueMatch:
     short_form: bool = False
 
 
-@dataclass(frozen=True)
-class ClueRules:
-    weights: dict[str, float]
-    min_short_chars: int
-    min_village_core_chars: int
-    generic_names: frozenset[str]
-    not_a_place_after: re.Pattern[str]
-    elsewhere_before: re.Pattern[str]
-    elsewhere_after: re.Pattern[str]
-    unverified_suffixes: tuple[str, ...]
-    min_stem_chars: int
-
-    @classmethod
-    def load(cls, rules: Rules) -> "ClueRules":
-        path = rules.folder / "clues.toml"
-        data = read_toml(path)
-        try:
-            return cls(
-                weights={k: float(v) for k, v in data["weights"].items()},
-                min_short_chars=int(data["names"]["min_short_chars"]),
-                min_village_core_chars=int(data["names"]["min_village_core_chars"]),
-                generic_names=frozenset(data["names"].get("generic", [])),
-                not_a_place_after=re.compile(data["names"].get("not_a_place_after", "(?!)")),
-                elsewhere_before=re.compile(data["elsewhere"]["before"]),
-                elsewhere_after=re.compile(data["elsewhere"]["after"]),
-                unverified_suffixes=tuple(sorted(data["unverified"]["suffixes"], key=len, reverse=True)),
-                min_stem_chars=int(data["unverified"]["min_stem_chars"]),
-            )
-        except (KeyError, re.error, TypeError, ValueError) as exc:
-            raise RulesError(f"{path}: {exc}") from exc
+def _not_a_place(pattern: regex.Pattern, text: str, end: int) -> bool:
+    try:
+        return pattern.match(text, end, timeout=MATCH_TIMEOUT_SECONDS) is not None
+    except TimeoutError:
+        raise rule_timeout("clues.toml [names] not_a_place_after", MATCH_TIMEOUT_SECONDS) from None
 
 
 class AdminNameRecognizer:
@@ -114,7 +90,7 @@ class AdminNameRecognizer:
         entries = self.names.entries
         for index, start, end in self.names.matcher.find_matches_as_indexes(text):
             name, is_full, uids, level, core = entries[index]
-            if name in generic or (not is_full and not_a_place.match(text, end)):
+            if name in generic or (not is_full and _not_a_place(not_a_place, text, end)):
                 continue
             if is_full:
                 # 原平市委 is fine, but 建设乡村 holds no town 建设乡, and a
@@ -245,19 +221,16 @@ class LandmarkRecognizer:
     kind = "landmark"
 
     def __init__(self, gazetteer: Gazetteer, rules: Rules):
-        path = rules.folder / "landmarks.tsv"
         self.places: dict[str, tuple[int, ...]] = {}
         self.kinds: dict[str, str] = {}
         self.table = None
-        if not path.is_file():
-            return
-        by_path = _units_by_path(gazetteer)
-        for row in read_table(path):
-            if len(row) < 3:
-                raise RulesError(f"{path}: expected name, kind, places in {row!r}")
-            name, kind, places = row[0].strip(), row[1].strip(), row[2]
-            uids = tuple(by_path[p.strip()] for p in places.split(";") if p.strip() in by_path)
-            if name and uids:
+        by_path = _units_by_path(gazetteer) if rules.landmarks else {}
+        # The rows were validated when the rules were loaded; a place the
+        # gazetteer does not know only weakens the landmark.
+        for row in rules.landmarks:
+            name, kind = row.name, row.kind
+            uids = tuple(by_path[p] for p in row.places if p in by_path)
+            if uids:
                 self.places[name] = tuple(sorted(set(self.places.get(name, ())) | set(uids)))
                 self.kinds[name] = kind
         if self.places:
@@ -280,13 +253,6 @@ def _units_by_path(gazetteer: Gazetteer) -> dict[str, int]:
     }
 
 
-@dataclass(frozen=True)
-class AbbreviationPattern:
-    name: str
-    regex: re.Pattern[str]
-    pair: bool
-
-
 class AbbreviationRecognizer:
     """One character standing for a county or prefecture in a fixed pattern."""
 
@@ -295,14 +261,7 @@ class AbbreviationRecognizer:
     def __init__(self, gazetteer: Gazetteer, rules: Rules, lexicon: frozenset[str] | None = None):
         self.gazetteer = gazetteer
         self.lexicon = lexicon if lexicon is not None else shared_segmenter("lexicon").lexicon
-        path = rules.folder / "abbreviations.toml"
-        data = read_toml(path) if path.is_file() else {}
-        self.patterns = []
-        for entry in data.get("pattern", []):
-            try:
-                self.patterns.append(AbbreviationPattern(entry["name"], re.compile(entry["regex"]), bool(entry.get("pair", False))))
-            except (KeyError, re.error) as exc:
-                raise RulesError(f"{path}: {exc}") from exc
+        self.patterns = rules.abbreviations
         # first character of a county's or prefecture's short form -> those units
         initials: dict[str, list[int]] = {}
         # uid -> (level, prefecture, province, short), looked up once here
@@ -324,8 +283,13 @@ class AbbreviationRecognizer:
         return level_a == level_b == "prefecture" and province_a == province_b
 
     def find(self, text: str, segmenter: Segmenter):
+        timeout = match_timeout(text)
         for pattern in self.patterns:
-            for match in pattern.regex.finditer(text):
+            try:
+                matches = list(pattern.regex.finditer(text, timeout=timeout))
+            except TimeoutError:
+                raise rule_timeout(pattern.where, timeout) from None
+            for match in matches:
                 if pattern.pair:
                     yield from self._pair(match, pattern)
                     continue
@@ -334,7 +298,7 @@ class AbbreviationRecognizer:
                         yield ClueMatch(match.start(group), match.end(group), self.by_initial[char],
                                         f"abbreviation pattern {pattern.name}: {char} = first character of a place")
 
-    def _pair(self, match: re.Match, pattern: AbbreviationPattern):
+    def _pair(self, match: regex.Match, pattern: AbbreviationPattern):
         # 中山大道 is named after a word (中山), not after 中站 + 山阳.
         if match.group("a") + match.group("b") in self.lexicon:
             return
@@ -363,7 +327,8 @@ class UnverifiedNameRecognizer:
         self.rules = clue_rules
         suffixes = "|".join(re.escape(s) for s in clue_rules.unverified_suffixes)
         # Only places where a proper stem can precede the suffix cost a segmentation.
-        self.regex = re.compile(rf"(?<=[\u4e00-\u9fff]{{{clue_rules.min_stem_chars}}})(?:{suffixes})") if suffixes else None
+        # Built of literal suffixes, it cannot backtrack badly: no time bound.
+        self.regex = regex.compile(rf"(?<=[\u4e00-\u9fff]{{{clue_rules.min_stem_chars}}})(?:{suffixes})") if suffixes else None
 
     def _name_ending_at(self, text: str, suffix_start: int, end: int, segmenter: Segmenter) -> tuple[int, int] | None:
         spans = segmenter.word_spans(text, suffix_start, end)
@@ -405,7 +370,7 @@ class ClueFinder:
     def __init__(self, gazetteer: Gazetteer, rules: Rules, segmenter: Segmenter | None = None):
         self.gazetteer = gazetteer
         self.rules = rules
-        self.clue_rules = ClueRules.load(rules)
+        self.clue_rules = rules.clues
         self.segmenter = segmenter or shared_segmenter()
         lexicon = shared_segmenter("lexicon").lexicon
         self.recognizers = [
@@ -482,4 +447,13 @@ class ClueFinder:
     def _named_as_elsewhere(self, text: str, start: int, end: int) -> bool:
         before = text[max(0, start - 12) : start]
         after = text[end : end + 12]
-        return bool(self.clue_rules.elsewhere_before.search(before) or self.clue_rules.elsewhere_after.search(after))
+        timeout = MATCH_TIMEOUT_SECONDS  # a dozen characters each side
+        try:
+            if self.clue_rules.elsewhere_before.search(before, timeout=timeout):
+                return True
+        except TimeoutError:
+            raise rule_timeout("clues.toml [elsewhere] before", timeout) from None
+        try:
+            return self.clue_rules.elsewhere_after.search(after, timeout=timeout) is not None
+        except TimeoutError:
+            raise rule_timeout("clues.toml [elsewhere] after", timeout) from None

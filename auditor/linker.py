@@ -11,6 +11,7 @@ confident documents about other places also use is discounted.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -22,44 +23,7 @@ from .forking import ForkedTasks, can_fork
 from .gazetteer import Gazetteer, load_gazetteer
 from .neardup import group_near_duplicates
 from .records import Candidate, Clue, DocumentAnalysis, Identity, Inconsistency
-from .rules import Rules, read_toml
-
-
-@dataclass(frozen=True)
-class LinkerConfig:
-    reidentified_confidence: float
-    at_risk_anonymity_set: int
-    anonymity_mass: float
-    prefecture_min_counties: int
-    county_min_share: float
-    prefecture_cues: tuple[re.Pattern[str], ...]
-    county_cues: tuple[re.Pattern[str], ...]
-    own_name_min_mentions: int
-    outside_discount: float
-    near_duplicate_threshold: float
-    anchor_chars: int
-    year_sections: tuple[re.Pattern[str], ...]
-    year_section_confidence: float
-
-    @classmethod
-    def load(cls, rules: Rules) -> "LinkerConfig":
-        data = read_toml(rules.folder / "linker.toml")
-        verdict, level, corpus = data["verdict"], data["level"], data["corpus"]
-        return cls(
-            reidentified_confidence=float(verdict["reidentified_confidence"]),
-            at_risk_anonymity_set=int(verdict["at_risk_anonymity_set"]),
-            anonymity_mass=float(verdict["anonymity_mass"]),
-            prefecture_min_counties=int(level["prefecture_min_counties"]),
-            county_min_share=float(level["county_min_share"]),
-            prefecture_cues=tuple(re.compile(p) for p in level["prefecture_cues"]),
-            county_cues=tuple(re.compile(p) for p in level["county_cues"]),
-            own_name_min_mentions=int(level.get("own_name_min_mentions", 3)),
-            outside_discount=float(corpus["outside_discount"]),
-            near_duplicate_threshold=float(corpus["near_duplicate_threshold"]),
-            anchor_chars=int(data["recovery"]["anchor_chars"]),
-            year_sections=tuple(re.compile(p) for p in data["recovery"].get("year_sections", [])),
-            year_section_confidence=float(data["recovery"].get("year_section_confidence", 0.8)),
-        )
+from .rules import LinkerConfig, Rules, match_timeout, rule_timeout
 
 
 @dataclass
@@ -370,8 +334,7 @@ def _decide_level(analysis: DocumentAnalysis, evidences: list[ClueEvidence], top
     top_county_mentions = max(county_mentions.values(), default=0)
     if prefecture_mentions >= config.own_name_min_mentions and prefecture_mentions >= top_county_mentions:
         return "prefecture"
-    text = analysis.source.text
-    cues = sum(1 for p in config.prefecture_cues if p.search(text)) - sum(1 for p in config.county_cues if p.search(text))
+    cues = _cue_balance(analysis, config)
     # A clear county report names itself far more than any other county.
     ranked_mentions = county_mentions.most_common(2) + [(None, 0)]
     if (cues <= 0 and ranked_mentions[0][1] >= config.own_name_min_mentions
@@ -460,6 +423,25 @@ def _outside_counts(inferences: dict[str, DocumentInference], groups: dict[str, 
 FORKED_ALIGNMENT_SLOTS = 20_000
 
 
+def _cue_balance(analysis: DocumentAnalysis, config: LinkerConfig) -> int:
+    """Prefecture cues found minus county cues found (each counted once)."""
+    text = analysis.source.text
+    timeout = match_timeout(text)
+    found = {"prefecture_cues": 0, "county_cues": 0}
+    for key in found:
+        for index, pattern in enumerate(getattr(config, key)):
+            try:
+                found[key] += pattern.search(text, timeout=timeout) is not None
+            except TimeoutError:
+                mark_rule_timeout(analysis, rule_timeout(f"linker.toml [level] {key}[{index}]", timeout))
+    return found["prefecture_cues"] - found["county_cues"]
+
+
+def mark_rule_timeout(analysis: DocumentAnalysis, error: TimeoutError) -> None:
+    """A rule ran out of time on this document: it is not checked (never a pass)."""
+    analysis.source = dataclasses.replace(analysis.source, status="rule-timeout", message=str(error))
+
+
 def link_corpus(result, rules: Rules, workers: int = 1) -> None:
     """Fills ``result.identities``, ``result.inconsistencies`` and slot recovery.
     With workers, copies are aligned in forked processes meanwhile."""
@@ -467,8 +449,8 @@ def link_corpus(result, rules: Rules, workers: int = 1) -> None:
 
     g = load_gazetteer()
     result.gazetteer = g
-    config = LinkerConfig.load(rules)
-    model = EvidenceModel(g, ClueRules.load(rules), config)
+    config = rules.linker
+    model = EvidenceModel(g, rules.clues, config)
     analyses = [a for a in result.analyses]
     groups = _group_names(analyses, config)
     readable = [a for a in analyses if a.source.ok]

@@ -110,6 +110,7 @@ class DocumentAnalysis:
     slots: list[Slot] = field(default_factory=list)
     clues: list[Clue] = field(default_factory=list)
     fingerprint: tuple[int, ...] = ()  # MinHash signature of the normalised text
+    suspects: list = field(default_factory=list)  # MaskRuns that look like unknown masks (masks.toml [[suspect]])
     timings: dict[str, float] = field(default_factory=dict)
 
     @property

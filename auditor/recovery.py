@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from .linker import DocumentInference, LinkerConfig, clear_anchor
+from .linker import DocumentInference, LinkerConfig, clear_anchor, mark_rule_timeout
+from .rules import match_timeout, rule_timeout
 from .records import Slot
 
 COPY_CONFIDENCE = 0.99
@@ -151,6 +152,19 @@ def _recover_slot(slot: Slot, key: tuple[str, str], values: dict[str, set[str]],
     return True
 
 
+def _year_headings(analysis, config: LinkerConfig) -> list[tuple[int, str]]:
+    """(offset, year) of the sections reviewing a year, in order."""
+    text = analysis.source.text
+    timeout = match_timeout(text)
+    headings = []
+    for index, pattern in enumerate(config.year_sections):
+        try:
+            headings.extend((m.start(), m.group("year")) for m in pattern.finditer(text, timeout=timeout))
+        except TimeoutError:
+            mark_rule_timeout(analysis, rule_timeout(f"linker.toml [recovery] year_sections[{index}]", timeout))
+    return sorted(headings)
+
+
 def recover_years(result, config: LinkerConfig) -> None:
     """A year slot in a section that reviews a stated year is that year."""
     if not config.year_sections:
@@ -159,10 +173,7 @@ def recover_years(result, config: LinkerConfig) -> None:
         years = [s for s in analysis.slots if s.slot_type == "year" and not s.recovered]
         if not years:
             continue
-        text = analysis.source.text
-        headings = sorted(
-            (m.start(), m.group("year")) for pattern in config.year_sections for m in pattern.finditer(text)
-        )
+        headings = _year_headings(analysis, config)
         for slot in years:
             before = [year for position, year in headings if position < slot.start]
             if before:

@@ -3,20 +3,55 @@
 The default rules ship inside the package (``auditor/default_rules`` in an installed
 copy, the top-level ``rules/`` folder in a checkout); ``--rules DIR`` or the
 ``AUDITOR_RULES`` environment variable points at a user's own copy.
+
+:func:`load_rules` reads and validates every rule file once, before any document
+is read: required keys, types, ranges, and no unknown key (a typo must not
+silently drop a rule). Each error is a :class:`RulesError` naming the file and
+the key or entry (and the line, in ``landmarks.tsv``).
+
+Patterns are compiled with mrab-regex (the ``regex`` module, in its version-0
+mode: the syntax of Python's ``re``), because it can stop a match that runs too
+long: a pattern written with catastrophic backtracking (``(a+)+$``) would
+otherwise hang a scan. Every match on document text passes
+``timeout=match_timeout(text)``; a pattern that runs out of time raises
+:class:`TimeoutError` naming its file and entry, and the scan gives that
+document the status ``rule-timeout``.
 """
 from __future__ import annotations
 
 import os
-import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import regex
+
 from .errors import RulesError
 
 _CHECKOUT_RULES = Path(__file__).resolve().parent.parent / "rules"
 _PACKAGED_RULES = Path(__file__).resolve().parent / "default_rules"
+
+# The time a rule pattern may take over one text: a fixed part, plus a part
+# that grows with the text, so that a long but harmless document is not cut off.
+MATCH_TIMEOUT_SECONDS = 2.0
+MATCH_TIMEOUT_SECONDS_PER_MILLION_CHARS = 1.0
+# A rule or policy file larger than this is not a rule file (or is /dev/zero).
+RULE_FILE_MAX_BYTES = 16 * 1024 * 1024
+
+Pattern = regex.Pattern
+
+
+def match_timeout(text: str) -> float:
+    """Seconds a rule pattern may spend matching over ``text``."""
+    return MATCH_TIMEOUT_SECONDS + MATCH_TIMEOUT_SECONDS_PER_MILLION_CHARS * len(text) / 1_000_000
+
+
+def rule_timeout(where: str, timeout: float) -> TimeoutError:
+    """The error for a pattern that ran out of time; the scan turns it into a document status."""
+    return TimeoutError(f"{where}: the pattern ran longer than {timeout:.1f} s on this document "
+                        "(catastrophic backtracking?); the document is not checked")
 
 
 def default_rules_dir() -> Path:
@@ -27,61 +62,210 @@ def default_rules_dir() -> Path:
     for candidate in (_CHECKOUT_RULES, _PACKAGED_RULES):
         if (candidate / "masks.toml").is_file():
             return candidate
-    raise FileNotFoundError("auditor: no rules folder found; pass --rules DIR or set AUDITOR_RULES")
+    raise RulesError("no rules folder found; pass --rules DIR or set AUDITOR_RULES")
+
+
+# ---------------------------------------------------------------------------
+# Reading files safely
+# ---------------------------------------------------------------------------
+
+
+def read_small_file(path: Path, error: type[Exception] = RulesError, what: str = "rule file",
+                    max_bytes: int = RULE_FILE_MAX_BYTES) -> str:
+    """The UTF-8 text of a regular file of sane size. A fifo, a device, a folder
+    or /proc/self/mem is refused with ``error`` (never a hang or a traceback):
+    the file is opened without blocking and checked as opened, not as named."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError as exc:
+        raise error(f"{what} missing: {path}") from exc
+    except OSError as exc:
+        raise error(f"{what} cannot be opened: {path}: {exc.strerror or exc}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise error(f"{what} is not a regular file: {path}")
+        if info.st_size > max_bytes:
+            raise error(f"{what} is too large ({info.st_size} bytes, at most {max_bytes}): {path}")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise error(f"{what} cannot be read: {path}: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:
+        raise error(f"{what} is too large (over {max_bytes} bytes): {path}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+
+
+def read_toml(path: Path, error: type[Exception] = RulesError, what: str = "rule file") -> dict:
+    text = read_small_file(path, error, what)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _content_lines(path: Path) -> list[tuple[int, str]]:
+    """(line number, line) of the lines that are neither blank nor '#' comments."""
+    lines = read_small_file(path).splitlines()
+    return [(number, line) for number, line in enumerate(lines, start=1)
+            if line.strip() and not line.lstrip().startswith("#")]
+
+
+def read_list(path: Path) -> list[str]:
+    """A one-entry-per-line list; '#' starts a comment."""
+    return [line.strip() for _, line in _content_lines(path)]
+
+
+def read_table(path: Path) -> list[tuple[int, list[str]]]:
+    """A tab-separated table with '#' comment lines and no header: (line number, columns)."""
+    return [(number, line.split("\t")) for number, line in _content_lines(path)]
+
+
+# ---------------------------------------------------------------------------
+# Validating TOML tables
+# ---------------------------------------------------------------------------
+
+_REQUIRED = object()
+
+
+def compile_pattern(source: str, path: Path, where: str, may_match_empty: bool = True) -> Pattern:
+    try:
+        pattern = regex.compile(source, regex.VERSION0)
+    except (regex.error, ValueError, TypeError) as exc:
+        raise RulesError(f"{path}: {where}: bad regular expression {source!r}: {exc}") from exc
+    if not may_match_empty and pattern.search("") is not None:
+        raise RulesError(f"{path}: {where}: the pattern {source!r} matches the empty string, "
+                         "so it would find a mask at every character")
+    return pattern
+
+
+class _Table:
+    """One TOML table of a rule file being validated: each value is checked as
+    it is read, and :meth:`done` refuses every key that was never read."""
+
+    def __init__(self, path: Path, where: str, data):
+        self.path, self.where = path, where
+        if not isinstance(data, dict):
+            raise RulesError(f"{path}: {where or 'the file'} must be a table, not {data!r}")
+        self.data = data
+        self._read: set[str] = set()
+
+    def name(self, key: str) -> str:
+        return f"{self.where} {key}".strip() if self.where else key
+
+    def error(self, key: str, message: str) -> RulesError:
+        return RulesError(f"{self.path}: {self.name(key)}: {message}")
+
+    def value(self, key: str, kinds: tuple[type, ...], what: str, default=_REQUIRED):
+        self._read.add(key)
+        if key not in self.data:
+            if default is _REQUIRED:
+                raise self.error(key, f"missing (required: {what})")
+            return default
+        value = self.data[key]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise self.error(key, f"must be {what}, not {value!r}")
+        return value
+
+    def string(self, key: str, default=_REQUIRED, allow_empty: bool = False) -> str:
+        value = self.value(key, (str,), "a string", default)
+        if not allow_empty and value == "" and key in self.data:
+            raise self.error(key, "must not be empty")
+        return value
+
+    def number(self, key: str, low: float, high: float, default=_REQUIRED) -> float:
+        value = float(self.value(key, (int, float), f"a number from {low} to {high}", default))
+        if not low <= value <= high:
+            raise self.error(key, f"must be from {low} to {high}, not {value}")
+        return value
+
+    def positive(self, key: str, default=_REQUIRED) -> float:
+        value = float(self.value(key, (int, float), "a number above 0", default))
+        if not 0 < value < float("inf"):
+            raise self.error(key, f"must be a number above 0, not {value}")
+        return value
+
+    def integer(self, key: str, low: int, high: int, default=_REQUIRED) -> int:
+        value = self.value(key, (int,), f"a whole number from {low} to {high}", default)
+        if not low <= value <= high:
+            raise self.error(key, f"must be from {low} to {high}, not {value}")
+        return value
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        return self.value(key, (bool,), "true or false", default)
+
+    def strings(self, key: str, default=_REQUIRED) -> tuple[str, ...]:
+        values = self.value(key, (list,), "a list of strings", default)
+        for index, value in enumerate(values):
+            if not isinstance(value, str) or not value:
+                raise self.error(f"{key}[{index}]", f"must be a non-empty string, not {value!r}")
+        return tuple(values)
+
+    def pattern(self, key: str, default=_REQUIRED, may_match_empty: bool = True) -> Pattern | None:
+        source = self.string(key, default)
+        if source is None:
+            return None
+        return compile_pattern(source, self.path, self.name(key), may_match_empty)
+
+    def patterns(self, key: str, default=_REQUIRED) -> tuple[Pattern, ...]:
+        return tuple(compile_pattern(source, self.path, f"{self.name(key)}[{index}]")
+                     for index, source in enumerate(self.strings(key, default)))
+
+    def table(self, key: str) -> "_Table":
+        return _Table(self.path, f"[{key}]", self.value(key, (dict,), "a table"))
+
+    def entries(self, key: str) -> list["_Table"]:
+        """The ``[[key]]`` entries, each named by its required ``name``."""
+        found = []
+        for index, data in enumerate(self.value(key, (list,), f"a list of [[{key}]] tables", [])):
+            entry = _Table(self.path, f"[[{key}]] #{index + 1}", data)
+            entry.where = f"[[{key}]] {entry.string('name')!r}"
+            found.append(entry)
+        return found
+
+    def done(self) -> None:
+        unknown = sorted(set(self.data) - self._read)
+        if unknown:
+            known = ", ".join(sorted(self._read)) or "none"
+            raise RulesError(f"{self.path}: {self.where or 'top level'}: unknown key(s) "
+                             f"{', '.join(unknown)} (known: {known})")
+
+
+# ---------------------------------------------------------------------------
+# The rule records
+# ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class NamedPattern:
     name: str
-    regex: re.Pattern[str]
+    regex: Pattern
     requires: str = ""  # the pattern cannot match a text holding none of these characters
+    where: str = ""  # file and entry, for the messages
 
     def may_match(self, text: str) -> bool:
         return not self.requires or any(ch in text for ch in self.requires)
 
-
-def _compile(path: Path, entry: dict, key: str = "pattern") -> re.Pattern[str] | None:
-    source = entry.get(key)
-    if source is None:
-        return None
-    try:
-        return re.compile(source)
-    except re.error as exc:
-        raise RulesError(f"{path}: entry {entry.get('name', '?')!r}: bad {key} regex: {exc}") from exc
-
-
-def read_toml(path: Path) -> dict:
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError as exc:
-        raise RulesError(f"rule file missing: {path}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{path}: {exc}") from exc
-
-
-def read_list(path: Path) -> list[str]:
-    """A one-entry-per-line list; '#' starts a comment."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError as exc:
-        raise RulesError(f"rule file missing: {path}") from exc
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
-
-
-def read_table(path: Path) -> list[list[str]]:
-    """A tab-separated table with '#' comment lines and no header."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError as exc:
-        raise RulesError(f"rule file missing: {path}") from exc
-    return [line.split("\t") for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    def matches(self, text: str, timeout: float) -> list:
+        """Every match over ``text``; TimeoutError naming this entry past ``timeout``."""
+        try:
+            return list(self.regex.finditer(text, timeout=timeout))
+        except TimeoutError:
+            raise rule_timeout(self.where, timeout) from None
 
 
 @dataclass(frozen=True)
 class MaskRules:
     glyphs: tuple[NamedPattern, ...]
     exceptions: tuple[NamedPattern, ...]
+    # Characters that look like masks but are no known glyph (●●县, 某市): a
+    # document with only these is suspected, not taken as masked.
+    suspects: tuple[NamedPattern, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,10 +273,11 @@ class SlotRule:
     name: str
     slot_type: str
     level: str
-    before: re.Pattern[str] | None
-    after: re.Pattern[str] | None
+    before: Pattern | None
+    after: Pattern | None
     takes_unit: bool
-    mask: re.Pattern[str] | None = None  # what the mask itself must match
+    mask: Pattern | None = None  # what the mask itself must match
+    where: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,55 +288,250 @@ class SlotRules:
 
 
 @dataclass(frozen=True)
+class ClueRules:
+    weights: dict[str, float]
+    min_short_chars: int
+    min_village_core_chars: int
+    generic_names: frozenset[str]
+    not_a_place_after: Pattern
+    elsewhere_before: Pattern
+    elsewhere_after: Pattern
+    unverified_suffixes: tuple[str, ...]
+    min_stem_chars: int
+
+    @classmethod
+    def load(cls, rules: "Rules") -> "ClueRules":
+        return rules.clues
+
+
+@dataclass(frozen=True)
+class AbbreviationPattern:
+    name: str
+    regex: Pattern
+    pair: bool
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class LandmarkRow:
+    name: str
+    kind: str
+    places: tuple[str, ...]  # gazetteer paths
+    line: int
+
+
+@dataclass(frozen=True)
+class LinkerConfig:
+    reidentified_confidence: float
+    at_risk_anonymity_set: int
+    anonymity_mass: float
+    prefecture_min_counties: int
+    county_min_share: float
+    prefecture_cues: tuple[Pattern, ...]
+    county_cues: tuple[Pattern, ...]
+    own_name_min_mentions: int
+    outside_discount: float
+    near_duplicate_threshold: float
+    anchor_chars: int
+    year_sections: tuple[Pattern, ...]
+    year_section_confidence: float
+
+    @classmethod
+    def load(cls, rules: "Rules") -> "LinkerConfig":
+        return rules.linker
+
+
+@dataclass(frozen=True)
 class Rules:
     folder: Path
     masks: MaskRules
     slots: SlotRules
+    clues: ClueRules | None = None
+    abbreviations: tuple[AbbreviationPattern, ...] = ()
+    landmarks: tuple[LandmarkRow, ...] = ()
+    linker: LinkerConfig | None = None
+
+
+# ---------------------------------------------------------------------------
+# One loader per file
+# ---------------------------------------------------------------------------
+
+
+def _named_patterns(table: _Table, key: str, may_match_empty: bool) -> tuple[NamedPattern, ...]:
+    found = []
+    for entry in table.entries(key):
+        pattern = entry.pattern("pattern", may_match_empty=may_match_empty)
+        requires = entry.string("requires", "")
+        entry.done()
+        found.append(NamedPattern(entry.data["name"], pattern, requires, f"{table.path.name} {entry.where}"))
+    return tuple(found)
 
 
 def load_mask_rules(folder: Path) -> MaskRules:
     path = folder / "masks.toml"
-    data = read_toml(path)
-    glyphs = tuple(NamedPattern(g["name"], _compile(path, g), g.get("requires", "")) for g in data.get("glyph", []))
+    table = _Table(path, "", read_toml(path))
+    glyphs = _named_patterns(table, "glyph", may_match_empty=False)
     if not glyphs:
         raise RulesError(f"{path}: no [[glyph]] entries")
-    exceptions = tuple(NamedPattern(e["name"], _compile(path, e), e.get("requires", "")) for e in data.get("exception", []))
-    return MaskRules(glyphs, exceptions)
+    exceptions = _named_patterns(table, "exception", may_match_empty=False)
+    suspects = _named_patterns(table, "suspect", may_match_empty=False)
+    table.done()
+    return MaskRules(glyphs, exceptions, suspects)
 
 
-_SLOT_TYPES = {"number", "ordinal", "year", "code", "place", "unknown"}
-_PLACE_LEVELS = {"province", "prefecture", "county", "unknown", ""}
+_SLOT_TYPES = ("number", "ordinal", "year", "code", "place", "unknown")
+_PLACE_LEVELS = ("province", "prefecture", "county", "unknown", "")
+
+
+def _slot_rule(entry: _Table) -> SlotRule:
+    slot_type = entry.string("type")
+    level = entry.string("level", "", allow_empty=True)
+    if slot_type not in _SLOT_TYPES:
+        raise entry.error("type", f"unknown type {slot_type!r} (known: {', '.join(_SLOT_TYPES)})")
+    if level not in _PLACE_LEVELS:
+        raise entry.error("level", f"unknown level {level!r} (known: {', '.join(filter(None, _PLACE_LEVELS))})")
+    rule = SlotRule(
+        name=entry.data["name"],
+        slot_type=slot_type,
+        level=level or ("unknown" if slot_type == "place" else ""),
+        before=entry.pattern("before", None),
+        after=entry.pattern("after", None),
+        takes_unit=entry.flag("unit"),
+        mask=entry.pattern("mask", None),
+        where=f"slots.toml {entry.where}",
+    )
+    entry.done()
+    return rule
 
 
 def load_slot_rules(folder: Path) -> SlotRules:
     path = folder / "slots.toml"
-    data = read_toml(path)
-    rules = []
-    for entry in data.get("rule", []):
-        slot_type = entry.get("type", "")
-        level = entry.get("level", "")
-        if slot_type not in _SLOT_TYPES:
-            raise RulesError(f"{path}: rule {entry.get('name')!r}: unknown type {slot_type!r}")
-        if level not in _PLACE_LEVELS:
-            raise RulesError(f"{path}: rule {entry.get('name')!r}: unknown level {level!r}")
-        rules.append(
-            SlotRule(
-                name=entry["name"],
-                slot_type=slot_type,
-                level=level or ("unknown" if slot_type == "place" else ""),
-                before=_compile(path, entry, "before"),
-                after=_compile(path, entry, "after"),
-                takes_unit=bool(entry.get("unit", False)),
-                mask=_compile(path, entry, "mask"),
-            )
-        )
+    table = _Table(path, "", read_toml(path))
+    context_chars = table.integer("context_chars", 1, 200, 12)
+    rules = tuple(_slot_rule(entry) for entry in table.entries("rule"))
+    table.done()
     units = tuple(sorted(set(read_list(folder / "units.txt")), key=len, reverse=True))
-    return SlotRules(int(data.get("context_chars", 12)), tuple(rules), units)
+    return SlotRules(context_chars, rules, units)
+
+
+_WEIGHT_RATIOS = ("county_name", "county_short", "prefecture_name", "prefecture_short", "province_name",
+                  "province_short", "town_name", "town_short", "village_name", "landmark", "abbreviation",
+                  "abbreviation_pair")
+
+
+def load_clue_rules(folder: Path) -> ClueRules:
+    path = folder / "clues.toml"
+    table = _Table(path, "", read_toml(path))
+    weights_table = table.table("weights")
+    weights = {key: weights_table.positive(key) for key in _WEIGHT_RATIOS}
+    weights["elsewhere_factor"] = weights_table.number("elsewhere_factor", 0.0, 1.0)
+    weights["repeat_bonus"] = weights_table.number("repeat_bonus", 0.0, 10.0)
+    weights_table.done()
+    names = table.table("names")
+    elsewhere = table.table("elsewhere")
+    unverified = table.table("unverified")
+    rules = ClueRules(
+        weights=weights,
+        min_short_chars=names.integer("min_short_chars", 1, 20),
+        min_village_core_chars=names.integer("min_village_core_chars", 1, 20),
+        generic_names=frozenset(names.strings("generic", ())),
+        not_a_place_after=names.pattern("not_a_place_after", "(?!)"),
+        elsewhere_before=elsewhere.pattern("before"),
+        elsewhere_after=elsewhere.pattern("after"),
+        unverified_suffixes=tuple(sorted(unverified.strings("suffixes"), key=len, reverse=True)),
+        min_stem_chars=unverified.integer("min_stem_chars", 1, 20),
+    )
+    for part in (names, elsewhere, unverified, table):
+        part.done()
+    return rules
+
+
+_ABBREVIATION_GROUPS = ("a", "b")
+
+
+def load_abbreviations(folder: Path) -> tuple[AbbreviationPattern, ...]:
+    path = folder / "abbreviations.toml"
+    if not path.exists() and not path.is_symlink():
+        return ()  # optional: a rules folder may do without abbreviations
+    table = _Table(path, "", read_toml(path))
+    patterns = []
+    for entry in table.entries("pattern"):
+        pattern = entry.pattern("regex", may_match_empty=False)
+        pair = entry.flag("pair")
+        needed = ("a", "b") if pair else ("a",)
+        missing = [group for group in needed if group not in pattern.groupindex]
+        if missing:
+            raise entry.error("regex", f"needs the named group(s) {', '.join(missing)}")
+        entry.done()
+        patterns.append(AbbreviationPattern(entry.data["name"], pattern, pair, f"abbreviations.toml {entry.where}"))
+    table.done()
+    return tuple(patterns)
+
+
+LANDMARK_KINDS = ("river", "mountain", "scenic", "temple", "grotto", "pass", "reservoir", "lake",
+                  "ancient-town", "person", "product", "other")
+
+
+def load_landmarks(folder: Path) -> tuple[LandmarkRow, ...]:
+    path = folder / "landmarks.tsv"
+    if not path.exists() and not path.is_symlink():
+        return ()  # optional, like abbreviations.toml
+    rows = []
+    for number, columns in read_table(path):
+        where = f"{path}: line {number}"
+        if not 3 <= len(columns) <= 4:
+            raise RulesError(f"{where}: expected 3 or 4 tab-separated columns (name, kind, places, note), "
+                             f"found {len(columns)}")
+        name, kind, places = columns[0].strip(), columns[1].strip(), columns[2]
+        if not name:
+            raise RulesError(f"{where}: the name (column 1) is empty")
+        if kind not in LANDMARK_KINDS:
+            raise RulesError(f"{where}: unknown kind {kind!r} (known: {', '.join(LANDMARK_KINDS)})")
+        paths = tuple(p.strip() for p in places.split(";") if p.strip())
+        if not paths:
+            raise RulesError(f"{where}: no places (column 3) for {name!r}")
+        bad = [p for p in paths if not 1 <= p.count("/") + 1 <= 3 or any(not part for part in p.split("/"))]
+        if bad:
+            raise RulesError(f"{where}: places of {name!r}: {bad[0]!r} is not a gazetteer path "
+                             "(province[/prefecture]/county)")
+        rows.append(LandmarkRow(name, kind, paths, number))
+    return tuple(rows)
+
+
+def load_linker_config(folder: Path) -> LinkerConfig:
+    path = folder / "linker.toml"
+    table = _Table(path, "", read_toml(path))
+    verdict, level, corpus, recovery = (table.table(key) for key in ("verdict", "level", "corpus", "recovery"))
+    config = LinkerConfig(
+        reidentified_confidence=verdict.number("reidentified_confidence", 0.0, 1.0),
+        at_risk_anonymity_set=verdict.integer("at_risk_anonymity_set", 1, 1_000_000),
+        anonymity_mass=verdict.number("anonymity_mass", 0.01, 1.0),
+        prefecture_min_counties=level.integer("prefecture_min_counties", 1, 1000),
+        county_min_share=level.number("county_min_share", 0.0, 1.0),
+        prefecture_cues=level.patterns("prefecture_cues"),
+        county_cues=level.patterns("county_cues"),
+        own_name_min_mentions=level.integer("own_name_min_mentions", 1, 1_000_000, 3),
+        outside_discount=corpus.number("outside_discount", 0.0, 1000.0),
+        near_duplicate_threshold=corpus.number("near_duplicate_threshold", 0.0, 1.0),
+        anchor_chars=recovery.integer("anchor_chars", 1, 100),
+        year_sections=recovery.patterns("year_sections", ()),
+        year_section_confidence=recovery.number("year_section_confidence", 0.0, 1.0, 0.8),
+    )
+    for index, pattern in enumerate(config.year_sections):
+        if "year" not in pattern.groupindex:
+            raise RulesError(f"{path}: [recovery] year_sections[{index}]: needs a named group 'year'")
+    for part in (verdict, level, corpus, recovery, table):
+        part.done()
+    return config
 
 
 @lru_cache(maxsize=8)
 def load_rules(folder: str | os.PathLike | None = None) -> Rules:
+    """Every rule file of ``folder`` read and validated, once per process."""
     path = Path(folder) if folder else default_rules_dir()
     if not path.is_dir():
         raise RulesError(f"rules folder not found: {path}")
-    return Rules(path, load_mask_rules(path), load_slot_rules(path))
+    return Rules(
+        path, load_mask_rules(path), load_slot_rules(path), load_clue_rules(path), load_abbreviations(path),
+        load_landmarks(path), load_linker_config(path),
+    )

@@ -5,9 +5,11 @@ import bisect
 import re
 from dataclasses import dataclass
 
+import regex
+
 from .masks import MaskRun
 from .records import Slot
-from .rules import SlotRules
+from .rules import MATCH_TIMEOUT_SECONDS, SlotRule, SlotRules, rule_timeout
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class SlotClassifier:
         self.rules = rules
         units = "|".join(re.escape(u) for u in rules.units)
         # 多/余 sit between a number and its unit: ×多处, ×余册.
-        self._unit = re.compile(rf"^[ \t\u3000]*(?:多|余)?(?P<unit>{units})") if units else None
+        self._unit = regex.compile(rf"^[ \t\u3000]*(?:多|余)?(?P<unit>{units})") if units else None
         self._decided: dict[tuple[str, str, str], SlotClass] = {}
 
     def unit_after(self, right: str) -> str:
@@ -64,11 +66,11 @@ class SlotClassifier:
         for rule in self.rules.rules:
             if rule.takes_unit and not unit:
                 continue
-            if rule.mask is not None and not rule.mask.search(mask):
-                continue
-            if rule.before is not None and not rule.before.search(left):
-                continue
-            if rule.after is not None and not rule.after.search(right):
+            try:
+                applies = _applies(rule, left, right, mask)
+            except TimeoutError:
+                raise rule_timeout(rule.where, MATCH_TIMEOUT_SECONDS) from None
+            if not applies:
                 continue
             return SlotClass(
                 rule.slot_type,
@@ -77,6 +79,14 @@ class SlotClassifier:
                 rule.name,
             )
         return SlotClass("unknown", "", "", "no-rule")
+
+
+def _applies(rule: SlotRule, left: str, right: str, mask: str) -> bool:
+    # The contexts are a few characters long: the fixed part of the time bound will do.
+    timeout = MATCH_TIMEOUT_SECONDS
+    return ((rule.mask is None or rule.mask.search(mask, timeout=timeout) is not None)
+            and (rule.before is None or rule.before.search(left, timeout=timeout) is not None)
+            and (rule.after is None or rule.after.search(right, timeout=timeout) is not None))
 
 
 def build_slots(doc: str, text: str, runs: list[MaskRun], classifier: SlotClassifier) -> list[Slot]:
