@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tomllib
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from .errors import PolicyError
-from .records import Clue, Identity
+from .records import EMPTY_STATUS, NOT_CHECKED_STATUSES, SKIPPED_STATUS, Clue, Identity
+from .rules import MaskRules, read_toml
 from .slots import LineIndex
 
 if TYPE_CHECKING:
@@ -76,12 +77,41 @@ RULES: dict[str, GateRule] = {
             "folders that must only hold redacted documents.",
         ),
         GateRule(
-            "unreadable", "Unreadable",
-            "The file could not be read as text.",
-            "Binary, empty, undecodable or too large files are reported and skipped.",
+            "unrecognised-masks", "UnrecognisedMasks",
+            "No known mask, but look-alikes of masks, and the clear text identifies the place.",
+            "No mask glyph of masks.toml was found, but characters that look like masks (●●县, 某市: the "
+            "[[suspect]] entries of masks.toml) were, and the clear text alone re-identifies the place or "
+            "leaves fewer than K candidates. Use a mask glyph auditor knows (or add yours to masks.toml) and "
+            "mask the clues named.",
+        ),
+        GateRule(
+            "not-checked", "NotChecked",
+            "The file could not be audited.",
+            "Binary, undecodable, unreadable, too large or unsupported files, and documents on which a rule "
+            "pattern ran out of time, were not audited: auditor cannot say they are safe to publish.",
+        ),
+        GateRule(
+            "skipped", "Skipped",
+            "Not a document: skipped.",
+            "Links, fifos, hidden files and files of non-document formats are listed and not read.",
+        ),
+        GateRule(
+            "empty", "Empty",
+            "The file is empty.",
+            "An empty file hides nothing and reveals nothing.",
+        ),
+        GateRule(
+            "repaired-encoding", "RepairedEncoding",
+            "A few undecodable bytes were replaced before the audit.",
+            "The document was audited with the replaced bytes; check that the original reads as intended.",
         ),
     )
 }
+# Old rule names a user's policy may still use, and the rules they now are.
+RULE_ALIASES = {"unreadable": "not-checked"}
+# What the mask finder must not be given as a [fix] mask: controls, format
+# characters (U+200B), separators (U+3000) and unassigned code points.
+_INVISIBLE_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp")
 
 
 @dataclass(frozen=True)
@@ -94,13 +124,18 @@ class Policy:
         ("near-duplicate-leak", "fail"),
         ("names-own-place", "fail"),
         ("not-anonymised", "report"),
-        ("unreadable", "report"),
+        ("unrecognised-masks", "fail"),
+        ("not-checked", "fail"),
+        ("skipped", "report"),
+        ("empty", "report"),
+        ("repaired-encoding", "report"),
     )
     mask: str = "×"
     keep_suffixes: tuple[str, ...] = ()  # longest first
     max_rounds: int = 60
     literal_min_chars: int = 3
     source: str = ""  # the file it was read from
+    rules_folder: str = ""  # the rules in use ('' for the default ones)
 
     def action(self, rule: str) -> str:
         return dict(self.actions).get(rule, "report")
@@ -127,19 +162,36 @@ def _expect(path, key, value, kind, what):
     return value
 
 
-def load_policy(path: str | os.PathLike) -> Policy:
-    """Reads a policy file; unknown keys are errors, so that a typo cannot loosen the gate."""
+def _checked_mask(path, mask: str, masks: MaskRules | None) -> str:
+    """A [fix] mask must be a mask: visible, and one mask run for the mask finder
+    of the rules in use (原平 or U+200B would leave the clue readable or unseen)."""
+    invisible = [ch for ch in mask if unicodedata.category(ch) in _INVISIBLE_CATEGORIES]
+    if not mask or invisible:
+        shown = ", ".join(f"U+{ord(ch):04X}" for ch in invisible)
+        raise PolicyError(f"{path}: [fix] mask {mask!r} must be visible mask characters"
+                          + (f", not {shown}" if shown else ", not empty"))
+    if masks is not None:
+        from .masks import MaskFinder
+
+        runs = MaskFinder(masks).find(mask)
+        if [(run.start, run.end) for run in runs] != [(0, len(mask))]:
+            raise PolicyError(f"{path}: [fix] mask {mask!r} is not a mask: the mask finder (masks.toml) "
+                              "does not find it as one mask run; use a glyph such as ×")
+    return mask
+
+
+def load_policy(path: str | os.PathLike, masks: MaskRules | None = None,
+                rules_folder: str | os.PathLike | None = None) -> Policy:
+    """Reads a policy file; unknown keys are errors, so that a typo cannot loosen the gate.
+    ``masks``: the mask rules a [fix] mask must satisfy (those of ``rules_folder``
+    when not given)."""
     path = Path(path)
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError as exc:
-        raise PolicyError(f"policy file not found: {path}") from exc
-    except IsADirectoryError as exc:
-        raise PolicyError(f"policy file is a folder: {path}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{path}: not valid TOML: {exc}") from exc
-    policy = Policy(source=str(path))
+    if masks is None:
+        from .rules import load_rules
+
+        masks = load_rules(rules_folder or None).masks
+    data = read_toml(path, PolicyError, "policy file")
+    policy = Policy(source=str(path), rules_folder=str(rules_folder or ""))
     known = {"min_anonymity_set", "fail_verdicts", "rules", "fix"}
     unknown = set(data) - known
     if unknown:
@@ -160,11 +212,14 @@ def load_policy(path: str | os.PathLike) -> Policy:
         table = _expect(path, "rules", data["rules"], dict, "a table")
         actions = dict(policy.actions)
         for rule, action in table.items():
-            if rule not in RULES:
+            known = RULE_ALIASES.get(rule, rule)
+            if known not in RULES:
                 raise PolicyError(f"{path}: [rules] unknown rule {rule!r} (known: {', '.join(RULES)})")
             if action not in ACTIONS:
                 raise PolicyError(f"{path}: [rules] {rule} = {action!r}: must be one of {', '.join(ACTIONS)}")
-            actions[rule] = action
+            if rule != known and known in table:
+                raise PolicyError(f"{path}: [rules] {rule} is the old name of {known}: give only one of them")
+            actions[known] = action
         changes["actions"] = tuple(actions.items())
     if "fix" in data:
         fix = _expect(path, "fix", data["fix"], dict, "a table")
@@ -172,13 +227,10 @@ def load_policy(path: str | os.PathLike) -> Policy:
         if unknown:
             raise PolicyError(f"{path}: [fix] unknown key(s) {', '.join(sorted(unknown))}")
         if "mask" in fix:
-            mask = _expect(path, "[fix] mask", fix["mask"], str, "a string")
-            if not mask or mask.isspace():
-                raise PolicyError(f"{path}: [fix] mask must not be empty")
-            changes["mask"] = mask
+            changes["mask"] = _checked_mask(path, _expect(path, "[fix] mask", fix["mask"], str, "a string"), masks)
         if "keep_suffixes" in fix:
             suffixes = _expect(path, "[fix] keep_suffixes", fix["keep_suffixes"], list, "a list of strings")
-            if not all(isinstance(s, str) and s for s in suffixes):
+            if not all(isinstance(s, str) and s and not s.isspace() for s in suffixes):
                 raise PolicyError(f"{path}: [fix] keep_suffixes must hold non-empty strings")
             changes["keep_suffixes"] = tuple(sorted(dict.fromkeys(suffixes), key=len, reverse=True))
         for key in ("literal_min_chars", "max_rounds"):
@@ -195,17 +247,22 @@ def default_policy_path(rules_folder: str | os.PathLike | None) -> Path:
 
 def resolve_policy(policy_file: str | os.PathLike | None, rules_folder: str | os.PathLike | None) -> Policy:
     """``--policy FILE`` wins; otherwise the policy of the rules folder in use."""
+    from .rules import load_rules
+
+    masks = load_rules(rules_folder or None).masks
     if policy_file:
-        return load_policy(policy_file)
+        return load_policy(policy_file, masks, rules_folder)
     path = default_policy_path(rules_folder)
-    if path.is_file():
-        return load_policy(path)
+    # Whatever stands there is the policy (a fifo or a folder is refused, not
+    # passed over for a looser one); only a missing file falls back.
+    if path.exists() or path.is_symlink():
+        return load_policy(path, masks, rules_folder)
     # A user's rules folder made before the gate existed has no policy.toml;
     # the shipped one still applies.
     shipped = default_policy_path(None)
     if shipped.is_file():
-        return load_policy(shipped)
-    return Policy()
+        return load_policy(shipped, masks, rules_folder)
+    return Policy(rules_folder=str(rules_folder or ""))
 
 
 # ---------------------------------------------------------------------------
@@ -216,13 +273,14 @@ def resolve_policy(policy_file: str | os.PathLike | None, rules_folder: str | os
 @dataclass
 class Location:
     doc: str
-    path: str  # as shown to the user (relative to the working folder when inside it)
+    path: str  # as shown to the user (relative to the working folder when inside it), printable
     line: int | None = None  # 1-based; None for a finding about the whole file
     column: int | None = None  # 1-based, in characters
     end_line: int | None = None
     end_column: int | None = None  # the column after the last character
     text: str = ""
     note: str = ""
+    uri: str = ""  # the SARIF artifact URI, from the path's real bytes ('' to derive it from path)
 
     def where(self) -> str:
         if self.line is None:
@@ -260,7 +318,7 @@ class DocumentReport:
     masked: bool
     n_slots: int
     identity: Identity | None
-    status: str = ""  # pass | fail | not-anonymised | unreadable
+    status: str = ""  # pass | fail | not-anonymised | not-checked | skipped | empty
     message: str = ""
     findings: list[Finding] = field(default_factory=list)
 
@@ -286,14 +344,62 @@ class GateReport:
     def document(self, doc: str) -> DocumentReport:
         return next(d for d in self.documents if d.doc == doc)
 
+    def counts(self) -> dict[str, int]:
+        """Documents checked (audited), passed, failed (of those checked), not checked, skipped or empty."""
+        checked = [d for d in self.documents if d.readable]
+        return {
+            "documents": len(self.documents),
+            "checked": len(checked),
+            "passed": sum(1 for d in checked if not d.failed),
+            "failed": sum(1 for d in checked if d.failed),
+            "not_checked": sum(1 for d in self.documents if d.status == "not-checked"),
+            "skipped": sum(1 for d in self.documents if d.status in ("skipped", "empty")),
+        }
 
-def display_path(path: str) -> str:
-    """A path the user can click: relative to the working folder when inside it."""
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` with what would split or garble a line of output escaped: control
+    and format characters (newlines, bidi overrides) as \\n or \\u202e, the
+    bytes of an undecodable file name (surrogates) as \\xff."""
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch.isprintable() or ch in " \u3000":
+            out.append(ch)
+        elif ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif 0xDC80 <= ord(ch) <= 0xDCFF:
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        else:
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
+    return "".join(out)
+
+
+def _relative(path: str) -> str:
+    """Relative to the working folder when inside it, '/'-separated; the path itself otherwise."""
     try:
         relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return path
     return path if relative.startswith("..") else Path(relative).as_posix()
+
+
+def display_path(path: str) -> str:
+    """A path the user can click: relative to the working folder when inside it,
+    printable (see :func:`printable`)."""
+    return printable(_relative(path))
+
+
+def path_uri(path: str) -> str:
+    """A SARIF artifact URI for ``path``, percent-encoding its real bytes (a name
+    that is not UTF-8 keeps them), relative to the working folder when inside it."""
+    relative = _relative(path)
+    encoded = quote(os.fsencode(relative))
+    return "file://" + (encoded if encoded.startswith("/") else "/" + encoded) if os.path.isabs(relative) else encoded
 
 
 def _clue_kind(clue: Clue) -> str:
@@ -311,11 +417,15 @@ class _Positions:
 
     def __init__(self, result: "AuditResult"):
         self._texts = {a.doc: a.source.text for a in result.analyses}
-        self._paths = {a.doc: display_path(a.source.path) if a.source.path else a.doc for a in result.analyses}
+        self._raw = {a.doc: a.source.path or a.doc for a in result.analyses}
+        self._paths = {doc: display_path(raw) for doc, raw in self._raw.items()}
         self._indexes: dict[str, LineIndex] = {}
 
     def path(self, doc: str) -> str:
-        return self._paths.get(doc, doc)
+        return self._paths.get(doc, printable(doc))
+
+    def uri(self, doc: str) -> str:
+        return path_uri(self._raw.get(doc, doc))
 
     def location(self, doc: str, start: int, end: int, note: str = "") -> Location:
         text = self._texts.get(doc, "")
@@ -324,10 +434,11 @@ class _Positions:
             index = self._indexes[doc] = LineIndex(text)
         line, column = index.position(start)
         end_line, end_column = index.position(max(start, end))
-        return Location(doc, self.path(doc), line, column, end_line, end_column, text[start:end], note)
+        return Location(doc, self.path(doc), line, column, end_line, end_column, text[start:end], note,
+                        self.uri(doc))
 
     def whole(self, doc: str) -> Location:
-        return Location(doc, self.path(doc))
+        return Location(doc, self.path(doc), uri=self.uri(doc))
 
 
 def _plural(n: int, word: str) -> str:
@@ -369,12 +480,23 @@ def evaluate(result: "AuditResult", policy: Policy) -> GateReport:
             doc, positions.path(doc), analysis.source.ok, bool(analysis.slots), len(analysis.slots), identity,
         )
         reports[doc] = report
-        if not analysis.source.ok:
-            report.status, report.message = "unreadable", f"{analysis.source.status}: {analysis.source.message}"
-            add(Finding("unreadable", policy.action("unreadable") == "fail", doc, positions.whole(doc), "",
-                        f"not checked: {report.message}", "", docs=(doc,)))
+        source = analysis.source
+        if not source.ok:
+            rule = _unread_rule(source.status)
+            report.status = rule
+            report.message = printable(f"{source.status}: {source.message}" if source.message else source.status)
+            why = f"not checked: {report.message}" if rule == "not-checked" else report.message
+            add(Finding(rule, policy.action(rule) == "fail", doc, positions.whole(doc), "", why, "", docs=(doc,)))
             continue
+        if source.status == "repaired":
+            add(Finding("repaired-encoding", policy.action("repaired-encoding") == "fail", doc, positions.whole(doc),
+                        "", printable(f"audited after repairing the encoding: {source.message or 'some bytes replaced'}"),
+                        "", docs=(doc,)))
         if not analysis.slots:
+            suspected = _unrecognised_masks(analysis, identity, policy, positions)
+            if suspected is not None:
+                add(suspected)
+                continue
             report.status, report.message = "not-anonymised", "no masks: nothing to check"
             add(Finding("not-anonymised", policy.action("not-anonymised") == "fail", doc, positions.whole(doc), "",
                         "no masks found, so nothing hides a place; the document is not checked", "", docs=(doc,)))
@@ -413,6 +535,47 @@ def evaluate(result: "AuditResult", policy: Policy) -> GateReport:
         report.status = "fail" if failing else "pass"
         report.message = _document_message(report, policy, failing)
     return GateReport(policy, list(reports.values()), findings)
+
+
+def _unread_rule(status: str) -> str:
+    """The gate rule for a file that was not audited, by its load status."""
+    if status in NOT_CHECKED_STATUSES:
+        return "not-checked"
+    if status == SKIPPED_STATUS:
+        return "skipped"
+    if status == EMPTY_STATUS:
+        return "empty"
+    return "not-checked"  # a status auditor does not know is never a pass
+
+
+def _unrecognised_masks(analysis, identity: Identity | None, policy: Policy, positions: _Positions) -> Finding | None:
+    """A document with no known mask but look-alikes of masks (●●县), whose clear
+    text would re-identify it, or leave fewer than K places, were those masks:
+    it must not pass as merely not anonymised."""
+    if not analysis.suspects or identity is None or not identity.identity:
+        return None
+    from .linker import verdict
+    from .rules import load_rules
+
+    config = load_rules(policy.rules_folder or None).linker
+    would_be = verdict(replace(identity, n_slots=len(analysis.suspects)), config)
+    if would_be not in policy.fail_verdicts and identity.anonymity_set >= policy.min_anonymity_set:
+        return None
+    first = analysis.suspects[0]
+    location = positions.location(analysis.doc, first.start, first.end, "looks like a mask")
+    related = [positions.location(analysis.doc, run.start, run.end, "looks like a mask") for run in analysis.suspects[1:5]]
+    reveals = ("re-identifies" if would_be in policy.fail_verdicts
+               else f"leaves {identity.anonymity_set} place(s) (K={policy.min_anonymity_set}), most likely")
+    clues = ", ".join(dict.fromkeys(c.text for c in identity.top_clues[:5]))
+    return Finding(
+        "unrecognised-masks", policy.action("unrecognised-masks") == "fail", analysis.doc, location, first.text,
+        printable(f"no mask auditor knows, but {first.text!r} at {location.line}:{location.column} looks like one"
+                  f" ({_plural(len(analysis.suspects), 'such run')}); the clear text {reveals} {identity.identity}"
+                  f" (confidence {identity.confidence:.0%}, anonymity set {identity.anonymity_set}"
+                  + (f"; clues {clues}" if clues else "") + ")"),
+        "use a mask glyph of masks.toml (×) and mask the clues named, or add the glyph to masks.toml",
+        related, docs=(analysis.doc,),
+    )
 
 
 def _document_message(report: DocumentReport, policy: Policy, failing: list[Finding]) -> str:
@@ -511,20 +674,28 @@ def _own_place_findings(identity: Identity, policy: Policy, positions: _Position
 
 def format_text(report: GateReport, quiet: bool = False) -> str:
     """One line per finding (file:line:column: level: clue: why; what to mask [rule]), then a summary."""
-    lines = [f.line() for f in report.findings if f.fails or not quiet]
+    # printable(): a name or message must never split or garble a line.
+    lines = [printable(f.line()) for f in report.findings if f.fails or not quiet]
     if quiet:
         return "\n".join(lines) + ("\n" if lines else "")
     for doc in report.documents:
-        label = {"pass": "pass", "fail": "FAIL", "not-anonymised": "not checked", "unreadable": "not checked"}[doc.status]
-        lines.append(f"{doc.path}: {label}: {doc.message}")
-    failed = len(report.failed_documents)
-    source = report.policy.label()
-    lines.append(
-        f"{failed} of {_plural(len(report.documents), 'document')} fail the policy ({source}: {report.policy.describe()})"
-        if failed else
-        f"all {_plural(len(report.documents), 'document')} pass the policy ({source}: {report.policy.describe()})"
-    )
+        label = "FAIL" if doc.failed else _STATUS_LABELS.get(doc.status, doc.status)
+        lines.append(printable(f"{doc.path}: {label}: {doc.message}"))
+    lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
+
+
+_STATUS_LABELS = {"pass": "pass", "fail": "FAIL", "not-anonymised": "not anonymised", "not-checked": "not checked",
+                  "skipped": "skipped", "empty": "empty"}
+
+
+def summary_line(report: GateReport) -> str:
+    """``5 documents: 5 checked, 3 passed, 2 failed, 0 not checked (policy: K=5; fails …)``."""
+    counts = report.counts()
+    skipped = f", {counts['skipped']} skipped or empty" if counts["skipped"] else ""
+    return (f"{_plural(counts['documents'], 'document')}: {counts['checked']} checked, {counts['passed']} passed, "
+            f"{counts['failed']} failed, {counts['not_checked']} not checked{skipped} "
+            f"({report.policy.label()}: {report.policy.describe()})")
 
 
 def _location_dict(location: Location) -> dict:
@@ -547,12 +718,12 @@ def to_json(report: GateReport) -> dict:
         "version": _version(),
         "passed": report.passed,
         "policy": {
-            "source": policy.source, "min_anonymity_set": policy.min_anonymity_set,
+            "source": printable(policy.source), "min_anonymity_set": policy.min_anonymity_set,
             "fail_verdicts": list(policy.fail_verdicts), "rules": dict(policy.actions),
         },
         "summary": {
-            "documents": len(report.documents),
-            "failed": len(report.failed_documents),
+            **report.counts(),
+            "failed_documents": len(report.failed_documents),
             "findings": len(report.findings),
             "failing_findings": sum(1 for f in report.findings if f.fails),
         },
@@ -586,12 +757,12 @@ def _version() -> str:
 
 
 def _artifact(location: Location) -> dict:
-    path = Path(location.path)
-    if path.is_absolute():
-        return {"uri": path.as_uri()}
+    uri = location.uri or quote(location.path)
+    if uri.startswith("file:"):
+        return {"uri": uri}
     # Relative to the folder auditor ran in, which for a commit hook or a CI
     # job is the repository root that code-scanning UIs resolve paths against.
-    return {"uri": quote(path.as_posix()), "uriBaseId": "SRCROOT"}
+    return {"uri": uri, "uriBaseId": "SRCROOT"}
 
 
 def _physical(location: Location) -> dict:
@@ -660,7 +831,8 @@ def to_sarif(report: GateReport) -> dict:
             "columnKind": "unicodeCodePoints",
             "invocations": [{"executionSuccessful": True}],
             "results": results,
-            "properties": {"passed": report.passed, "policy": report.policy.source,
+            "properties": {"passed": report.passed, "policy": printable(report.policy.source),
+                           "summary": report.counts(),
                            "failedDocuments": [d.doc for d in report.failed_documents]},
         }],
     }

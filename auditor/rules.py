@@ -78,7 +78,7 @@ def read_small_file(path: Path, error: type[Exception] = RulesError, what: str =
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError as exc:
-        raise error(f"{what} missing: {path}") from exc
+        raise error(f"{what} not found: {path}") from exc
     except OSError as exc:
         raise error(f"{what} cannot be opened: {path}: {exc.strerror or exc}") from exc
     try:

@@ -128,10 +128,10 @@ def test_text_output_has_file_line_column_clue_why_and_what_to_mask(corpus):
     assert line.startswith("docs/000.txt:3:5: error: 轩岗: town name pointing at 山西省/忻州市/原平市 (weight 3.20)")
     assert line.endswith("; mask 轩岗 everywhere (1 here) [re-identified]")
     assert "docs/000.txt: FAIL: re-identified as 山西省/忻州市/原平市 (97%, anonymity set 1)" in text
-    assert "docs/002.txt: not checked: no masks: nothing to check" in text
-    assert text.rstrip().endswith("fail the policy (built-in policy: K=5; fails re-identified, "
-                                  "small-anonymity-set, near-duplicate-leak, names-own-place)")
-    assert text.splitlines()[-1].startswith("2 of 3 documents fail")
+    assert "docs/002.txt: not anonymised: no masks: nothing to check" in text
+    assert text.splitlines()[-1] == (
+        "3 documents: 3 checked, 1 passed, 2 failed, 0 not checked (built-in policy: K=5; fails re-identified, "
+        "small-anonymity-set, near-duplicate-leak, names-own-place, unrecognised-masks, not-checked)")
 
 
 def test_quiet_text_output_keeps_only_failing_findings(corpus):
@@ -198,14 +198,16 @@ def test_protected_masked_documents_pass(corpus):
     assert [d.status for d in report.documents] == ["pass", "pass", "not-anonymised"]
 
 
-def test_unreadable_file_is_reported(tmp_path, monkeypatch):
+def test_unreadable_file_fails_as_not_checked(tmp_path, monkeypatch):
+    # A file auditor cannot read is never a pass (issue 10).
     monkeypatch.chdir(tmp_path)
     source = SourceText("scan.pdf", str(tmp_path / "scan.pdf"), "", "", "binary", "not a text file (binary content)")
     report = evaluate(AuditResult([DocumentAnalysis(source)]), Policy())
     (finding,) = report.findings
-    assert finding.rule == "unreadable" and not finding.fails and finding.location.line is None
+    assert finding.rule == "not-checked" and finding.fails and finding.location.line is None
+    assert not report.passed
     assert format_text(report).splitlines()[0] == (
-        "scan.pdf: note: not checked: binary: not a text file (binary content) [unreadable]")
+        "scan.pdf: error: not checked: binary: not a text file (binary content) [not-checked]")
 
 
 # --- policy files ---------------------------------------------------------
@@ -243,7 +245,7 @@ def test_policy_file_overrides_only_what_it_names(tmp_path):
     ('[rules]\nre-identified = "warn"\n', "must be one of fail, report, ignore"),
     ("k = 5\n", "unknown key(s) k"),
     ("min_anonymity_set = \n", "not valid TOML"),
-    ('[fix]\nmask = ""\n', "[fix] mask must not be empty"),
+    ('[fix]\nmask = ""\n', "[fix] mask '' must be visible mask characters, not empty"),
     ("[fix]\nmax_rounds = 0\n", "[fix] max_rounds must be at least 1, not 0"),
     ("[fix]\nliteral_min_chars = 1.5\n", "[fix] literal_min_chars must be a whole number"),
 ])
@@ -337,7 +339,7 @@ def test_check_exits_0_when_every_document_passes(corpus, monkeypatch):
     corpus.inconsistencies = []
     outcome, _ = run_check(monkeypatch, corpus, ["docs"])
     assert outcome.exit_code == 0, outcome.output
-    assert "all 3 documents pass the policy" in outcome.stdout
+    assert "3 documents: 3 checked, 3 passed, 0 failed, 0 not checked" in outcome.stdout
 
 
 def test_check_exits_2_on_a_missing_path(tmp_path, monkeypatch):
