@@ -124,15 +124,19 @@ def scan(paths, out, no_link, rules_dir, workers, max_bytes, quiet):
     OUT/documents.csv and documents.json (identity and verdict per document),
     OUT/clues.csv (clear-text clues) and OUT/index.html (the report).
     """
+    from .output_dir import OutputFolder
+
     started = time.perf_counter()
     workers = workers or default_workers()
-    result = run_audit(paths, rules_dir, workers, max_bytes, quiet, link=not no_link)
-    pages = sum(1 for a in result.analyses if a.source.ok)
-    update, close = _progress_bar(pages, not quiet, "writing tables and report", "page")
-    try:
-        written = result.write(out, workers=workers, progress=update)
-    finally:
-        close()
+    # Opened first: an unwritable or busy destination is refused before any document is read.
+    with OutputFolder(out, inputs=paths, command="scan") as folder:
+        result = run_audit(paths, rules_dir, workers, max_bytes, quiet, link=not no_link)
+        pages = sum(1 for a in result.analyses if a.source.ok)
+        update, close = _progress_bar(pages, not quiet, "writing tables and report", "page")
+        try:
+            written = result.write(folder, workers=workers, progress=update)
+        finally:
+            close()
     elapsed = time.perf_counter() - started
     if quiet:
         return
@@ -203,7 +207,11 @@ def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, quiet)
 
     from .gate import evaluate, format_text, to_json, to_sarif
 
+    from .output_dir import atomic_write_text, check_file_destination
+
     policy = _policy_or_exit(policy_file, rules_dir)
+    if output:
+        check_file_destination(output)  # before the audit, not after it
     files = _input_files_or_exit(paths)
     result = run_audit(paths, rules_dir, _small_job_workers(workers, len(files)), max_bytes,
                        quiet or fmt != "text", link=True)
@@ -213,7 +221,7 @@ def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, quiet)
     else:
         rendered = json.dumps(to_sarif(report) if fmt == "sarif" else to_json(report), ensure_ascii=False, indent=1) + "\n"
     if output:
-        Path(output).write_text(rendered, encoding="utf-8")
+        atomic_write_text(output, rendered)
         if not quiet:
             failed = len(report.failed_documents)
             click.echo(f"{failed} of {len(report.documents)} document(s) fail the policy; wrote {output}", err=True)
@@ -246,17 +254,21 @@ def fix(paths, out, policy_file, fmt, rules_dir, workers, max_bytes, quiet):
 
     from .remediate import FixError, fix_to_json, format_fix_text, remediate
 
+    from .output_dir import OutputFolder
+
     policy = _policy_or_exit(policy_file, rules_dir)
     rules = _load_rules_or_exit(rules_dir)
-    files = _input_files_or_exit(paths)
-    update, close = _progress_bar(map_steps(len(files)), not quiet and fmt == "text", unit="step")
-    try:
-        report = remediate(paths, out, rules, policy, workers=_small_job_workers(workers, len(files)),
-                           max_bytes=max_bytes, progress=update)
-    except FixError as exc:
-        raise click.UsageError(str(exc)) from exc
-    finally:
-        close()
+    # Opened first: an unwritable or busy destination is refused before any document is read.
+    with OutputFolder(out, inputs=paths, command="fix") as folder:
+        files = _input_files_or_exit(paths)
+        update, close = _progress_bar(map_steps(len(files)), not quiet and fmt == "text", unit="step")
+        try:
+            report = remediate(paths, folder, rules, policy, workers=_small_job_workers(workers, len(files)),
+                               max_bytes=max_bytes, progress=update)
+        except FixError as exc:
+            raise click.UsageError(str(exc)) from exc
+        finally:
+            close()
     if fmt == "json":
         click.echo(json.dumps(fix_to_json(report), ensure_ascii=False, indent=1))
     elif not quiet or not report.passed:

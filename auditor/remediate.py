@@ -32,7 +32,8 @@ from pathlib import Path
 
 from .gate import DocumentReport, GateReport, Policy, display_path, evaluate, resolve_policy
 from .errors import FixError, InputError
-from .loading import DEFAULT_MAX_BYTES, iter_input_files, load_file
+from .loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_file
+from .output_dir import OutputError, OutputFolder, refuse_overlap, safe_relative_name, target_inside
 from .records import Clue, DocumentAnalysis
 from .rules import Rules, load_rules
 from .scan import Analyzer, AuditResult, audit, map_documents
@@ -281,44 +282,54 @@ class _Plan:
 # ---------------------------------------------------------------------------
 
 
-def _check_targets(files: list[tuple[Path, str]], roots: list[Path], out: Path) -> None:
-    out_resolved = out.resolve()
-    for root in roots:
-        if root.is_dir():
-            root_resolved = root.resolve()
-            if out_resolved == root_resolved or root_resolved in out_resolved.parents:
-                raise FixError(f"--out {out} is inside the input folder {root}: the copies would be read as inputs")
+def _check_targets(files: list[InputFile], roots: list[Path], out: Path) -> dict[str, str]:
+    """The name of each document's copy under ``out``; FixError when the
+    copies could touch an input or two would land on one name."""
+    try:
+        refuse_overlap(out, roots)
+    except OutputError as exc:
+        raise FixError(str(exc)) from exc
+    names: dict[str, str] = {}
     seen: dict[str, Path] = {}
-    inputs = {file.resolve() for file, _ in files}
-    for file, doc in files:
-        if doc in seen:
-            raise FixError(f"{seen[doc]} and {file} would both be written to {out / doc}")
-        seen[doc] = file
-        if (out / doc).resolve() in inputs:
-            raise FixError(f"writing {out / doc} would overwrite an input file")
+    for entry in files:
+        name = safe_relative_name(entry.output_name).as_posix()
+        # Case-folded: the copies may land on a case-insensitive file system.
+        if name.casefold() in seen:
+            raise FixError(f"{seen[name.casefold()]} and {entry.path} would both be written to {out / name}")
+        seen[name.casefold()] = entry.path
+        names[entry.doc] = name
+    return names
 
 
 class _Workspace:
     """The copies in the output folder and the pristine map results of their current text."""
 
-    def __init__(self, out: Path, rules: Rules, policy: Policy, max_bytes: int):
-        self.out = out
+    def __init__(self, staging: Path, out: Path, rules: Rules, policy: Policy, max_bytes: int):
+        self.staging = staging  # where the copies are written and rewritten
+        self.out = out  # where they will be once the output folder is swapped in
         self.rules = rules
         self.policy = policy
         self.max_bytes = max_bytes
         self.texts: dict[str, str] = {}
         self.originals: dict[str, bytes] = {}
         self.encodings: dict[str, str] = {}
+        self.names: dict[str, str] = {}  # doc -> relative name of its copy
         self.pristine: dict[str, DocumentAnalysis] = {}
         self.order: list[str] = []
         self._analyzer: Analyzer | None = None
 
     def target(self, doc: str) -> Path:
-        return self.out / doc
+        """The copy being written (in the staging folder)."""
+        return target_inside(self.staging, self.names[doc])
 
-    def add(self, analysis: DocumentAnalysis, original: bytes) -> None:
+    def final(self, doc: str) -> Path:
+        """Where the copy ends up."""
+        return self.out / self.names[doc]
+
+    def add(self, analysis: DocumentAnalysis, original: bytes, name: str) -> None:
         doc = analysis.doc
         self.order.append(doc)
+        self.names[doc] = name
         self.pristine[doc] = analysis
         self.texts[doc] = analysis.source.text
         self.originals[doc] = original
@@ -357,7 +368,11 @@ def remediate(
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress=None,
 ) -> FixReport:
-    """Writes remediated copies of ``paths`` to ``out`` and re-audits them."""
+    """Writes remediated copies of ``paths`` to ``out`` and re-audits them.
+
+    ``out`` is replaced whole once every copy is written (see
+    :class:`~auditor.output_dir.OutputFolder`; the CLI passes one it opened
+    before reading); the re-audit reads it where it then stands."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     roots = [Path(p) for p in paths]
@@ -371,23 +386,48 @@ def remediate(
         raise FixError(str(exc)) from exc
     if not files:
         raise FixError(f"no text files under {', '.join(str(r) for r in roots)}")
-    out = Path(out)
-    _check_targets(files, roots, out)
+    folder = out if isinstance(out, OutputFolder) else OutputFolder(out, inputs=roots, command="fix")
+    names = _check_targets(files, roots, folder.path)
+    with folder:
+        analyses = map_documents(files, rules, workers, with_clues=True, max_bytes=max_bytes, progress=progress)
+        workspace, skipped = _copy_readable(files, analyses, names, folder, rules, policy, max_bytes)
+        rounds, before, fixes = _mask_until_passing(workspace, policy)
+        folder.commit()
+        # The proof: a fresh audit of the output folder, as `auditor check OUT` would run it.
+        final = audit([folder.path], rules, workers=workers, link=True, max_bytes=max_bytes)
+    after = evaluate(final, policy)
+    by_doc = {d.doc: d for d in after.documents}
+    reports = {a.source.path: by_doc.get(a.doc) for a in final.analyses}
+    for doc, fix in fixes.items():
+        fix.after = reports.get(str(workspace.final(doc).resolve()))
+        if fix.after is not None and not fix.after.failed:
+            fix.stuck = ""
+        elif fix.after is not None and not fix.stuck:
+            fix.stuck = f"still failing after {rounds} round(s) (policy max_rounds = {policy.max_rounds})"
+    return FixReport(folder.path, policy, rounds, before, after, [fixes[d] for d in workspace.order], skipped)
 
-    analyses = map_documents(files, rules, workers, with_clues=True, max_bytes=max_bytes, progress=progress)
-    workspace = _Workspace(out, rules, policy, max_bytes)
+
+def _copy_readable(files, analyses, copy_names: dict[str, str], folder: OutputFolder, rules: Rules,
+                   policy: Policy, max_bytes: int) -> tuple["_Workspace", list[tuple[str, str]]]:
+    """Copies every readable document into the staging folder, byte for byte;
+    returns the workspace and the (doc, why) of those not copied."""
+    workspace = _Workspace(folder.staging, folder.path, rules, policy, max_bytes)
     skipped = []
-    out.mkdir(parents=True, exist_ok=True)
-    for (file, _), analysis in zip(files, analyses):
+    for entry, analysis in zip(files, analyses):
         if not analysis.source.ok:
             skipped.append((analysis.doc, f"{analysis.source.status}: {analysis.source.message}"))
             continue
-        workspace.add(analysis, file.read_bytes())
+        workspace.add(analysis, entry.path.read_bytes(), copy_names[entry.doc])
+    return workspace, skipped
 
+
+def _mask_until_passing(workspace: "_Workspace", policy: Policy) -> tuple[int, GateReport, dict[str, DocumentFix]]:
+    """Masks the copies round by round until they pass or nothing is left to
+    mask; returns (rounds, the gate's report before, the fixes per doc)."""
     current = workspace.link()
     before = evaluate(current, policy)
     fixes = {
-        doc: DocumentFix(doc, display_path(analysis.source.path), display_path(str(workspace.target(doc))),
+        doc: DocumentFix(doc, display_path(analysis.source.path), display_path(str(workspace.final(doc))),
                          analysis.source.encoding, len(analysis.source.text), before.document(doc))
         for doc, analysis in workspace.pristine.items()
     }
@@ -419,16 +459,7 @@ def remediate(
         gate = evaluate(current, policy)
         log.info("fix: round %d: %d document(s) still fail", rounds, len(gate.failed_documents))
 
-    # The proof: a fresh audit of the output folder, as `auditor check OUT` would run it.
-    final = audit([out], rules, workers=workers, link=True, max_bytes=max_bytes)
-    after = evaluate(final, policy)
-    for fix in fixes.values():
-        fix.after = next((d for d in after.documents if d.doc == fix.doc), None)
-        if fix.after is not None and not fix.after.failed:
-            fix.stuck = ""
-        elif fix.after is not None and not fix.stuck:
-            fix.stuck = f"still failing after {rounds} round(s) (policy max_rounds = {policy.max_rounds})"
-    return FixReport(out, policy, rounds, before, after, [fixes[d] for d in workspace.order], skipped)
+    return rounds, before, fixes
 
 
 # ---------------------------------------------------------------------------
@@ -466,16 +497,12 @@ def format_fix_text(report: FixReport) -> str:
             lines.append(f"    not fixed: {fix.stuck}")
     for doc, why in report.skipped:
         lines.append(f"  {doc}: not copied ({why})")
-    ours = {d.doc for d in report.documents}
-    for other in report.after.documents:
-        if other.doc not in ours:
-            # left in OUT by an earlier run: audited with the copies, as `auditor check OUT` would
-            lines.append(f"  {other.path}: not from this run, audited with the copies ({other.status})")
     failed = report.after.failed_documents
     lines.append(
         f"Re-audit of {display_path(str(report.out))}: "
         + (f"{len(failed)} document(s) still fail the policy" if failed else
-           f"all {len(report.after.documents)} document(s) pass the policy")
+           # the folder's manifest (a dotfile) is listed by the re-audit, not counted
+           f"all {sum(1 for d in report.after.documents if d.readable)} document(s) pass the policy")
         + f" ({report.policy.label()}: {report.policy.describe()})"
     )
     for finding in report.after.findings:

@@ -530,6 +530,19 @@ def text_html(text: str, slots: list[tuple[Slot, SlotView]], clues: list[tuple[C
     return Markup("".join(out))
 
 
+def doc_name_html(doc: str) -> str:
+    """A document name wherever the report shows one: isolated, so that
+    direction controls in it (U+202E…) cannot reorder the text around it."""
+    # A line may break after a folder's "/", so a name never breaks mid-part where it fits.
+    return f'<bdi class="name">{_h(doc).replace("/", "/<wbr>")}</bdi>'
+
+
+def isolated(doc: str) -> str:
+    """A document name in plain text (a title, a tooltip): U+2068…U+2069 are
+    what <bdi> is to markup."""
+    return f"\u2068{doc}\u2069"
+
+
 def type_tag_html(slot_type: str) -> str:
     """The type of a slot as a tag; its one-letter label is drawn by the CSS."""
     slot_type = _h(slot_type)
@@ -643,8 +656,8 @@ def _copy_html(here: bool, doc: str, href: str, root: str) -> str:
     if here:
         return "this document"
     if href:
-        return f'<a href="{_h(root + href)}">{_h(doc)}</a>'
-    return _h(doc)
+        return f'<a href="{_h(root + href)}">{doc_name_html(doc)}</a>'
+    return doc_name_html(doc)
 
 
 def difference_rows_html(differences: list[SideBySide], root: str) -> Markup:
@@ -884,7 +897,7 @@ class ReportViews:
         self.involving: dict[str, list[Inconsistency]] = defaultdict(list)
         revealed, involving = self.revealed, self.involving
         for inc in sorted(result.inconsistencies, key=lambda i: (i.doc, i.slot_id, i.other_doc, i.other_start)):
-            revealed[(inc.doc, inc.slot_id)].append(f"readable in {inc.other_doc} as {inc.revealed}")
+            revealed[(inc.doc, inc.slot_id)].append(f"readable in {isolated(inc.other_doc)} as {inc.revealed}")
             involving[inc.doc].append(inc)
             if inc.other_doc != inc.doc:
                 involving[inc.other_doc].append(inc)
@@ -952,7 +965,7 @@ class ReportViews:
     def member_html(self, member: DocumentRow) -> str:
         done = self._member_html.get(member.doc)
         if done is None:
-            name = _h(member.doc)
+            name = doc_name_html(member.doc)
             link = f'<a href="{_h(DOC_ROOT + member.href)}">{name}</a>' if member.href else name
             done = self._member_html[member.doc] = f"{link} {verdict_badge(member)}"
         return done
@@ -997,7 +1010,7 @@ class ReportViews:
                                key=lambda m: m.doc)
         type_counts = _type_counts(Counter(row.type_counts))
         return DocumentPage(
-            row=row, title=row.doc, sentence=verdict_sentence(book, row, identity),
+            row=row, title=isolated(row.doc), sentence=verdict_sentence(book, row, identity),
             sentence_kind=row.verdict or "unlinked",
             chart=build_chart(identity) if identity is not None and row.verdict else None,
             top_clues=top_views[:PANEL_CLUES],
@@ -1059,6 +1072,7 @@ def _environment() -> jinja2.Environment:
     env.globals["verdict_badge"] = verdict_badge
     env.globals["th"] = sortable_th
     env.globals["type_tag"] = lambda slot_type: Markup(type_tag_html(slot_type))
+    env.globals["doc_name"] = lambda doc: Markup(doc_name_html(doc))
     return env
 
 

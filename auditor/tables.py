@@ -90,13 +90,37 @@ def clues_frame(result: "AuditResult") -> pd.DataFrame:
     return pd.DataFrame(clue_columns(result), columns=CLUE_COLUMNS)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula
+# (OWASP, "CSV Injection"): names and contexts come from the documents.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A text cell that a spreadsheet would run as a formula, prefixed with
+    ``'`` as OWASP recommends; numbers and every other cell as they are."""
+    if type(value) is str and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _safe_column(values: list) -> list:
+    # Most columns hold no such cell: then the list itself is written.
+    if not any(type(v) is str and v.startswith(FORMULA_STARTS) for v in values):
+        return values
+    return [spreadsheet_safe(v) for v in values]
+
+
 def _write_csv(columns: dict[str, list], path: Path) -> Path:
-    """The columns as CSV, written as pandas writes a frame (the csv module,
-    an empty field for None), at twice the speed of building and writing one."""
+    """The columns as CSV (the csv module, an empty field for None), at twice
+    the speed of building and writing a pandas frame. Lines end in CRLF as
+    RFC 4180 says: the csv module quotes a cell holding any character of the
+    line terminator, so a lone CR in a name or context is quoted too (with
+    LF endings it went out bare and split the row)."""
+    safe = [_safe_column(values) for values in columns.values()]
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+        writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(columns)
-        writer.writerows(zip(*columns.values()))
+        writer.writerows(zip(*safe))
     return path
 
 

@@ -27,7 +27,6 @@ from auditor.tables import write_tables
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = ROOT / "reports" / "test-output"
 DOC_000 = "000_f10a573ecf1e5254.txt"
 DOC_001 = "001_205791ec78af48ee.txt"
 
@@ -374,7 +373,7 @@ def test_copies_show_their_differences_side_by_side():
     rendered = render(result)
     masked = Page(page_of(rendered, "a.txt"))
     slot = next(m for m in masked.having("data-slot-id") if m["data-type"] == "place")
-    assert "readable in b.txt as 原平" in slot["title"]
+    assert "readable in \u2068b.txt\u2069 as 原平" in slot["title"]  # the name isolated (U+2068…U+2069)
     source = page_of(rendered, "a.txt")
     assert 'this document</div><div class="snippet" lang="zh-CN">过去一年，是<span class="masked">×</span>发展史上' in source
     assert '<div class="snippet" lang="zh-CN">过去一年，是<span class="revealed">原平</span>发展史上' in source
@@ -502,9 +501,11 @@ def test_pages_load_offline_without_errors(browser, seeds_report, tmp_path):
     assert overview.visible_rows("documents") == 5
     visit = Visit(browser, doc_page(seeds_report, DOC_000))
     assert visit.errors == []
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    visit.page.screenshot(path=str(SCREENSHOTS / "doc-000.png"))
-    assert (SCREENSHOTS / "doc-000.png").stat().st_size > 10_000
+    # never into the user's reports/: a test writes only under its tmp_path
+    screenshot = tmp_path / "screenshots" / "doc-000.png"
+    screenshot.parent.mkdir()
+    visit.page.screenshot(path=str(screenshot))
+    assert screenshot.stat().st_size > 10_000
     overview.page.close()
     visit.page.close()
 

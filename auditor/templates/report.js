@@ -98,8 +98,9 @@
     var cell = document.createElement("td");
     var name = element("div", "diff-doc");
     if (here) { name.textContent = "this document"; }
-    else if (doc[1]) { var link = element("a", "", doc[0]); link.setAttribute("href", doc[1]); name.appendChild(link); }
-    else { name.textContent = doc[0]; }
+    // a name is isolated (<bdi>) as on the rows above: direction controls in it stay inside it
+    else if (doc[1]) { var link = element("a"); link.setAttribute("href", doc[1]); link.appendChild(element("bdi", "name", doc[0])); name.appendChild(link); }
+    else { name.appendChild(element("bdi", "name", doc[0])); }
     var text = element("div", "snippet");
     text.setAttribute("lang", "zh-CN");
     text.appendChild(document.createTextNode(snippet[0]));

@@ -1,0 +1,326 @@
+"""Writing output that never touches an input, lands whole or not at all, and never follows a link.
+
+An output folder (``scan``'s tables and report, ``fix``'s copies) is built in a
+staging folder beside it, in the same parent, and swapped into place when it
+is complete: a run that is killed leaves the previous output or none, never a
+mix. A manifest inside the folder records that auditor wrote it, so the next
+run may replace it; a folder holding files but no manifest is someone else's
+and is refused. One writer at a time holds an OS lock on a file beside the
+folder (the kernel releases it when a run is killed); the run that holds it
+removes what killed runs left behind. A single output file (``check
+--output``) is written to a temporary file in its folder and renamed over.
+
+Every destination is checked (and the lock taken) before any document is read,
+so an unwritable one costs nothing and ends in exit 2 with its reason.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import glob
+import json
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+from . import __version__
+from .errors import OutputError
+
+MANIFEST = ".auditor-manifest.json"
+MANIFEST_TOOL = "auditor"
+_STAGING = "staging"
+_RETIRED = "old"
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _blocker(folder: Path, exc: OSError) -> str:
+    """Why ``folder`` cannot be made: a file standing where a folder must be, or the OS's reason."""
+    for ancestor in [folder, *folder.parents]:
+        if ancestor.exists() and not ancestor.is_dir():
+            return f"{ancestor} is a file, not a folder"
+    return _reason(exc)
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+# ---------------------------------------------------------------------------
+# Single files
+
+
+def check_file_destination(path: str | os.PathLike) -> Path:
+    """Raises OutputError unless a file can be written at ``path`` (its folder
+    exists and takes a new file); nothing is left behind."""
+    path = Path(path)
+    if path.is_dir() and not path.is_symlink():
+        raise OutputError(f"cannot write {path}: it is a folder")
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {path}: the folder {folder} does not exist")
+    try:
+        probe, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {_reason(exc)}") from exc
+    os.close(probe)
+    os.unlink(name)
+    return path
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Writes ``data`` to ``path`` whole or not at all: a temporary file in the
+    same folder renamed over it. An existing link at ``path`` is replaced, never
+    written through."""
+    path = Path(path)
+    try:
+        handle, name = tempfile.mkstemp(dir=path.absolute().parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {_reason(exc)}") from exc
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(name, path)
+    except BaseException as exc:
+        with _ignored_errors():
+            os.unlink(name)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {path}: {_reason(exc)}") from exc
+        raise
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+class _ignored_errors:
+    """Clean-up that must not hide the error being handled."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        return kind is not None and issubclass(kind, OSError)
+
+
+# ---------------------------------------------------------------------------
+# Names of copies
+
+
+def safe_relative_name(name: str) -> PurePosixPath:
+    """A relative path for a copy under an output folder: no root, no '.' or
+    '..' part (``../a/n.txt`` becomes ``a/n.txt``)."""
+    parts = [part for part in name.replace("\\", "/").split("/") if part not in ("", ".", "..")]
+    if not parts:
+        raise OutputError(f"{name!r} gives no file name to write under the output folder")
+    return PurePosixPath(*parts)
+
+
+def target_inside(folder: Path, name: str) -> Path:
+    """``folder / name`` after checking that it stays inside ``folder``."""
+    target = folder / safe_relative_name(name)
+    if not _within(target.resolve(), folder.resolve()):
+        raise OutputError(f"{name}: its copy would be written outside {folder}")
+    return target
+
+
+# ---------------------------------------------------------------------------
+# Output folders
+
+
+def refuse_overlap(out: Path, inputs: Iterable[str | os.PathLike]) -> None:
+    """Raises OutputError when ``out`` lies in an input folder (its files would
+    be read as inputs) or an input lies in ``out`` (replacing it would lose it)."""
+    resolved = Path(out).resolve()
+    for given in map(Path, inputs):
+        if not given.exists():
+            continue  # the input check says so, in its own words
+        root = given.resolve()
+        if given.is_dir() and _within(resolved, root):
+            raise OutputError(f"--out {out} is inside the input folder {given}: the output would be read as input")
+        if _within(root, resolved):
+            raise OutputError(f"the input {given} is inside --out {out}, which auditor replaces: "
+                              "that would overwrite an input file")
+
+
+class OutputFolder:
+    """An output folder written through a staging folder and swapped in whole.
+
+    ``with OutputFolder(out, inputs) as folder:`` checks the destination, takes
+    the lock and makes ``folder.staging``; write everything there, then call
+    :meth:`commit`. Leaving the block without a commit (an error, Ctrl-C)
+    removes the staging folder and leaves ``out`` as it was.
+    """
+
+    def __init__(self, out: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), command: str = "scan"):
+        self.path = Path(out)
+        self.inputs = [Path(p) for p in inputs]
+        self.command = command
+        self.staging: Path | None = None
+        self.committed = False
+        self._lock = None
+        self._depth = 0
+
+    # -- opening --------------------------------------------------------
+
+    def __enter__(self) -> "OutputFolder":
+        self._depth += 1
+        if self._depth > 1:  # already opened by the caller (the CLI, before reading)
+            return self
+        try:
+            self._open()
+        except BaseException:
+            self._close()
+            raise
+        return self
+
+    def _open(self) -> None:
+        out = self.path
+        if out.is_symlink():
+            raise OutputError(f"--out {out} is a symbolic link: give the folder itself")
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"--out {out} is not a folder")
+        refuse_overlap(out, self.inputs)
+        parent = out.absolute().parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create the folder {parent} for --out {out}: {_blocker(parent, exc)}") from exc
+        self._lock = self._take_lock(parent)
+        self._refuse_foreign_folder()
+        self._remove_leftovers(parent)
+        staging = parent / f".{out.name}.{_STAGING}-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            staging.mkdir()
+        except OSError as exc:
+            # The new output is built beside the old one and renamed over it.
+            raise OutputError(f"cannot write in {parent}, where --out {out} is built: {_reason(exc)}") from exc
+        self.staging = staging
+
+    def _take_lock(self, parent: Path):
+        lock_path = parent / f".{self.path.name}.lock"
+        try:
+            descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise OutputError(f"cannot write in {parent}, where --out {self.path} is built: {_reason(exc)}") from exc
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(descriptor)
+            if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
+                raise OutputError(f"another auditor run is writing to {self.path} "
+                                  f"(it holds {lock_path}); wait for it to finish") from exc
+            raise OutputError(f"cannot lock {lock_path}: {_reason(exc)}") from exc
+        return descriptor
+
+    def _refuse_foreign_folder(self) -> None:
+        if not self.path.is_dir():
+            return
+        names = _files_under(self.path)
+        visible = [n for n in names if not n.startswith(".")]
+        if not visible:
+            return
+        listed = read_manifest(self.path)
+        if listed is None:
+            raise OutputError(f"--out {self.path} holds files that auditor did not write "
+                              f"({', '.join(visible[:3])}{', …' if len(visible) > 3 else ''}); "
+                              "give an empty or new folder, or one an earlier auditor run wrote")
+        foreign = [n for n in visible if n not in listed]
+        if foreign:
+            raise OutputError(f"--out {self.path} holds files added after auditor wrote it "
+                              f"({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''}); "
+                              "move them away or give another folder")
+
+    def _remove_leftovers(self, parent: Path) -> None:
+        # Held under the lock: no other run is using these.
+        prefix = glob.escape(f".{self.path.name}.")
+        for kind in (_STAGING, _RETIRED):
+            for leftover in parent.glob(f"{prefix}{kind}-*"):
+                if leftover.is_dir() and not leftover.is_symlink():
+                    shutil.rmtree(leftover, ignore_errors=True)
+
+    # -- committing -----------------------------------------------------
+
+    def commit(self) -> Path:
+        """Puts the manifest into the staging folder, carries over the old
+        folder's dotfiles, and swaps the staging folder in for ``out``."""
+        if self.committed:
+            return self.path
+        staging = self.staging
+        try:
+            self._write_manifest(staging)
+            self._carry_dotfiles(staging)
+            retired = None
+            if self.path.exists():
+                retired = staging.with_name(staging.name.replace(_STAGING, _RETIRED, 1))
+                os.rename(self.path, retired)
+            os.rename(staging, self.path)
+        except OSError as exc:
+            raise OutputError(f"cannot put the new output in place at {self.path}: {_reason(exc)}") from exc
+        self.committed = True
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
+        return self.path
+
+    def _write_manifest(self, staging: Path) -> None:
+        manifest = {"tool": MANIFEST_TOOL, "version": __version__, "command": self.command,
+                    "files": _files_under(staging)}
+        (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    def _carry_dotfiles(self, staging: Path) -> None:
+        if not self.path.is_dir():
+            return
+        for entry in os.scandir(self.path):
+            if not entry.name.startswith(".") or entry.name == MANIFEST or os.path.lexists(staging / entry.name):
+                continue
+            # Copied, not moved: a run killed before the swap must not take them with it.
+            if entry.is_dir(follow_symlinks=False):
+                shutil.copytree(entry.path, staging / entry.name, symlinks=True)
+            else:
+                shutil.copy2(entry.path, staging / entry.name, follow_symlinks=False)
+
+    # -- closing --------------------------------------------------------
+
+    def __exit__(self, kind, exc, tb) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._close()
+
+    def _close(self) -> None:
+        if self.staging is not None and not self.committed:
+            shutil.rmtree(self.staging, ignore_errors=True)
+        if self._lock is not None:
+            os.close(self._lock)  # releases the lock
+            self._lock = None
+
+
+def read_manifest(folder: Path) -> set[str] | None:
+    """The files an earlier auditor run wrote in ``folder``, or None when it has no valid manifest."""
+    manifest = folder / MANIFEST
+    if manifest.is_symlink() or not manifest.is_file():
+        return None
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("tool") != MANIFEST_TOOL or not isinstance(data.get("files"), list):
+        return None
+    return {name for name in data["files"] if isinstance(name, str)}
+
+
+def _files_under(folder: Path) -> list[str]:
+    """Every entry under ``folder`` that is not a folder (links included, never followed), '/'-separated."""
+    found = []
+    for directory, subfolders, files in os.walk(folder):
+        relative = Path(directory).relative_to(folder)
+        for name in files + [s for s in subfolders if os.path.islink(os.path.join(directory, s))]:
+            found.append((relative / name).as_posix())
+    return sorted(found)
