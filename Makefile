@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PKUSEG_DIR := $(VENV)/share/auditor/pkuseg-default
 
-.PHONY: install test scan bench eval clean browser
+.PHONY: install test scan bench bench-memory eval clean browser
 
 install: $(VENV)/.installed $(PKUSEG_DIR)/weights.npz
 	$(PY) -m auditor.gazetteer build
@@ -32,6 +32,10 @@ eval:
 
 bench:
 	$(PY) scripts/bench.py --out reports
+
+# Only the main process's memory on one big file (a minute rather than several).
+bench-memory:
+	$(PY) scripts/bench.py --out reports/bench-memory --only-big-file
 
 clean:
 	rm -rf build dist *.egg-info reports/*.csv reports/*.json reports/*.html reports/docs reports/eval fixed bench-corpus

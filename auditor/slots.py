@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from array import array
 from dataclasses import dataclass
 
 import regex
@@ -24,7 +25,9 @@ class LineIndex:
     """Maps character offsets to 1-based (line, column)."""
 
     def __init__(self, text: str):
-        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        # An array: a list held an int object per line, 36 bytes rather than 8.
+        self._starts = array("q", [0])
+        self._starts.extend(m.end() for m in re.finditer("\n", text))
 
     def position(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self._starts, offset)
@@ -50,16 +53,21 @@ class SlotClassifier:
         match = self._unit.match(right)
         return match.group("unit") if match else ""
 
-    def classify(self, left: str, right: str, mask: str = "") -> SlotClass:
-        # Copies of a text, and the same phrase in one (×个百分点), repeat a
-        # slot's surroundings: each is classified once.
+    def decide(self, left: str, right: str, mask: str = "") -> tuple[tuple[str, str, str], SlotClass]:
+        """The surroundings (left, right, mask) as first seen, and their class.
+        Copies of a text, and the same phrase in one (×个百分点), repeat a
+        slot's surroundings: each is classified once, and its slots all hold
+        the first-seen strings (a slot's contexts were half its memory)."""
         key = (left, right, mask)
-        decided = self._decided.get(key)
-        if decided is None:
+        entry = self._decided.get(key)
+        if entry is None:
             if len(self._decided) >= CLASSIFY_CACHE_SIZE:
                 self._decided.clear()
-            decided = self._decided[key] = self._classify(left, right, mask)
-        return decided
+            entry = self._decided[key] = (key, self._classify(left, right, mask))
+        return entry
+
+    def classify(self, left: str, right: str, mask: str = "") -> SlotClass:
+        return self.decide(left, right, mask)[1]
 
     def _classify(self, left: str, right: str, mask: str) -> SlotClass:
         unit = self.unit_after(right)
@@ -94,9 +102,7 @@ def build_slots(doc: str, text: str, runs: list[MaskRun], classifier: SlotClassi
     lines = LineIndex(text)
     slots = []
     for index, (start, end, mask, _) in enumerate(runs, start=1):
-        left = text[max(0, start - width) : start]
-        right = text[end : end + width]
-        decided = classifier.classify(left, right, mask)
+        (left, right, mask), decided = classifier.decide(text[max(0, start - width) : start], text[end : end + width], mask)
         line, column = lines.position(start)
         # Positional: keyword arguments cost a third more, on every slot of a corpus.
         slots.append(Slot(doc, f"S{index:04d}", start, end, line, column, mask, left, right,

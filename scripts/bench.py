@@ -12,6 +12,9 @@
 3. Times ``auditor check`` on one seed file in fresh processes (cold start).
 4. Scans 1/8, 1/4 and 1/2 of the corpus (prefixes of the sorted file list) to
    show that the time grows linearly with the corpus.
+5. Scans one big file (``--big-file-mb``, 20 MB: variants of the sources one
+   after another) and one seed file, and gives the growth of the main
+   process's peak RSS per MB of input (``--only-big-file`` runs only this).
 
 Writes ``OUT/bench.json`` and ``OUT/bench.md`` and prints the Markdown tables.
 """
@@ -46,6 +49,7 @@ TARGETS = {
     "cold_check_s": 2.0,
     "peak_rss_mb": 2048.0,
     "scaling_ratio": 9.0,  # t(1x) / t(1/8x)
+    "main_mb_per_input_mb": 40.0,  # peak RSS growth of the main process on one big file
 }
 
 # Boilerplate that republishing sites put around a report; a near-duplicate
@@ -244,6 +248,33 @@ def generate_corpus(folder: Path, size_mb: float, seed: int) -> dict:
     return description
 
 
+def generate_big_file(path: Path, size_mb: float, seed: int) -> dict:
+    """Writes one UTF-8 file of at least ``size_mb`` MB: variants of the
+    sources one after the other (the archive of a site saved as one page),
+    reused when the recipe is unchanged; returns its description."""
+    params = {**corpus_params(size_mb, seed), "kind": "one file"}
+    marker = path.with_name(f".{path.name}.json")
+    if path.is_file() and marker.is_file():
+        cached = json.loads(marker.read_text(encoding="utf-8"))
+        if cached.get("params") == params:
+            return cached
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sources = _sources()
+    rng = random.Random(seed)
+    total, variants = 0, 0
+    with open(path, "wb") as handle:
+        for source in itertools.cycle(sources):
+            if total >= size_mb * MB:
+                break
+            data = _variant(source, rng)[0].replace("\r\n", "\n").encode("utf-8")
+            handle.write(data)
+            total += len(data)
+            variants += 1
+    description = {"params": params, "bytes": total, "mb": round(total / MB, 3), "variants": variants}
+    marker.write_text(json.dumps(description, ensure_ascii=False, indent=1), encoding="utf-8")
+    return description
+
+
 # ---------------------------------------------------------------------------
 # The measured scan (runs in a child process: `bench.py _scan ...`)
 # ---------------------------------------------------------------------------
@@ -338,7 +369,7 @@ def child_scan(args) -> None:
     sampler = TreeMemorySampler()
     sampler.start()
     started = time.perf_counter()
-    from auditor.loading import iter_input_files
+    from auditor.loading import DEFAULT_MAX_BYTES, iter_input_files
     from auditor.rules import load_rules
     from auditor.scan import audit
 
@@ -346,13 +377,14 @@ def child_scan(args) -> None:
     files = list(iter_input_files([args.corpus]))
     count = max(1, round(len(files) * args.fraction))
     files = files[:count]
-    size = sum(path.stat().st_size for path, _ in files)
+    size = sum(file.path.stat().st_size for file in files)
     link, link_note = link_mode(args.no_link)
     rules = load_rules()
     scan_started = time.perf_counter()
     # The files of the (possibly partial) corpus all sit in one folder, so the
     # document names (basenames) are the same as for a scan of the folder.
-    result = audit([str(path) for path, _ in files], rules, workers=args.workers, link=link)
+    result = audit([str(file.path) for file in files], rules, workers=args.workers, link=link,
+                   max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
     audited = time.perf_counter()
     # What `auditor scan` does: tables in this process while forked workers
     # write the report's pages (slots-only scans write a report too).
@@ -370,7 +402,7 @@ def child_scan(args) -> None:
     statuses: dict[str, int] = {}
     for row in rows:
         statuses[row["status"]] = statuses.get(row["status"], 0) + 1
-    expected = {doc for _, doc in files}
+    expected = {file.doc for file in files}
     listed = {row["doc"] for row in rows}
     self_usage = resource.getrusage(resource.RUSAGE_SELF)
     children_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -419,7 +451,9 @@ def child_scan(args) -> None:
     Path(args.json).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def run_child_scan(corpus: Path, fraction: float, workers: int, no_link: bool) -> dict:
+def run_child_scan(corpus: Path, fraction: float, workers: int, no_link: bool, max_bytes: int = 0) -> dict:
+    """Scans (a fraction of) the files of ``corpus`` in a child process, with
+    ``--max-bytes`` when ``max_bytes`` is set (else auditor's default)."""
     with tempfile.TemporaryDirectory(prefix="bench-scan-") as tmp:
         json_path = Path(tmp) / "result.json"
         command = [sys.executable, str(Path(__file__).resolve()), "_scan", "--corpus", str(corpus),
@@ -427,6 +461,8 @@ def run_child_scan(corpus: Path, fraction: float, workers: int, no_link: bool) -
                    "--json", str(json_path)]
         if no_link:
             command.append("--no-link")
+        if max_bytes:
+            command += ["--max-bytes", str(max_bytes)]
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
         subprocess.run(command, check=True, cwd=ROOT)
@@ -448,6 +484,45 @@ def machine_reference(steps: int = 10_000_000) -> float:
     for step in range(steps):
         total += step
     return time.process_time() - started
+
+
+# ---------------------------------------------------------------------------
+# Main-process memory per MB of one big file
+# ---------------------------------------------------------------------------
+
+
+def big_file_memory(corpus: Path, size_mb: float, seed: int, workers: int, no_link: bool) -> dict:
+    """Peak RSS of the scanning process (getrusage, its own pages only) on one
+    file of ``size_mb`` MB, and on one seed file for the part that does not
+    grow with the input (interpreter, rules, gazetteer): the difference per MB
+    of input is the figure a user sizing a machine for a big file needs. A
+    single document is read, linked and written in the main process."""
+    # Hidden folders under the corpus: the corpus scan skips them.
+    big = generate_big_file(corpus / ".big" / "big.txt", size_mb, seed)
+    one_seed = corpus / ".one-seed"
+    one_seed.mkdir(parents=True, exist_ok=True)
+    seed_file = sorted(SEEDS.glob("000_*.txt"))[0]
+    shutil.copyfile(seed_file, one_seed / seed_file.name)
+    fixed = run_child_scan(one_seed, 1.0, workers, no_link)
+    scan = run_child_scan(corpus / ".big", 1.0, workers, no_link, max_bytes=big["bytes"] + 1)
+    mb = scan["bytes"] / MB
+    growth = scan["rss_mb"]["main_peak"] - fixed["rss_mb"]["main_peak"]
+    return {"mb": mb, "variants": big["variants"], "workers": workers, "slots": scan["slots"], "clues": scan["clues"],
+            "seconds": scan["seconds"]["end_to_end"], "main_peak_mb": scan["rss_mb"]["main_peak"],
+            "fixed_main_peak_mb": fixed["rss_mb"]["main_peak"], "main_mb_per_input_mb": growth / mb,
+            "tree_sampled_peak_pss_mb": scan["rss_mb"]["tree_sampled_peak_pss"]}
+
+
+def render_big_file(big: dict) -> list[str]:
+    return [
+        f"Big file: one {big['mb']:.1f} MB text ({big['variants']} variants of the sources one after another, "
+        f"{big['slots']} slots, {big['clues']} clues), `scan` with {big['workers']} worker(s) in "
+        f"{big['seconds']:.1f}s: peak RSS of the main process {big['main_peak_mb']:.0f} MB, "
+        f"{big['fixed_main_peak_mb']:.0f} MB of it for one seed file (interpreter, rules, gazetteer), so "
+        f"**{big['main_mb_per_input_mb']:.1f} MB of main-process memory per MB of input** "
+        f"(sampled PSS of all the processes {big['tree_sampled_peak_pss_mb']:.0f} MB).",
+        "",
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -498,6 +573,16 @@ def _secs(seconds: float | None) -> str:
 
 
 def render(bench: dict) -> str:
+    lines = render_scan(bench) if "scan" in bench else []
+    if bench.get("big_file"):
+        lines += render_big_file(bench["big_file"])
+    lines += ["| target | measured | met |", "|---|---:|---|"]
+    for row in bench["targets"]:
+        lines.append(f"| {row['target']} | {row['measured']} | {'yes' if row['met'] else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def render_scan(bench: dict) -> list[str]:
     main = bench["scan"]
     mb = main["bytes"] / MB
     s = main["seconds"]
@@ -565,13 +650,20 @@ def render(bench: dict) -> str:
                   f"CPU {sc['ratio_cpu']:.2f}"
                   + (f", link {sc['ratio_link']:.2f}" if sc.get("ratio_link") is not None else "")
                   + f" for {sc['size_ratio']:.2f}× the bytes (linear: ≈ size ratio; target ≤ 9).", ""]
-    lines += ["| target | measured | met |", "|---|---:|---|"]
-    for row in bench["targets"]:
-        lines.append(f"| {row['target']} | {row['measured']} | {'yes' if row['met'] else '**no**'} |")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def judge(bench: dict) -> list[dict]:
+    rows = judge_scan(bench) if "scan" in bench else []
+    big = bench.get("big_file")
+    if big:
+        rows.append({"target": f"main-process memory ≤ {TARGETS['main_mb_per_input_mb']:g} MB per MB of one big file",
+                     "measured": f"{big['main_mb_per_input_mb']:.1f} MB/MB ({big['mb']:.0f} MB file)",
+                     "met": big["main_mb_per_input_mb"] <= TARGETS["main_mb_per_input_mb"]})
+    return rows
+
+
+def judge_scan(bench: dict) -> list[dict]:
     main = bench["scan"]
     mb = main["bytes"] / MB
     peak = max(main["rss_mb"]["tree_sampled_peak_pss"], main["rss_mb"]["main_peak"])
@@ -607,6 +699,7 @@ def main(argv=None) -> int:
     child.add_argument("--scan-out", required=True)
     child.add_argument("--json", required=True)
     child.add_argument("--no-link", action="store_true")
+    child.add_argument("--max-bytes", type=int, default=0)
     parser.add_argument("--size-mb", type=float, default=50.0, help="corpus size in MB (10^6 bytes on disk)")
     parser.add_argument("--out", default="reports", help="folder for bench.json and bench.md")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
@@ -614,6 +707,10 @@ def main(argv=None) -> int:
     parser.add_argument("--corpus", default=str(ROOT / "bench-corpus"), help="where the corpus is generated")
     parser.add_argument("--seed", type=int, default=20240601, help="seed of the corpus generator")
     parser.add_argument("--no-link", action="store_true", help="scan slots only, even if the linker exists")
+    parser.add_argument("--big-file-mb", type=float, default=20.0,
+                        help="size of the one big file whose main-process memory is measured (0: not measured)")
+    parser.add_argument("--only-big-file", action="store_true",
+                        help="measure the big file only (no corpus scan, cold start or scaling)")
     args = parser.parse_args(argv)
     if args.command == "_scan":
         child_scan(args)
@@ -624,6 +721,25 @@ def main(argv=None) -> int:
 
     workers = args.workers or default_workers()
     corpus = Path(args.corpus).resolve()
+    if args.only_big_file:
+        bench = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]}}
+    else:
+        bench = measure_corpus(args, corpus, workers)
+    if args.big_file_mb > 0:
+        print(f"bench: one {args.big_file_mb:g} MB file", file=sys.stderr)
+        bench["big_file"] = big_file_memory(corpus, args.big_file_mb, args.seed, workers, args.no_link)
+    bench["targets"] = judge(bench)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(bench, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    table = render(bench)
+    (out / "bench.md").write_text(table, encoding="utf-8")
+    print(table)
+    return 0
+
+
+def measure_corpus(args, corpus: Path, workers: int) -> dict:
+    """The corpus scan, the cold start and the scaling runs."""
     started = time.perf_counter()
     description = generate_corpus(corpus, args.size_mb, args.seed)
     print(f"bench: corpus {corpus}: {description['mb']} MB in {description['files']} files "
@@ -653,14 +769,7 @@ def main(argv=None) -> int:
             "ratio_link": (last["seconds"]["link"] / first["seconds"]["link"]
                            if first["seconds"].get("link") and last["seconds"].get("link") else None),
         }
-    bench["targets"] = judge(bench)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "bench.json").write_text(json.dumps(bench, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    table = render(bench)
-    (out / "bench.md").write_text(table, encoding="utf-8")
-    print(table)
-    return 0
+    return bench
 
 
 if __name__ == "__main__":
