@@ -224,8 +224,10 @@ class OutputFolder:
     def _refuse_foreign_folder(self) -> None:
         if not self.path.is_dir():
             return
+        # Dotfiles (.gitkeep, a Finder's .DS_Store) are harmless: the top-level
+        # ones are carried over, the ones deeper in are dropped with the old folder.
         names = _files_under(self.path)
-        visible = [n for n in names if not n.startswith(".")]
+        visible = [n for n in names if not any(part.startswith(".") for part in n.split("/"))]
         if not visible:
             return
         listed = read_manifest(self.path)

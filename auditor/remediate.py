@@ -32,7 +32,7 @@ from pathlib import Path
 
 from .gate import DocumentReport, GateReport, Policy, display_path, evaluate, resolve_policy
 from .errors import FixError, InputError
-from .loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_file
+from .loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_file, printable_name
 from .output_dir import OutputError, OutputFolder, refuse_overlap, safe_relative_name, target_inside
 from .records import Clue, DocumentAnalysis
 from .rules import Rules, load_rules
@@ -427,7 +427,9 @@ def _mask_until_passing(workspace: "_Workspace", policy: Policy) -> tuple[int, G
     current = workspace.link()
     before = evaluate(current, policy)
     fixes = {
-        doc: DocumentFix(doc, display_path(analysis.source.path), display_path(str(workspace.final(doc))),
+        # Printable: a copy keeps its input's real name, which may hold any byte.
+        doc: DocumentFix(doc, printable_name(display_path(analysis.source.path)),
+                         printable_name(display_path(str(workspace.final(doc)))),
                          analysis.source.encoding, len(analysis.source.text), before.document(doc))
         for doc, analysis in workspace.pristine.items()
     }

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -98,16 +99,22 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def spreadsheet_safe(value):
     """A text cell that a spreadsheet would run as a formula, prefixed with
     ``'`` as OWASP recommends; numbers and every other cell as they are."""
-    if type(value) is str and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return "'" + value if _is_formula(value) else value
 
 
 def _safe_column(values: list) -> list:
-    # Most columns hold no such cell: then the list itself is written.
-    if not any(type(v) is str and v.startswith(FORMULA_STARTS) for v in values):
-        return values
-    return [spreadsheet_safe(v) for v in values]
+    """The column with its formula cells neutralised; most columns hold none,
+    and are returned as they are. Asked with map() (C calls, no Python frame
+    per cell): a slots table has millions of cells."""
+    try:
+        risky = any(map(str.startswith, values, repeat(FORMULA_STARTS)))
+    except TypeError:  # not all text: numbers (never prefixed), None, or a mix
+        risky = str in set(map(type, values)) and any(map(_is_formula, values))
+    return [spreadsheet_safe(v) for v in values] if risky else values
+
+
+def _is_formula(value) -> bool:
+    return type(value) is str and value.startswith(FORMULA_STARTS)
 
 
 def _write_csv(columns: dict[str, list], path: Path) -> Path:

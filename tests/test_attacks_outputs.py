@@ -181,6 +181,40 @@ def test_check_output_never_writes_through_a_symlink(tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
+def test_scan_refuses_an_out_that_is_a_link_or_overlaps_an_input(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": SMALL_TEXT})
+    elsewhere = write_corpus(tmp_path / "elsewhere", {"keep.md": "别动\n"})
+    (tmp_path / "link").symlink_to(elsewhere)
+    outcome = invoke("scan", str(corpus), "--out", str(tmp_path / "link"), "--no-link", "-q")
+    assert outcome.exit_code == 2 and "symbolic link" in outcome.stderr
+    assert tree(elsewhere) == {"keep.md": "别动\n".encode("utf-8")}
+    outcome = invoke("scan", str(corpus), "--out", str(corpus / "report"), "--no-link", "-q")
+    assert outcome.exit_code == 2 and "inside the input folder" in outcome.stderr
+    assert sorted(tree(corpus)) == ["a.txt"]  # not even a staging folder was made there
+    # an earlier report scanned as input: replacing the folder would delete the input
+    assert invoke("scan", str(corpus), "--out", str(tmp_path / "out"), "--no-link", "-q").exit_code == 0
+    before = tree(tmp_path / "out")
+    outcome = invoke("scan", str(tmp_path / "out" / "slots.csv"), "--out", str(tmp_path / "out"), "--no-link", "-q")
+    assert outcome.exit_code == 2 and "is inside --out" in outcome.stderr
+    assert tree(tmp_path / "out") == before
+
+
+def test_an_interrupted_write_leaves_the_previous_output(tmp_path, monkeypatch):
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": SMALL_TEXT, "b.txt": SMALL_TEXT.replace("×县", "某县")})
+    result = auditor.audit([corpus], link=False)
+    result.write(tmp_path / "out")
+    before = tree(tmp_path / "out")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("auditor.tables.write_tables", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        auditor.audit([corpus / "a.txt"], link=False).write(tmp_path / "out")
+    assert tree(tmp_path / "out") == before
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == ["corpus", "out"]
+
+
 # ---------------------------------------------------------------------------
 # Atomic output: a kill leaves the previous output or none; one writer at a time
 
