@@ -12,7 +12,7 @@ import click
 
 from . import __version__
 from .errors import AuditorError, InputError, RulesError
-from .loading import iter_input_files
+from .loading import iter_input_files, printable_name
 from .rules import load_rules
 from .scan import audit, default_workers, map_steps
 
@@ -173,7 +173,7 @@ def _input_files_or_exit(paths):
     except InputError as exc:
         raise click.UsageError(str(exc)) from exc
     if not files:
-        raise click.UsageError(f"no text files under {', '.join(paths)}")
+        raise click.UsageError(f"no text files under {', '.join(printable_name(p) for p in paths)}")
     return files
 
 

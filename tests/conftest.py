@@ -1,12 +1,34 @@
 """Shared fixtures. Names say what they hold; add yours with equally clear names."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO_ROOT / "seeds"
+
+
+def run_audit_in(folder: Path, *paths: str, **options):
+    """``auditor.audit(paths)`` run from ``folder`` (all of it when no path is
+    given). Documents are named by the paths as given, so the names read as
+    a user would write them: a.txt inside a folder, seeds/000_….txt for the seeds."""
+    from auditor.scan import audit
+
+    with contextlib.chdir(folder):
+        return audit(list(paths) or ["."], **options)
+
+
+def audit_seeds(**options):
+    """``auditor.audit("seeds")`` from the repository root: documents named seeds/000_….txt."""
+    return run_audit_in(REPO_ROOT, "seeds", **options)
+
+
+@pytest.fixture(scope="session")
+def audit_in():
+    """:func:`run_audit_in` for the tests."""
+    return run_audit_in
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +70,4 @@ def default_rules():
 @pytest.fixture(scope="session")
 def seeds_slot_scan():
     """``audit('seeds/', link=False)``: slots only, no linker."""
-    from auditor.scan import audit
-
-    return audit(SEEDS_DIR, link=False, workers=1)
+    return audit_seeds(link=False, workers=1)

@@ -17,6 +17,11 @@ FILE_COLUMNS = ["doc", "encoding", "chars", "n_slots", "status", "message"]
 SEED_COUNTS = {"000": 271, "001": 283, "002": 0, "003": 0, "004": 0}
 
 
+def seed_prefix(doc: str) -> str:
+    """'000' for seeds/000_f10a573ecf1e5254.txt: documents are named by the folder as given."""
+    return doc.rpartition("/")[2][:3]
+
+
 def read_csv(path):
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -40,8 +45,8 @@ def test_slots_csv_columns_and_rows(seeds_scan_out, seed_text):
     assert columns == SLOT_COLUMNS
     counts = {prefix: 0 for prefix in SEED_COUNTS}
     for row in rows:
-        counts[row["doc"][:3]] += 1
-        text = seed_text(row["doc"][:3])
+        counts[seed_prefix(row["doc"])] += 1
+        text = seed_text(seed_prefix(row["doc"]))
         assert text[int(row["start"]) : int(row["end"])] == row["mask"]
         assert row["slot_type"] in {"number", "ordinal", "year", "code", "place", "unknown"}
         assert row["rule"]
@@ -55,7 +60,7 @@ def test_slots_csv_keeps_context_verbatim(seeds_scan_out, seed_text):
     _, rows = read_csv(out / "slots.csv")
     text = seed_text("000")
     for row in rows:
-        if row["doc"].startswith("000"):
+        if seed_prefix(row["doc"]) == "000":
             start, end = int(row["start"]), int(row["end"])
             assert row["left_context"] == text[max(0, start - 12) : start]
             assert row["right_context"] == text[end : end + 12]
@@ -77,9 +82,9 @@ def test_files_csv(seeds_scan_out, seed_text):
     out, _ = seeds_scan_out
     columns, rows = read_csv(out / "files.csv")
     assert columns == FILE_COLUMNS
-    assert [r["doc"][:3] for r in rows] == list(SEED_COUNTS)
+    assert [seed_prefix(r["doc"]) for r in rows] == list(SEED_COUNTS)
     for row in rows:
-        prefix = row["doc"][:3]
+        prefix = seed_prefix(row["doc"])
         assert (row["status"], row["encoding"], row["message"]) == ("ok", "utf-8", "")
         assert int(row["n_slots"]) == SEED_COUNTS[prefix]
         assert int(row["chars"]) == len(seed_text(prefix))
@@ -107,7 +112,7 @@ def test_single_file_path(tmp_path, seed_path):
     outcome = CliRunner().invoke(main, ["scan", str(seed_path("000")), "--out", str(out), "--no-link", "-q"])
     assert outcome.exit_code == 0, outcome.output
     _, rows = read_csv(out / "files.csv")
-    assert [(r["doc"], r["n_slots"]) for r in rows] == [(seed_path("000").name, "271")]
+    assert [(r["doc"], r["n_slots"]) for r in rows] == [(seed_path("000").as_posix(), "271")]
 
 
 def test_missing_path_is_a_usage_error(tmp_path, seeds_dir):

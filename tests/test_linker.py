@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import auditor
+from conftest import run_audit_in
 from auditor.linker import LinkerConfig, Posterior, verdict
 from auditor.records import Identity
 from auditor.redact import names_for, redact_text
@@ -20,8 +21,13 @@ DEV_EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "dev-eval"
 
 
 @pytest.fixture(scope="module")
-def seeds_audit(seeds_dir):
-    return auditor.audit(seeds_dir)
+def seeds_audit(audit_in, seeds_dir):
+    return audit_in(seeds_dir.parent, "seeds")
+
+
+def seed_prefix(doc: str) -> str:
+    """'000' for seeds/000_f10a573ecf1e5254.txt."""
+    return doc.removeprefix("seeds/")[:3]
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +36,7 @@ def config() -> LinkerConfig:
 
 
 def identity_of(result, prefix: str) -> Identity:
-    (identity,) = [i for i in result.identities if i.doc.startswith(prefix)]
+    (identity,) = [i for i in result.identities if i.doc.removeprefix("seeds/").startswith(prefix)]
     return identity
 
 
@@ -50,7 +56,7 @@ def test_redacted_report_is_yuanping(seeds_audit, config, prefix):
 
 
 def test_both_copies_of_the_report_share_a_group(seeds_audit):
-    groups = {i.doc[:3]: i.group for i in seeds_audit.identities}
+    groups = {seed_prefix(i.doc): i.group for i in seeds_audit.identities}
     assert groups["000"] == groups["001"]
     assert len({groups[p] for p in ("000", "002", "003", "004")}) == 4
 
@@ -70,7 +76,7 @@ def test_town_names_are_among_the_top_clues(seeds_audit, prefix):
 
 
 def test_clues_pointing_elsewhere_get_no_weight(seeds_audit):
-    analysis = next(a for a in seeds_audit.analyses if a.doc.startswith("000"))
+    analysis = next(a for a in seeds_audit.analyses if seed_prefix(a.doc) == "000")
     g = seeds_audit.gazetteer
     outside = [c for c in analysis.clues if c.candidates and not any(g.path(u).startswith("山西省") for u in c.candidates)]
     assert outside, "000 names places outside 山西 (中国地质大学（武汉）…): the test would be vacuous"
@@ -111,7 +117,7 @@ def test_documents_table(seeds_audit):
         "doc", "group", "n_slots", "identity", "identity_level", "confidence", "anonymity_set", "verdict", "top_clues",
     ]
     assert len(frame) == 5
-    row = frame.set_index("doc").loc["000_f10a573ecf1e5254.txt"]
+    row = frame.set_index("doc").loc["seeds/000_f10a573ecf1e5254.txt"]
     assert (row.identity, row.identity_level, row.verdict, row.n_slots) == (YUANPING, "county", "re-identified", 271)
     assert 0.9 <= row.confidence <= 1
 
@@ -120,7 +126,7 @@ def test_clues_table(seeds_audit):
     frame = seeds_audit.clues
     assert list(frame.columns) == CLUE_COLUMNS == ["doc", "start", "end", "line", "text", "kind", "candidates", "weight"]
     assert set(frame.kind) <= {"admin", "abbreviation", "landmark", "unverified"}
-    town = frame[(frame.doc == "000_f10a573ecf1e5254.txt") & (frame.text == "轩岗镇")]
+    town = frame[(frame.doc == "seeds/000_f10a573ecf1e5254.txt") & (frame.text == "轩岗镇")]
     assert len(town) >= 1
     assert (town.candidates.str.contains(f"{YUANPING}/轩岗镇")).all()
     assert (town.weight > 0).all()
@@ -189,7 +195,7 @@ def dev_eval_audit(tmp_path_factory):
         text = (DEV_EVAL / f"{case}.txt").read_text(encoding="utf-8")
         (folder / f"{case}.txt").write_text(redact_text(text, names_for(truth["province"], truth["prefecture"], county)),
                                             encoding="utf-8")
-    return auditor.audit(folder), truths
+    return run_audit_in(folder), truths
 
 
 @pytest.mark.parametrize("case", LEVEL_CASES)
@@ -240,7 +246,7 @@ def gouyang_copies(tmp_path_factory, seed_text):
     folder = tmp_path_factory.mktemp("gouyang-copies")
     (folder / "a_masked.txt").write_text(clear.replace("推进崞阳古城修复活化", "推进×古城修复活化"), encoding="utf-8")
     (folder / "b_clear.txt").write_text(clear, encoding="utf-8")
-    return auditor.audit(folder)
+    return run_audit_in(folder)
 
 
 def test_masked_town_is_revealed_by_the_clear_copy(gouyang_copies):
@@ -276,7 +282,7 @@ def taiyuan_copies(tmp_path_factory, seed_text):
     folder = tmp_path_factory.mktemp("taiyuan-copies")
     (folder / "copy_a.txt").write_text(copy_a, encoding="utf-8")
     (folder / "copy_b.txt").write_text(copy_b, encoding="utf-8")
-    return auditor.audit(folder)
+    return run_audit_in(folder)
 
 
 def test_each_copy_reveals_what_the_other_hides(taiyuan_copies):
@@ -293,9 +299,9 @@ def test_each_copy_reveals_what_the_other_hides(taiyuan_copies):
 
 def test_unrelated_documents_reveal_nothing(seeds_audit):
     # 002–004 use × as a multiplication sign; they are not copies of 000.
-    assert {i.doc[:3] for i in seeds_audit.inconsistencies} <= {"000", "001"}
+    assert {seed_prefix(i.doc) for i in seeds_audit.inconsistencies} <= {"000", "001"}
     for found in seeds_audit.inconsistencies:
-        assert found.other_doc[:3] in {"000", "001"} - {found.doc[:3]}
+        assert seed_prefix(found.other_doc) in {"000", "001"} - {seed_prefix(found.doc)}
 
 
 def test_copies_aligned_in_forked_processes_give_what_one_process_gives(tmp_path, seed_text, monkeypatch):

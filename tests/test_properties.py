@@ -19,7 +19,7 @@ from auditor.scan import Analyzer
 
 RULES = load_rules()
 ANALYZER = Analyzer(RULES, with_clues=False)
-STATUSES = {"ok", "empty", "binary", "undecodable", "unreadable", "too-large"}
+STATUSES = {"ok", "repaired", "empty", "binary", "undecodable", "unreadable", "too-large"}
 SLOT_TYPES = {"number", "ordinal", "year", "code", "place", "unknown"}
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

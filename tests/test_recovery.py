@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 import auditor
+from conftest import run_audit_in
 
 
 @pytest.fixture(scope="module")
-def seeds_audit(seeds_dir):
-    return auditor.audit(seeds_dir)
+def seeds_audit(audit_in, seeds_dir):
+    return audit_in(seeds_dir.parent, "seeds")
 
 
 # 001 was republished with ASCII punctuation.
@@ -18,7 +19,7 @@ _FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")"
 
 def slots_between(result, doc_prefix: str, left: str, right: str):
     """The slots of a document with this clear text on either side."""
-    (analysis,) = [a for a in result.analyses if a.doc.startswith(doc_prefix)]
+    (analysis,) = [a for a in result.analyses if a.doc.removeprefix("seeds/").startswith(doc_prefix)]
     found = [
         s for s in analysis.slots
         if s.left_context.translate(_FULL_WIDTH).endswith(left) and s.right_context.translate(_FULL_WIDTH).startswith(right)
@@ -63,7 +64,7 @@ def test_statistics_of_the_redacted_report_stay_hidden(seeds_audit):
 
 def test_clear_reports_have_no_slots_to_recover(seeds_audit):
     frame = seeds_audit.slots
-    assert set(frame.doc.str[:3]) == {"000", "001"}
+    assert set(frame.doc.str.removeprefix("seeds/").str[:3]) == {"000", "001"}
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +82,7 @@ def code_and_statistic(tmp_path_factory, seed_text):
     folder = tmp_path_factory.mktemp("code-corpus")
     (folder / "masked.txt").write_text("\n".join(masked) + "\n", encoding="utf-8")
     (folder / "reference.txt").write_text("\n".join(reference) + "\n", encoding="utf-8")
-    return auditor.audit(folder)
+    return run_audit_in(folder)
 
 
 def test_code_recovered_from_another_document(code_and_statistic):
@@ -108,7 +109,7 @@ def test_statistic_recovered_from_its_own_near_duplicate(tmp_path, seed_text):
     other = next(line for line in seed_text("002").split("\n") if "面对有气象记录以来最强秋汛" in line)
     (tmp_path / "a.txt").write_text(line.replace("营造林46万亩", "营造林×万亩") + "\n" + other + "\n", encoding="utf-8")
     (tmp_path / "b.txt").write_text(line + "\n" + other + "\n", encoding="utf-8")
-    result = auditor.audit(tmp_path)
+    result = run_audit_in(tmp_path)
     slot = slot_between(result, "a.txt", "完成营造林", "万亩")
     assert (slot.recovered, slot.leak) == ("46", True)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import auditor
+from conftest import audit_seeds
 from auditor.records import Candidate, Clue, Identity, Inconsistency, SourceText
 from auditor.report import DIFFERENCE_ROWS, build_views, page_name, render, write_report
 from auditor.rules import load_rules
@@ -27,8 +28,8 @@ from auditor.tables import write_tables
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 CHROMIUM = Path("/usr/bin/chromium")
-DOC_000 = "000_f10a573ecf1e5254.txt"
-DOC_001 = "001_205791ec78af48ee.txt"
+DOC_000 = "seeds/000_f10a573ecf1e5254.txt"
+DOC_001 = "seeds/001_205791ec78af48ee.txt"
 
 YUANPING = "山西省/忻州市/原平市"
 
@@ -78,7 +79,7 @@ def candidates(n: int = 12) -> list[Candidate]:
 
 
 def seeds_result() -> AuditResult:
-    return auditor.audit(SEEDS, link=False)
+    return audit_seeds(link=False)
 
 
 def linked_seeds_result() -> AuditResult:
@@ -109,7 +110,7 @@ def linked_seeds_result() -> AuditResult:
         ))
     for analysis in result.analyses:
         if analysis.doc not in (DOC_000, DOC_001):
-            result.identities.append(Identity(doc=analysis.doc, group=f"g-{analysis.doc[:3]}", n_slots=0,
+            result.identities.append(Identity(doc=analysis.doc, group=f"g-{analysis.doc.removeprefix('seeds/')[:3]}", n_slots=0,
                                               verdict="not-anonymised"))
     result.gazetteer = Gazetteer()
     return result
@@ -238,7 +239,7 @@ def test_slots_without_a_linker_leave_the_identity_blank():
     assert "271 redaction slots found; no identity was inferred" in doc
     assert "<svg" not in doc
     # unredacted prefecture reports: × there are multiplication signs, no slots
-    assert "No redaction slots in this document." in page_of(rendered, "002_dcf08f31ebd92ceb.txt")
+    assert "No redaction slots in this document." in page_of(rendered, "seeds/002_dcf08f31ebd92ceb.txt")
 
 
 def test_verdict_sentence_names_the_place_and_its_clues():
@@ -622,7 +623,7 @@ def test_an_injected_script_runs_nothing(browser, tmp_path):
 def test_pages_written_by_forked_processes_are_the_serial_pages(tmp_path):
     from auditor.report import PAGES_PER_TASK, ReportJob
 
-    lines = (SEEDS / DOC_000).read_text(encoding="utf-8").splitlines()
+    lines = (ROOT / DOC_000).read_text(encoding="utf-8").splitlines()
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for number, begin in enumerate(range(0, len(lines), 3)):

@@ -9,8 +9,8 @@ from auditor.records import SourceText
 from auditor.rules import load_rules
 from auditor.scan import Analyzer
 
-SEED_000 = "000_f10a573ecf1e5254.txt"
-SEED_001 = "001_205791ec78af48ee.txt"
+SEED_000 = "seeds/000_f10a573ecf1e5254.txt"
+SEED_001 = "seeds/001_205791ec78af48ee.txt"
 
 
 def seed_doc(prefix: str) -> str:
@@ -29,7 +29,7 @@ def slot_at(scan, seed_text, prefix: str, sentence: str, nth: int = 0):
 
 
 def test_seed_slot_counts(seeds_slot_scan):
-    counts = {a.doc[:3]: len(a.slots) for a in seeds_slot_scan.analyses}
+    counts = {a.doc.removeprefix("seeds/")[:3]: len(a.slots) for a in seeds_slot_scan.analyses}
     assert counts == {"000": 271, "001": 283, "002": 0, "003": 0, "004": 0}
     assert all(a.source.status == "ok" for a in seeds_slot_scan.analyses)
 
