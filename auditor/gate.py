@@ -321,10 +321,11 @@ class DocumentReport:
     status: str = ""  # pass | fail | not-anonymised | not-checked | skipped | empty
     message: str = ""
     findings: list[Finding] = field(default_factory=list)
+    fails: bool = False  # a finding fails it (a not-checked file keeps its status and fails too)
 
     @property
     def failed(self) -> bool:
-        return self.status == "fail"
+        return self.fails or self.status == "fail"
 
 
 @dataclass
@@ -527,8 +528,9 @@ def evaluate(result: "AuditResult", policy: Policy) -> GateReport:
             if doc in reports:
                 reports[doc].findings.append(finding)
     for report in reports.values():
+        report.fails = any(f.fails for f in report.findings)
         if report.status:
-            if any(f.fails for f in report.findings):
+            if report.fails and report.status == "not-anonymised":
                 report.status = "fail"
             continue
         failing = [f for f in report.findings if f.fails]
@@ -581,7 +583,11 @@ def _unrecognised_masks(analysis, identity: Identity | None, policy: Policy, pos
 def _document_message(report: DocumentReport, policy: Policy, failing: list[Finding]) -> str:
     identity = report.identity
     parts = []
-    if identity is not None and identity.verdict:
+    if identity is not None and identity.verdict == "not-anonymised":
+        # Only look-alikes of masks (unrecognised-masks): no verdict of its own.
+        parts.append(f"no known masks; the clear text points at {identity.identity or '?'} "
+                     f"({identity.confidence:.0%}, anonymity set {identity.anonymity_set})")
+    elif identity is not None and identity.verdict:
         where = f" as {identity.identity}" if identity.identity else ""
         parts.append(f"{identity.verdict}{where} ({identity.confidence:.0%}, anonymity set {identity.anonymity_set})")
     if failing:
