@@ -231,6 +231,8 @@ class OutputFolder:
         if not visible:
             return
         listed = read_manifest(self.path)
+        if listed is None and _earlier_scan_output(self.path, visible):
+            listed = set(visible)
         if listed is None:
             raise OutputError(f"--out {self.path} holds files that auditor did not write "
                               f"({', '.join(visible[:3])}{', …' if len(visible) > 3 else ''}); "
@@ -316,6 +318,27 @@ def read_manifest(folder: Path) -> set[str] | None:
     if not isinstance(data, dict) or data.get("tool") != MANIFEST_TOOL or not isinstance(data.get("files"), list):
         return None
     return {name for name in data["files"] if isinstance(name, str)}
+
+
+def _earlier_scan_output(folder: Path, names: list[str]) -> bool:
+    """A scan's output written before auditor kept a manifest: only the files
+    a scan writes, and an index.html that names auditor as its generator."""
+    from .tables import TABLE_FILES
+
+    own = set(TABLE_FILES) | {"index.html"}
+    if "index.html" not in names or not all(
+            name in own or (name.startswith("docs/") and name.count("/") == 1 and name.endswith(".html"))
+            for name in names):
+        return False
+    index = folder / "index.html"
+    if index.is_symlink():
+        return False
+    try:
+        with open(index, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return b'<meta name="generator" content="auditor ' in head
 
 
 def _files_under(folder: Path) -> list[str]:

@@ -138,19 +138,24 @@ def _write_json(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+# The files write_tables writes, in its order.
+TABLE_FILES = ("slots.csv", "slots.json", "files.csv", "documents.csv", "documents.json", "clues.csv")
+
+
 def write_tables(result: "AuditResult", out: str | Path) -> list[Path]:
     """Writes slots, files, documents and clues tables; returns the paths written."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     slots = slot_columns(result)
     documents = documents_frame(result)
+    paths = [out / name for name in TABLE_FILES]
     return [
-        _write_csv(slots, out / "slots.csv"),
-        _write_json(_slots_frame(slots), out / "slots.json"),
-        _write_csv(_frame_columns(files_frame(result)), out / "files.csv"),
-        _write_csv(_frame_columns(documents), out / "documents.csv"),
-        _write_json(documents, out / "documents.json"),
-        _write_csv(clue_columns(result), out / "clues.csv"),
+        _write_csv(slots, paths[0]),
+        _write_json(_slots_frame(slots), paths[1]),
+        _write_csv(_frame_columns(files_frame(result)), paths[2]),
+        _write_csv(_frame_columns(documents), paths[3]),
+        _write_json(documents, paths[4]),
+        _write_csv(clue_columns(result), paths[5]),
     ]
 
 

@@ -168,6 +168,21 @@ def test_scan_refuses_a_folder_it_did_not_write_and_keeps_dotfiles(tmp_path):
     assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name or ".old-" in p.name]
 
 
+def test_scan_replaces_the_output_of_an_auditor_before_manifests_and_nothing_like_it(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": SMALL_TEXT})
+    index = '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n{}\n</head></html>\n'
+    earlier = write_corpus(tmp_path / "earlier", {"index.html": index.format(
+        '<meta name="generator" content="auditor 0.1.0">'), "slots.csv": "doc\n"})
+    write_corpus(earlier / "docs", {"old.txt.html": "<html></html>\n"})
+    assert invoke("scan", str(corpus), "--out", str(earlier), "--no-link", "-q").exit_code == 0
+    assert not (earlier / "docs" / "old.txt.html").exists() and (earlier / ".auditor-manifest.json").is_file()
+    # the same names, but not auditor's page
+    lookalike = write_corpus(tmp_path / "lookalike", {"index.html": index.format(""), "slots.csv": "doc\n"})
+    outcome = invoke("scan", str(corpus), "--out", str(lookalike), "--no-link", "-q")
+    assert outcome.exit_code == 2 and "did not write" in outcome.stderr
+    assert (lookalike / "slots.csv").read_text(encoding="utf-8") == "doc\n"
+
+
 def test_check_output_never_writes_through_a_symlink(tmp_path):
     corpus = write_corpus(tmp_path / "corpus", {"a.txt": SMALL_TEXT})
     precious = tmp_path / "precious.txt"
