@@ -161,13 +161,16 @@ class OutputFolder:
     """
 
     def __init__(self, out: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), command: str = "scan"):
-        self.path = Path(out)
+        self.path = Path(out)  # as given: in messages and in the paths returned
+        # Every file system operation uses the absolute form: "." or "x/.." have no name to build beside.
+        self._target = Path(os.path.abspath(out))
         self.inputs = [Path(p) for p in inputs]
         self.command = command
         self.staging: Path | None = None
         self.committed = False
         self._lock = None
         self._depth = 0
+        self._token = f"{os.getpid()}-{secrets.token_hex(4)}"
 
     # -- opening --------------------------------------------------------
 
@@ -184,12 +187,18 @@ class OutputFolder:
 
     def _open(self) -> None:
         out = self.path
+        if not self._target.name:
+            raise OutputError(f"--out {out} is the root folder: give a folder under it")
         if out.is_symlink():
             raise OutputError(f"--out {out} is a symbolic link: give the folder itself")
+        if _within(Path.cwd().resolve(), self._target.resolve()):
+            # Swapped out, it would leave this shell in a deleted folder.
+            raise OutputError(f"--out {out} is the working folder or holds it, and auditor replaces --out whole: "
+                              "give a folder of its own")
         if out.exists() and not out.is_dir():
             raise OutputError(f"--out {out} is not a folder")
         refuse_overlap(out, self.inputs)
-        parent = out.absolute().parent
+        parent = self._target.parent
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -197,7 +206,7 @@ class OutputFolder:
         self._lock = self._take_lock(parent)
         self._refuse_foreign_folder()
         self._remove_leftovers(parent)
-        staging = parent / f".{out.name}.{_STAGING}-{os.getpid()}-{secrets.token_hex(4)}"
+        staging = self._sibling(_STAGING)
         try:
             staging.mkdir()
         except OSError as exc:
@@ -206,7 +215,7 @@ class OutputFolder:
         self.staging = staging
 
     def _take_lock(self, parent: Path):
-        lock_path = parent / f".{self.path.name}.lock"
+        lock_path = parent / f".{self._target.name}.lock"
         try:
             descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
         except OSError as exc:
@@ -220,6 +229,10 @@ class OutputFolder:
                                   f"(it holds {lock_path}); wait for it to finish") from exc
             raise OutputError(f"cannot lock {lock_path}: {_reason(exc)}") from exc
         return descriptor
+
+    def _sibling(self, kind: str) -> Path:
+        """This run's staging or retired folder beside --out (a killed run's are found by the pattern)."""
+        return self._target.parent / f".{self._target.name}.{kind}-{self._token}"
 
     def _refuse_foreign_folder(self) -> None:
         if not self.path.is_dir():
@@ -245,7 +258,7 @@ class OutputFolder:
 
     def _remove_leftovers(self, parent: Path) -> None:
         # Held under the lock: no other run is using these.
-        prefix = glob.escape(f".{self.path.name}.")
+        prefix = glob.escape(f".{self._target.name}.")
         for kind in (_STAGING, _RETIRED):
             for leftover in parent.glob(f"{prefix}{kind}-*"):
                 if leftover.is_dir() and not leftover.is_symlink():
@@ -263,10 +276,10 @@ class OutputFolder:
             self._write_manifest(staging)
             self._carry_dotfiles(staging)
             retired = None
-            if self.path.exists():
-                retired = staging.with_name(staging.name.replace(_STAGING, _RETIRED, 1))
-                os.rename(self.path, retired)
-            os.rename(staging, self.path)
+            if self._target.exists():
+                retired = self._sibling(_RETIRED)
+                os.rename(self._target, retired)
+            os.rename(staging, self._target)
         except OSError as exc:
             raise OutputError(f"cannot put the new output in place at {self.path}: {_reason(exc)}") from exc
         self.committed = True
