@@ -1,0 +1,88 @@
+"""Memory of a scan: what a slot holds, and the benchmark's big-file measurement (issue 10)."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+import auditor
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# The same sentence three times: its slots have the same surroundings.
+REPEATED = "全年地区生产总值增长×%，固定资产投资增长××%。\n" * 3
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("auditor_bench", REPO_ROOT / "scripts" / "bench.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("auditor_bench", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_slots_with_the_same_surroundings_hold_one_copy_of_their_strings(tmp_path):
+    (tmp_path / "a.txt").write_text(REPEATED, encoding="utf-8")
+    (analysis,) = auditor.audit([tmp_path / "a.txt"], link=False).analyses
+    slots = analysis.slots
+    assert len(slots) == 6
+    first, second = slots[1], slots[3]  # 固定资产投资增长××% on lines 1 and 2
+    assert (first.line, second.line) == (1, 2)
+    assert first.left_context == second.left_context and len(first.left_context) > 1
+    assert first.left_context is second.left_context
+    assert first.right_context is second.right_context
+    assert first.mask == "××" and first.mask is second.mask
+
+
+def test_slot_positions_are_unchanged_by_sharing(tmp_path):
+    (tmp_path / "a.txt").write_text(REPEATED, encoding="utf-8")
+    (analysis,) = auditor.audit([tmp_path / "a.txt"], link=False).analyses
+    text = analysis.source.text
+    positions = [(s.slot_id, s.line, s.column, text[s.start : s.end]) for s in analysis.slots]
+    assert positions == [
+        ("S0001", 1, 11, "×"), ("S0002", 1, 22, "××"),
+        ("S0003", 2, 11, "×"), ("S0004", 2, 22, "××"),
+        ("S0005", 3, 11, "×"), ("S0006", 3, 22, "××"),
+    ]
+
+
+def test_bench_big_file_is_one_text_of_the_size_asked_and_reused(tmp_path):
+    bench = _bench()
+    path = tmp_path / "big" / "big.txt"
+    description = bench.generate_big_file(path, 0.2, seed=7)
+    data = path.read_bytes()
+    assert len(data) == description["bytes"] >= 200_000
+    text = data.decode("utf-8")
+    assert "\r" not in text and description["variants"] >= 2
+    # a redacted-looking text: the variants mask names and numbers
+    assert any(glyph in text for glyph in ("×", "X", "＊", "□"))
+    written = path.stat().st_mtime_ns
+    assert bench.generate_big_file(path, 0.2, seed=7) == description
+    assert path.stat().st_mtime_ns == written
+    # the scan finds it to be one document
+    (analysis,) = auditor.audit([path], link=False).analyses
+    assert analysis.source.ok and analysis.slots
+
+
+def test_bench_reports_main_process_memory_per_mb_of_input():
+    bench = _bench()
+    big = {"mb": 20.0, "variants": 469, "workers": 2, "slots": 83_557, "clues": 40_720, "seconds": 17.4,
+           "main_peak_mb": 1091.0, "fixed_main_peak_mb": 197.0, "main_mb_per_input_mb": 44.7,
+           "tree_sampled_peak_pss_mb": 909.0}
+    figures = {"machine": {"cores": 2, "python": "3.11"}, "big_file": big}
+    figures["targets"] = bench.judge(figures)
+    text = bench.render(figures)
+    assert "44.7 MB of main-process memory per MB of input" in text
+    assert "peak RSS of the main process 1091 MB" in text
+    (row,) = figures["targets"]
+    assert row["met"] is (44.7 <= bench.TARGETS["main_mb_per_input_mb"])
+
+
+@pytest.mark.parametrize("flag", ["--only-big-file"])
+def test_bench_has_an_option_to_measure_the_big_file_only(flag, capsys):
+    bench = _bench()
+    with pytest.raises(SystemExit):
+        bench.main(["--help"])
+    assert flag in capsys.readouterr().out
