@@ -284,18 +284,18 @@ def test_fix_masks_the_fewest_names_consistently_and_proves_it(place_list_pipeli
     assert raw_001.decode("utf-8-sig") == TEXT_001.replace("原平", "×").replace("崞阳", "×")
     assert (out / "002.txt").read_bytes() == TEXT_002.encode("gb18030")
 
-    doc = report.document("000.txt")
+    doc = report.document(f"{small_corpus.as_posix()}/000.txt")  # names keep the input folder
     assert dict(doc.masked) == {"原平": 1, "崞阳": 2, "轩岗": 1}
     assert doc.chars_masked == 8
     assert (doc.before.status, doc.before.identity.verdict) == ("fail", "re-identified")
     assert (doc.after.status, doc.after.identity.verdict) == ("pass", "protected")
     assert report.rounds == 2
-    copy = report.document("web/001.txt")
+    copy = report.document(f"{small_corpus.as_posix()}/web/001.txt")
     assert dict(copy.masked) == {"原平": 1, "崞阳": 2} and copy.after.status == "pass"
-    assert not report.document("002.txt").changed
+    assert not report.document(f"{small_corpus.as_posix()}/002.txt").changed
 
     data = json.loads(json.dumps(fix_to_json(report), ensure_ascii=False))
-    entry = next(d for d in data["documents"] if d["doc"] == "000.txt")
+    entry = next(d for d in data["documents"] if d["doc"] == f"{small_corpus.as_posix()}/000.txt")
     assert entry["chars_masked"] == 8 and entry["after"]["verdict"] == "protected"
     assert data["reaudit"]["passed"] is True
 
@@ -303,7 +303,7 @@ def test_fix_masks_the_fewest_names_consistently_and_proves_it(place_list_pipeli
 def test_fix_that_runs_out_of_rounds_says_so(place_list_pipeline, small_corpus, tmp_path):
     report = remediate(small_corpus, tmp_path / "fixed", policy=Policy(max_rounds=1, keep_suffixes=SUFFIXES))
     assert not report.passed
-    doc = report.document("000.txt")
+    doc = report.document(f"{small_corpus.as_posix()}/000.txt")
     assert doc.after.status == "fail" and doc.after.identity.verdict == "at-risk"
     assert "still failing after 1 round(s)" in doc.stuck
 
@@ -373,7 +373,7 @@ def test_fix_seeds_then_check_passes(fixed_seeds):
     outcome, out, _ = fixed_seeds
     assert outcome.exit_code == 0, outcome.output
     data = json.loads(outcome.stdout)
-    changed = {d["doc"][:3] for d in data["documents"] if d["chars_masked"]}
+    changed = {Path(d["doc"]).name[:3] for d in data["documents"] if d["chars_masked"]}
     assert changed == {"000", "001"}
     check = CliRunner().invoke(main, ["check", str(out), "-j", "1", "-q"])
     assert check.exit_code == 0, check.output
@@ -383,9 +383,9 @@ def test_fix_seeds_then_check_passes(fixed_seeds):
 def test_fixed_000_still_reads_as_the_same_report(fixed_seeds, seed_text):
     outcome, out, _ = fixed_seeds
     data = json.loads(outcome.stdout)
-    entry = next(d for d in data["documents"] if d["doc"].startswith("000"))
+    entry = next(d for d in data["documents"] if Path(d["doc"]).name.startswith("000"))
     original = seed_text("000")
-    fixed = (out / entry["doc"]).read_text(encoding="utf-8")
+    fixed = Path(entry["target"]).read_text(encoding="utf-8")
     assert len(fixed.splitlines()) == len(original.splitlines())
     # A few dozen characters of a 13,000-character report, nothing else changed.
     assert 0 < entry["chars_masked"] < 0.01 * len(original)
@@ -396,8 +396,8 @@ def test_fixed_000_still_reads_as_the_same_report(fixed_seeds, seed_text):
             pattern = "".join("[^\n]+?" if ch == "×" else re.escape(ch) for ch in after)
             assert re.fullmatch(pattern, before), (before, after)
     # consistency: no name masked somewhere is left in clear in either copy
-    copy = next(d for d in data["documents"] if d["doc"].startswith("001"))
-    copy_text = (out / copy["doc"]).read_text(encoding="utf-8")
+    copy = next(d for d in data["documents"] if Path(d["doc"]).name.startswith("001"))
+    copy_text = Path(copy["target"]).read_text(encoding="utf-8")
     for masked in entry["masked"]:
         if len(masked["text"]) >= 3:
             assert masked["text"] not in fixed and masked["text"] not in copy_text, masked
