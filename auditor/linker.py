@@ -425,6 +425,8 @@ FORKED_ALIGNMENT_SLOTS = 20_000
 
 def _cue_balance(analysis: DocumentAnalysis, config: LinkerConfig) -> int:
     """Prefecture cues found minus county cues found (each counted once)."""
+    if analysis.source.status == "rule-timeout":
+        return 0  # not checked whatever the cues say: one time-out per document is enough
     text = analysis.source.text
     timeout = match_timeout(text)
     found = {"prefecture_cues": 0, "county_cues": 0}
@@ -434,6 +436,7 @@ def _cue_balance(analysis: DocumentAnalysis, config: LinkerConfig) -> int:
                 found[key] += pattern.search(text, timeout=timeout) is not None
             except TimeoutError:
                 mark_rule_timeout(analysis, rule_timeout(f"linker.toml [level] {key}[{index}]", timeout))
+                return 0
     return found["prefecture_cues"] - found["county_cues"]
 
 

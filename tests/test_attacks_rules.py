@@ -136,6 +136,15 @@ def test_a_catastrophic_pattern_times_out_and_the_document_fails_not_checked(wor
     assert "2 documents: 1 checked" in outcome.stdout.splitlines()[-1]
 
 
+def test_a_catastrophic_linker_cue_times_out_too(workdir):
+    rules = broken_rules(workdir, "linker.toml", replace('prefecture_cues = ["', 'prefecture_cues = ["(a|a)+$", "'))
+    (workdir / "docs" / "b.txt").write_text(LOOKALIKE.replace("●●", "×") + "a" * 40 + "b\n", encoding="utf-8")
+    outcome = run_cli(["check", "docs/b.txt", "--rules", str(rules)], workdir, timeout=30)
+    assert outcome.returncode == 1, outcome.stderr
+    assert "rule-timeout: linker.toml [level] prefecture_cues[0]" in outcome.stdout
+    assert outcome.stdout.splitlines()[-1].startswith("1 document: 0 checked, 0 passed, 0 failed, 1 not checked")
+
+
 def test_zero_width_matches_are_never_slots(workdir):
     # A look-ahead alone matches nothing: it must not make a slot before each 县.
     import auditor
