@@ -58,6 +58,10 @@ class ClueMatch:
     short_form: bool = False
 
 
+# A clue found in a line: (match, kind, named as elsewhere, its text, its rule).
+LineClue = tuple[ClueMatch, str, bool, str, str]
+
+
 def _not_a_place(pattern: regex.Pattern, text: str, end: int) -> bool:
     try:
         return pattern.match(text, end, timeout=MATCH_TIMEOUT_SECONDS) is not None
@@ -379,7 +383,7 @@ class ClueFinder:
             AbbreviationRecognizer(gazetteer, rules, lexicon),
             UnverifiedNameRecognizer(gazetteer, self.clue_rules),
         ]
-        self._line_cache: dict[tuple[str, tuple], list[tuple[ClueMatch, str, bool]]] = {}
+        self._line_cache: dict[tuple[str, tuple], list[LineClue]] = {}
 
     @classmethod
     def default(cls, rules: Rules) -> "ClueFinder":
@@ -408,19 +412,18 @@ class ClueFinder:
                 if len(self._line_cache) >= self.line_cache_size:
                     self._line_cache.clear()
                 self._line_cache[key] = found
-            for match, kind, elsewhere in found:
+            for match, kind, elsewhere, name, rule in found:
                 clues.append(
                     Clue(
                         doc=doc, start=line_start + match.start, end=line_start + match.end, line=number,
-                        text=line[match.start : match.end], kind=kind, candidates=tuple(match.candidates),
-                        rule=match.rule + ("; named as elsewhere" if elsewhere else ""),
+                        text=name, kind=kind, candidates=tuple(match.candidates), rule=rule,
                         level=match.level, elsewhere=elsewhere, short_form=match.short_form,
                     )
                 )
             line_start = line_end + 1
         return clues
 
-    def _find_in_line(self, line: str, masked: list[tuple[int, int]]) -> list[tuple[ClueMatch, str, bool]]:
+    def _find_in_line(self, line: str, masked: list[tuple[int, int]]) -> list[LineClue]:
         found = [
             (match, recognizer.kind)
             for recognizer in self.recognizers
@@ -440,7 +443,10 @@ class ClueFinder:
             taken[match.start : match.end] = b"\x01" * (match.end - match.start)
             # An abbreviation pattern (太忻一体化) states its own relation.
             elsewhere = kind != "abbreviation" and self._named_as_elsewhere(line, match.start, match.end)
-            kept.append((match, kind, elsewhere))
+            # The name and the rule are made here, once per line read: the
+            # clues of every copy of the line then share them.
+            rule = match.rule + ("; named as elsewhere" if elsewhere else "")
+            kept.append((match, kind, elsewhere, line[match.start : match.end], rule))
         kept.sort(key=lambda f: f[0].start)
         return kept
 

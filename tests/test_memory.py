@@ -86,3 +86,17 @@ def test_bench_has_an_option_to_measure_the_big_file_only(flag, capsys):
     with pytest.raises(SystemExit):
         bench.main(["--help"])
     assert flag in capsys.readouterr().out
+
+
+def test_clues_of_a_repeated_line_share_their_text(tmp_path):
+    # Copies of a text repeat its lines: the clue finder reads a line once, and
+    # the clues of every copy of it hold one copy of each name.
+    line = "××县轩岗镇推进崞阳古城修复活化。\n"
+    (tmp_path / "a.txt").write_text(line * 2, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(line, encoding="utf-8")
+    result = auditor.audit([tmp_path / "a.txt", tmp_path / "b.txt"])
+    by_doc = {a.doc: [c for c in a.clues if c.text == "轩岗镇"] for a in result.analyses}
+    (first, second), (third,) = by_doc.values()
+    assert (first.line, second.line, third.line) == (1, 2, 1)
+    assert first.text is second.text is third.text
+    assert first.rule is third.rule and first.rule
