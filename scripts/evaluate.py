@@ -17,6 +17,7 @@ import argparse
 import csv
 import importlib.util
 import json
+import os
 import shutil
 import sys
 import time
@@ -263,6 +264,14 @@ class TownVote:
 # ---------------------------------------------------------------------------
 
 
+def document_name(path: Path) -> str:
+    """The name auditor gives the document at ``path`` (a file of a folder
+    given by this path, or the file given itself): the path as given, normalised."""
+    from auditor.loading import printable_name
+
+    return printable_name(os.path.normpath(path).replace(os.sep, "/"))
+
+
 def auditor_prediction(identity) -> Prediction:
     if identity is None:
         return Prediction()
@@ -496,12 +505,13 @@ def evaluate(folder: Path, out: Path, workers: int = 2) -> int:
         result = auditor.audit([redacted_dir], workers=workers)
         auditor_preds = []
         for t in truths:
-            pred = auditor_prediction(result.identity(f"{t.id}.txt"))
+            pred = auditor_prediction(result.identity(document_name(redacted_dir / f"{t.id}.txt")))
             auditor_preds.append(judge(pred, t, places, truth_uids[t.id]))
         sums["auditor"] = summary(auditor_preds)
         # The same reports in clear, as reference documents: the place named openly.
         clear = auditor.audit([folder / f"{t.id}.txt" for t in truths], workers=workers)
-        clear_preds = [judge(auditor_prediction(clear.identity(f"{t.id}.txt")), t, places, truth_uids[t.id]) for t in truths]
+        clear_preds = [judge(auditor_prediction(clear.identity(document_name(folder / f"{t.id}.txt"))), t, places,
+                             truth_uids[t.id]) for t in truths]
         sums["auditor, unredacted"] = summary(clear_preds)
 
     text = markdown(truths, auditor_preds, baseline, sums, note)
