@@ -686,7 +686,9 @@ def format_text(report: GateReport, quiet: bool = False) -> str:
         return "\n".join(lines) + ("\n" if lines else "")
     for doc in report.documents:
         label = "FAIL" if doc.failed else _STATUS_LABELS.get(doc.status, doc.status)
-        lines.append(printable(f"{doc.path}: {label}: {doc.message}"))
+        # "skipped: a symbolic link" says it all; "empty: empty: …" would not.
+        head = "" if doc.status in ("skipped", "empty") and not doc.failed else f"{label}: "
+        lines.append(printable(f"{doc.path}: {head}{doc.message}"))
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 

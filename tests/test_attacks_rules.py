@@ -265,3 +265,23 @@ def test_sarif_and_json_are_utf8_for_a_name_that_is_not(workdir):
             assert uri == "caf%E9.txt"
         else:
             assert data["summary"]["failed"] == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no fifos here")
+def test_skipped_and_empty_files_are_reported_and_repaired_ones_audited_with_a_note(tmp_path):
+    seed = Path(auditor.cli.__file__).resolve().parent.parent / "seeds" / "002_dcf08f31ebd92ceb.txt"
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(seed, folder / "002.txt")
+    (folder / "empty.txt").write_bytes(b"")
+    os.mkfifo(folder / "pipe.txt")
+    data = seed.read_bytes()
+    (folder / "repaired.txt").write_bytes(data[:3000] + b"\xff" + data[3000:6000])
+    outcome = run_cli(["check", "docs"], tmp_path, timeout=60)
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    lines = outcome.stdout.splitlines()
+    assert any(l.startswith("docs/empty.txt: note: ") and l.endswith("[empty]") for l in lines)
+    assert any(l.startswith("docs/pipe.txt: note: skipped: ") and l.endswith("[skipped]") for l in lines)
+    (note,) = [l for l in lines if l.endswith("[repaired-encoding]")]
+    assert note.startswith("docs/repaired.txt: note: audited after repairing the encoding: ")
+    assert lines[-1].startswith("4 documents: 2 checked, 2 passed, 0 failed, 0 not checked, 2 skipped or empty")

@@ -167,3 +167,36 @@ def test_list_bullets_are_not_masks(finder, bullet):
 
 def test_horizontal_rule_is_not_a_mask(finder):
     assert masks(finder, "一、2021年工作回顾\n***\n过去一年，是×发展史上极不平凡的一年。") == ["×"]
+
+
+# --- look-alikes of masks (masks.toml [[suspect]]) ---------------------------
+
+
+def test_lookalike_masks_are_suspects_not_runs():
+    from auditor.masks import MaskFinder
+    from auditor.rules import load_rules
+
+    finder = MaskFinder(load_rules().masks)
+    text = "●●县地处晋北，某市之北，＿＿镇人口×万，增长◯◯%。"
+    assert [run.text for run in finder.find(text)] == ["×"]
+    assert [run.text for run in finder.suspects(text)] == ["●●", "某", "＿＿", "◯◯"]
+    # Multiplication signs and ordinary words are not suspects.
+    assert finder.suspects("装机2×100万千瓦，某些地方，●表示重点。") == []
+
+
+def test_no_glyph_may_match_the_empty_string_and_zero_width_matches_are_no_runs(tmp_path):
+    import shutil
+
+    from auditor.errors import RulesError
+    from auditor.masks import MaskFinder
+    from auditor.rules import default_rules_dir, load_mask_rules
+
+    shutil.copytree(default_rules_dir(), tmp_path / "r")
+    masks = tmp_path / "r" / "masks.toml"
+    original = masks.read_text(encoding="utf-8")
+    masks.write_text(original + '\n[[glyph]]\nname = "maybe"\npattern = "◆?"\n', encoding="utf-8")
+    with pytest.raises(RulesError, match=r"masks.toml: \[\[glyph\]\] 'maybe' pattern: .* matches the empty string"):
+        load_mask_rules(tmp_path / "r")
+    masks.write_text(original + '\n[[glyph]]\nname = "before-xian"\npattern = "(?=县)"\n', encoding="utf-8")
+    finder = MaskFinder(load_mask_rules(tmp_path / "r"))
+    assert finder.find("全县上下") == []
