@@ -141,10 +141,11 @@ def refuse_overlap(out: Path, inputs: Iterable[str | os.PathLike]) -> None:
     be read as inputs) or an input lies in ``out`` (replacing it would lose it)."""
     resolved = Path(out).resolve()
     for given in map(Path, inputs):
-        if not given.exists():
-            continue  # the input check says so, in its own words
-        root = given.resolve()
-        if given.is_dir() and _within(resolved, root):
+        try:
+            root, is_folder = given.resolve(strict=True), given.is_dir()
+        except (OSError, RuntimeError):  # missing, too long a name, a loop: the input check says so
+            continue
+        if is_folder and _within(resolved, root):
             raise OutputError(f"--out {out} is inside the input folder {given}: the output would be read as input")
         if _within(root, resolved):
             raise OutputError(f"the input {given} is inside --out {out}, which auditor replaces: "
@@ -290,7 +291,8 @@ class OutputFolder:
     def _write_manifest(self, staging: Path) -> None:
         manifest = {"tool": MANIFEST_TOOL, "version": __version__, "command": self.command,
                     "files": _files_under(staging)}
-        (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        # ASCII: a name that is not UTF-8 (surrogate escapes) goes in as \udcXX and reads back as itself.
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="ascii")
 
     def _carry_dotfiles(self, staging: Path) -> None:
         if not self.path.is_dir():

@@ -97,6 +97,19 @@ def _first_fix(tmp_path: Path) -> tuple[Path, Path]:
     return folder / "doc.txt", out
 
 
+def test_fix_copies_keep_a_name_that_is_not_utf8_and_the_next_run_replaces_them(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    raw_name = b"\xff\xfe\xe6\x8a.txt"  # not UTF-8
+    with open(os.path.join(os.fsencode(corpus), raw_name), "wb") as handle:
+        handle.write(SEED_000.read_bytes())
+    out = tmp_path / "out"
+    for _ in range(2):  # the second run reads the first one's manifest back and replaces the folder
+        outcome = invoke("fix", str(corpus), "--out", str(out), "-j", "1")
+        assert outcome.exit_code in (0, 1), outcome.output + outcome.stderr
+        assert os.listdir(os.fsencode(out)) and raw_name in os.listdir(os.fsencode(out))
+
+
 def test_fix_never_writes_through_a_hard_link_in_out(tmp_path):
     source, out = _first_fix(tmp_path)
     before = sha256(source)
