@@ -55,19 +55,22 @@ def recover_places(slots: list[Slot], inference: DocumentInference, gazetteer) -
         "prefecture": (prefecture, inference.prefecture.probabilities.get(prefecture, 0.0)) if prefecture is not None else (None, 0.0),
         "province": (province, sum(p for u, p in inference.prefecture.probabilities.items() if gazetteer.province_of(u) == province)),
     }
+    # Made once per level: the place slots of a level all hold the same value
+    # and evidence (a long text has tens of thousands of them).
+    recoveries = {}
+    for level, (uid, confidence) in by_level.items():
+        if uid is not None and confidence > 0:
+            unit = gazetteer.units[uid]
+            recoveries[level] = (unit.short or unit.name, min(confidence, 0.9999),
+                                 f"{level} of the inferred identity {identity.identity} ({identity.confidence:.0%}) from {clues}")
     for slot in slots:
-        if slot.slot_type != "place" or slot.place_level not in by_level:
+        if slot.slot_type != "place" or slot.place_level not in recoveries:
             continue
         if slot.recovered:
             # Read in a near-duplicate: what a copy shows beats what the identity
             # suggests, however confident (崞阳古城 masked is 崞阳, not 原平).
             continue
-        uid, confidence = by_level[slot.place_level]
-        if uid is None or confidence <= 0:
-            continue
-        unit = gazetteer.units[uid]
-        _set(slot, unit.short or unit.name, min(confidence, 0.9999),
-             f"{slot.place_level} of the inferred identity {identity.identity} ({identity.confidence:.0%}) from {clues}")
+        _set(slot, *recoveries[slot.place_level])
 
 
 def _context_keys(text: str, slot: Slot, n: int) -> list[tuple[str, str]]:
@@ -125,19 +128,27 @@ def recover_from_context(result, config: LinkerConfig) -> None:
                 for size in range(len(right), 0, -1):
                     if right[:size] in code_sides:
                         sightings[("", right[:size])][match.group()].add(group)
+    evidence: dict[tuple, str] = {}  # see _recover_slot
     for analysis in result.analyses:
         for slot in analysis.slots:
             for key in slot_keys.get(id(slot), ()):
                 values = sightings.get(key)
-                if values and _recover_slot(slot, key, values, group_of.get(slot.doc, slot.doc)):
+                if values and _recover_slot(slot, key, values, group_of.get(slot.doc, slot.doc), evidence):
                     break
     recover_years(result, config)
 
 
-def _recover_slot(slot: Slot, key: tuple[str, str], values: dict[str, set[str]], own_group: str) -> bool:
+def _recover_slot(slot: Slot, key: tuple[str, str], values: dict[str, set[str]], own_group: str,
+                  evidence: dict[tuple, str]) -> bool:
+    """Recovers ``slot`` from the values seen around ``key``. ``evidence`` holds
+    the sentences made so far, by key and value: the slots that share them
+    (the same phrase throughout a long text) hold one copy."""
     mine = [value for value, groups in values.items() if own_group in groups]
     if len(mine) == 1:
-        _set(slot, mine[0], 0.95, f"'{key[0]}{mine[0]}{key[1]}' is readable in the same text")
+        said = evidence.get((key, mine[0], None))
+        if said is None:
+            said = evidence[(key, mine[0], None)] = f"'{key[0]}{mine[0]}{key[1]}' is readable in the same text"
+        _set(slot, mine[0], 0.95, said)
         return True
     if mine:
         return False
@@ -147,8 +158,11 @@ def _recover_slot(slot: Slot, key: tuple[str, str], values: dict[str, set[str]],
         return False
     total = sum(counts.values())
     confidence = (agree / total) * (1 - 0.5 ** (agree + (1 if key[0] else 0)))
-    others = f"; {total - agree} sighting(s) of other values" if total > agree else ""
-    _set(slot, value, confidence, f"'{key[0]}{value}{key[1]}' appears in {agree} other document group(s){others}")
+    said = evidence.get((key, value, total))
+    if said is None:
+        others = f"; {total - agree} sighting(s) of other values" if total > agree else ""
+        said = evidence[(key, value, total)] = f"'{key[0]}{value}{key[1]}' appears in {agree} other document group(s){others}"
+    _set(slot, value, confidence, said)
     return True
 
 

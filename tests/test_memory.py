@@ -100,3 +100,17 @@ def test_clues_of_a_repeated_line_share_their_text(tmp_path):
     assert (first.line, second.line, third.line) == (1, 2, 1)
     assert first.text is second.text is third.text
     assert first.rule is third.rule and first.rule
+
+
+def test_place_slots_recovered_from_the_identity_share_their_value_and_evidence(seeds_dir):
+    result = auditor.audit([seeds_dir / "000_f10a573ecf1e5254.txt"])
+    by_level: dict[str, list] = {}
+    for slot in result.analyses[0].slots:
+        if slot.slot_type == "place" and " of the inferred identity " in slot.recovered_evidence:
+            by_level.setdefault(slot.place_level, []).append(slot)
+    shared = [slots for slots in by_level.values() if len(slots) >= 2]
+    assert shared, by_level
+    for first, *others in shared:
+        for other in others:
+            assert other.recovered == first.recovered and other.recovered is first.recovered
+            assert other.recovered_evidence is first.recovered_evidence
