@@ -211,7 +211,7 @@ def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, quiet)
 
     policy = _policy_or_exit(policy_file, rules_dir)
     if output:
-        check_file_destination(output)  # before the audit, not after it
+        check_file_destination(output, paths)  # before the audit, not after it
     files = _input_files_or_exit(paths)
     result = run_audit(paths, rules_dir, _small_job_workers(workers, len(files)), max_bytes,
                        quiet or fmt != "text", link=True)

@@ -55,12 +55,14 @@ def _within(path: Path, folder: Path) -> bool:
 # Single files
 
 
-def check_file_destination(path: str | os.PathLike) -> Path:
+def check_file_destination(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = ()) -> Path:
     """Raises OutputError unless a file can be written at ``path`` (its folder
-    exists and takes a new file); nothing is left behind."""
+    exists and takes a new file, and it is no input nor in an input folder);
+    nothing is left behind."""
     path = Path(path)
     if path.is_dir() and not path.is_symlink():
         raise OutputError(f"cannot write {path}: it is a folder")
+    refuse_overlap(path, inputs, "--output")
     folder = path.absolute().parent
     if not folder.is_dir():
         raise OutputError(f"cannot write {path}: the folder {folder} does not exist")
@@ -136,19 +138,20 @@ def target_inside(folder: Path, name: str) -> Path:
 # Output folders
 
 
-def refuse_overlap(out: Path, inputs: Iterable[str | os.PathLike]) -> None:
-    """Raises OutputError when ``out`` lies in an input folder (its files would
-    be read as inputs) or an input lies in ``out`` (replacing it would lose it)."""
-    resolved = Path(out).resolve()
+def refuse_overlap(out: Path, inputs: Iterable[str | os.PathLike], option: str = "--out") -> None:
+    """Raises OutputError when ``out`` lies in an input folder (it would be
+    read as input) or is or holds an input (replacing it would lose it)."""
+    # The last part is not followed: a link there is replaced, never written through.
+    where = Path(out).absolute().parent.resolve() / Path(out).absolute().name
     for given in map(Path, inputs):
         try:
             root, is_folder = given.resolve(strict=True), given.is_dir()
         except (OSError, RuntimeError):  # missing, too long a name, a loop: the input check says so
             continue
-        if is_folder and _within(resolved, root):
-            raise OutputError(f"--out {out} is inside the input folder {given}: the output would be read as input")
-        if _within(root, resolved):
-            raise OutputError(f"the input {given} is inside --out {out}, which auditor replaces: "
+        if is_folder and _within(where, root):
+            raise OutputError(f"{option} {out} is inside the input folder {given}: the output would be read as input")
+        if _within(root, where):
+            raise OutputError(f"{option} {out} is or holds the input {given}, and auditor replaces it: "
                               "that would overwrite an input file")
 
 

@@ -223,8 +223,18 @@ def test_scan_refuses_an_out_that_is_a_link_or_overlaps_an_input(tmp_path):
     assert invoke("scan", str(corpus), "--out", str(tmp_path / "out"), "--no-link", "-q").exit_code == 0
     before = tree(tmp_path / "out")
     outcome = invoke("scan", str(tmp_path / "out" / "slots.csv"), "--out", str(tmp_path / "out"), "--no-link", "-q")
-    assert outcome.exit_code == 2 and "is inside --out" in outcome.stderr
+    assert outcome.exit_code == 2 and "would overwrite an input file" in outcome.stderr
     assert tree(tmp_path / "out") == before
+
+
+def test_check_output_is_never_an_input_nor_in_an_input_folder(tmp_path, reads):
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": SMALL_TEXT})
+    before = tree(corpus)
+    outcome = invoke("check", str(corpus / "a.txt"), "--output", str(corpus / "a.txt"), "-j", "1")
+    assert outcome.exit_code == 2 and "would overwrite an input file" in outcome.stderr
+    outcome = invoke("check", str(corpus), "--format", "json", "--output", str(corpus / "report.json"), "-j", "1")
+    assert outcome.exit_code == 2 and "inside the input folder" in outcome.stderr
+    assert tree(corpus) == before and reads == []
 
 
 def test_an_interrupted_write_leaves_the_previous_output(tmp_path, monkeypatch):
