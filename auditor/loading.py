@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import itertools
 import os
 import re
 import stat
@@ -70,17 +71,17 @@ class _Found:
     identity: tuple[int, int] | None = None  # (device, inode) of a regular file: one row per real file
 
 
-def iter_input_files(paths: Iterable[str | os.PathLike], suffixes=TEXT_SUFFIXES) -> Iterator[InputFile]:
+def iter_input_files(paths: Iterable[str | os.PathLike]) -> Iterator[InputFile]:
     """Yields every entry under ``paths`` once, in a stable order (the paths as
     given, then sorted by name). Folders are walked without following links
     to folders; a path that does not exist raises :class:`InputError`."""
     found: list[_Found] = []
     for given in paths:
-        found.extend(_entries_of_given(os.fsdecode(given), suffixes))
+        found.extend(_entries_of_given(os.fsdecode(given)))
     yield from _named(_distinct(found))
 
 
-def _entries_of_given(as_given: str, suffixes) -> Iterator[_Found]:
+def _entries_of_given(as_given: str) -> Iterator[_Found]:
     name = _normal(as_given)
     path = Path(as_given)
     relative = path.name or name
@@ -95,12 +96,12 @@ def _entries_of_given(as_given: str, suffixes) -> Iterator[_Found]:
         yield _problem_with_link(path, name, relative, exc)
         return
     if stat.S_ISDIR(info.st_mode):
-        yield from _walk(path, name, "", suffixes)
+        yield from _walk(path, name, "")
     else:
-        yield _classify_file(path, name, relative, info, suffixes)
+        yield _classify_file(path, name, relative, info)
 
 
-def _walk(folder: Path, name: str, relative: str, suffixes) -> Iterator[_Found]:
+def _walk(folder: Path, name: str, relative: str) -> Iterator[_Found]:
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
@@ -110,10 +111,10 @@ def _walk(folder: Path, name: str, relative: str, suffixes) -> Iterator[_Found]:
                      f"cannot list the folder: {_reason(exc)}")
         return
     for entry in entries:
-        yield from _entry(entry, _joined(name, entry.name), _joined(relative, entry.name), suffixes)
+        yield from _entry(entry, _joined(name, entry.name), _joined(relative, entry.name))
 
 
-def _entry(entry: os.DirEntry, name: str, relative: str, suffixes) -> Iterator[_Found]:
+def _entry(entry: os.DirEntry, name: str, relative: str) -> Iterator[_Found]:
     path = Path(entry.path)
     try:
         info = entry.stat(follow_symlinks=False)
@@ -125,7 +126,7 @@ def _entry(entry: os.DirEntry, name: str, relative: str, suffixes) -> Iterator[_
         yield _Found(path, name, relative, SKIPPED_STATUS, kind)
         return
     if stat.S_ISDIR(info.st_mode):
-        yield from _walk(path, name, relative, suffixes)
+        yield from _walk(path, name, relative)
         return
     if stat.S_ISLNK(info.st_mode):
         try:
@@ -137,7 +138,7 @@ def _entry(entry: os.DirEntry, name: str, relative: str, suffixes) -> Iterator[_
             # Not followed: a link may point back up the tree or out of it.
             yield _Found(path, name, relative, SKIPPED_STATUS, "a link to a folder (not followed)")
             return
-    yield _classify_file(path, name, relative, info, suffixes)
+    yield _classify_file(path, name, relative, info)
 
 
 def _problem_with_link(path: Path, name: str, relative: str, exc: OSError) -> _Found:
@@ -152,7 +153,7 @@ _FILE_KINDS = ((stat.S_ISFIFO, "fifo"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR
                (stat.S_ISBLK, "block device"))
 
 
-def _classify_file(path: Path, name: str, relative: str, info: os.stat_result, suffixes) -> _Found:
+def _classify_file(path: Path, name: str, relative: str, info: os.stat_result) -> _Found:
     if not stat.S_ISREG(info.st_mode):
         kind = next((kind for test, kind in _FILE_KINDS if test(info.st_mode)), "special file")
         return _Found(path, name, relative, SKIPPED_STATUS, f"not a regular file: {kind}")
@@ -356,10 +357,14 @@ def _repairable_limit(size: int) -> int:
     return max(REPAIRABLE_BYTES, int(size * REPAIRABLE_SHARE))
 
 
-def _decoded(text: str, encoding: str, bad: _BadBytes) -> Decoded:
-    if bad.count:
-        return Decoded(text, encoding, "repaired", bad.describe(encoding))
-    return Decoded(text, encoding, "ok")
+def _decoded(text: str, bad: _BadBytes, encoding: str) -> Decoded | None:
+    """The decoding, repaired where a few bytes were bad; None when a repaired
+    text does not read as text (a few bad bytes in a tiny file prove nothing)."""
+    if not bad.count:
+        return Decoded(text, encoding, "ok")
+    if plausible_share(text[:SAMPLE_BYTES]) < PLAUSIBLE_SHARE:
+        return None
+    return Decoded(text, encoding, "repaired", bad.describe(encoding))
 
 
 def decode_document(data: bytes) -> Decoded:
@@ -370,10 +375,9 @@ def decode_document(data: bytes) -> Decoded:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                text, bad = _decode_counting(data, encoding, limit)
+                return _decoded(*_decode_counting(data, encoding, limit), encoding) or _undecodable(data)
             except _TooManyBadBytes:
                 return _undecodable(data)
-            return _decoded(text, encoding, bad)
     if b"\x00" not in data:
         try:
             return Decoded(data.decode("utf-8"), "utf-8", "ok")
@@ -381,18 +385,14 @@ def decode_document(data: bytes) -> Decoded:
             pass
     if data.startswith(_SIGNATURES):
         return Decoded("", "", "binary", "not a text file (binary content)")
-    if data.count(0) <= limit:
+    encodings = ["utf-8"] if data.count(0) <= limit else []
+    for encoding in itertools.chain(encodings, _candidate_encodings(data[:SAMPLE_BYTES])):
         try:
-            text, bad = _decode_counting(data, "utf-8", limit)
-            return _decoded(text, "utf-8", bad)
-        except _TooManyBadBytes:
-            pass
-    for encoding in _candidate_encodings(data[:SAMPLE_BYTES]):
-        try:
-            text, bad = _decode_counting(data, encoding, limit)
+            decoded = _decoded(*_decode_counting(data, encoding, limit), encoding)
         except _TooManyBadBytes:
             continue
-        return _decoded(text, encoding, bad)
+        if decoded is not None:
+            return decoded
     if _looks_binary(data[:8192]):
         return Decoded("", "", "binary", "not a text file (binary content)")
     return _undecodable(data)
@@ -438,31 +438,32 @@ def _codec_name(name: str) -> str:
     return codecs.lookup(name).name.replace("_", "-")
 
 
+# Besides hanzi, what Chinese text is made of: ASCII, ·, ×, punctuation, number forms, circled
+# numbers, box drawing and shapes, CJK and full-width punctuation.
+_ORDINARY_RANGES = ((0x09, 0x0A), (0x0D, 0x0D), (0x20, 0x7E), (0xB7, 0xB7), (0xD7, 0xD7), (0x2000, 0x206F),
+                    (0x2100, 0x218F), (0x2460, 0x24FF), (0x2500, 0x25FF), (0x3000, 0x303F), (0xFF00, 0xFFEF))
+
+
 @lru_cache(maxsize=1)
-def _common_hanzi() -> frozenset[str]:
-    """The hanzi of GB2312 and the frequent ones of Big5: what ordinary simplified
-    and traditional text is made of (a wrong decoding gives rare ones)."""
-    chars = set()
+def _ordinary_characters() -> frozenset[str]:
+    """The hanzi of GB2312 and the frequent ones of Big5 (ordinary simplified and
+    traditional text; a wrong decoding gives rare ones), and the rest of
+    :data:`_ORDINARY_RANGES`. Built once per process, in milliseconds."""
+    chars = {chr(code) for low, high in _ORDINARY_RANGES for code in range(low, high + 1)}
     for lead in range(0xB0, 0xF8):
         chars.update(bytes([lead, trail]).decode("gb2312", "ignore") for trail in range(0xA1, 0xFF))
     for lead in range(0xA4, 0xC7):
-        for trail in (*range(0x40, 0x7F), *range(0xA1, 0xFF)):
-            chars.add(bytes([lead, trail]).decode("big5", "ignore"))
+        chars.update(bytes([lead, trail]).decode("big5", "ignore") for trail in (*range(0x40, 0x7F), *range(0xA1, 0xFF)))
     chars.discard("")
+    chars.discard("\ufffd")
     return frozenset(chars)
-
-
-_ORDINARY = re.compile("[\t\n\r\x20-\x7e\u00b7\u00d7\u2000-\u206f\u2100-\u218f\u2460-\u24ff\u2500-\u25ff"
-                       "\u3000-\u303f\uff00-\uffef]")
 
 
 def plausible_share(text: str) -> float:
     """The share of characters that ordinary Chinese text is made of (U+FFFD is not)."""
     if not text:
         return 0.0
-    common = _common_hanzi()
-    ordinary = sum(1 for char in text if char in common or _ORDINARY.match(char))
-    return ordinary / len(text)
+    return sum(map(_ordinary_characters().__contains__, text)) / len(text)
 
 
 def _looks_binary(sample: bytes) -> bool:
@@ -503,6 +504,7 @@ def load_input(file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceTex
 
 
 def load_file(path: Path, doc: str, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText:
+    """Reads and decodes one file; every problem is a status and a message, never an exception."""
     absolute = _absolute(path)
 
     def problem(status: str, message: str, encoding: str = "") -> SourceText:
@@ -512,7 +514,7 @@ def load_file(path: Path, doc: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Sourc
         with open(path, "rb", opener=_nonblocking) as handle:
             info = os.fstat(handle.fileno())
             if not stat.S_ISREG(info.st_mode):
-                return problem(SKIPPED_STATUS, "not a regular file")
+                return problem(SKIPPED_STATUS, "not a regular file (any more: it changed after it was listed)")
             if info.st_size > max_bytes:
                 return problem("too-large", f"{info.st_size} bytes is over the limit of {max_bytes} (--max-bytes)")
             data = handle.read(max_bytes + 1)

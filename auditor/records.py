@@ -38,8 +38,8 @@ SKIPPED_STATUS = "skipped"
 class SourceText:
     """One input file as loaded: its text and how it was decoded."""
 
-    doc: str  # path relative to the scanned root, '/'-separated
-    path: str  # absolute path on disk
+    doc: str  # the path as given (a folder's files under it), '/'-separated, printable: see loading.InputFile
+    path: str  # absolute path on disk (the real name, surrogate-escaped)
     text: str
     encoding: str  # '' when the file could not be decoded
     status: str  # one of READ_STATUSES, NOT_CHECKED_STATUSES, EMPTY_STATUS, SKIPPED_STATUS
