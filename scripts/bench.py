@@ -382,7 +382,7 @@ def child_scan(args) -> None:
     rules = load_rules()
     scan_started = time.perf_counter()
     # The files of the (possibly partial) corpus all sit in one folder, so the
-    # document names (basenames) are the same as for a scan of the folder.
+    # document names (corpus/name, the paths as given) are the same as for a scan of the folder.
     result = audit([str(file.path) for file in files], rules, workers=args.workers, link=link,
                    max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
     audited = time.perf_counter()
