@@ -15,6 +15,7 @@ so an unwritable one costs nothing and ends in exit 2 with its reason.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import glob
@@ -85,13 +86,15 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {_reason(exc)}") from exc
     try:
+        # mkstemp makes the file private (0600): give it the mode any new file gets here.
+        os.fchmod(handle, 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(name, path)
     except BaseException as exc:
-        with _ignored_errors():
+        with contextlib.suppress(OSError):  # the clean-up must not hide the error being handled
             os.unlink(name)
         if isinstance(exc, OSError):
             raise OutputError(f"cannot write {path}: {_reason(exc)}") from exc
@@ -99,18 +102,14 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     return path
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
-
-
-class _ignored_errors:
-    """Clean-up that must not hide the error being handled."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, exc, tb):
-        return kind is not None and issubclass(kind, OSError)
 
 
 # ---------------------------------------------------------------------------
@@ -120,7 +119,7 @@ class _ignored_errors:
 def safe_relative_name(name: str) -> PurePosixPath:
     """A relative path for a copy under an output folder: no root, no '.' or
     '..' part (``../a/n.txt`` becomes ``a/n.txt``)."""
-    parts = [part for part in name.replace("\\", "/").split("/") if part not in ("", ".", "..")]
+    parts = [part for part in name.split("/") if part not in ("", ".", "..")]
     if not parts:
         raise OutputError(f"{name!r} gives no file name to write under the output folder")
     return PurePosixPath(*parts)
@@ -193,13 +192,13 @@ class OutputFolder:
         out = self.path
         if not self._target.name:
             raise OutputError(f"--out {out} is the root folder: give a folder under it")
-        if out.is_symlink():
+        if self._target.is_symlink():
             raise OutputError(f"--out {out} is a symbolic link: give the folder itself")
         if _within(Path.cwd().resolve(), self._target.resolve()):
             # Swapped out, it would leave this shell in a deleted folder.
             raise OutputError(f"--out {out} is the working folder or holds it, and auditor replaces --out whole: "
                               "give a folder of its own")
-        if out.exists() and not out.is_dir():
+        if self._target.exists() and not self._target.is_dir():
             raise OutputError(f"--out {out} is not a folder")
         refuse_overlap(out, self.inputs)
         parent = self._target.parent
@@ -239,16 +238,16 @@ class OutputFolder:
         return self._target.parent / f".{self._target.name}.{kind}-{self._token}"
 
     def _refuse_foreign_folder(self) -> None:
-        if not self.path.is_dir():
+        if not self._target.is_dir():
             return
         # Dotfiles (.gitkeep, a Finder's .DS_Store) are harmless: the top-level
         # ones are carried over, the ones deeper in are dropped with the old folder.
-        names = _files_under(self.path)
+        names = _files_under(self._target)
         visible = [n for n in names if not any(part.startswith(".") for part in n.split("/"))]
         if not visible:
             return
-        listed = read_manifest(self.path)
-        if listed is None and _earlier_scan_output(self.path, visible):
+        listed = read_manifest(self._target)
+        if listed is None and _earlier_scan_output(self._target, visible):
             listed = set(visible)
         if listed is None:
             raise OutputError(f"--out {self.path} holds files that auditor did not write "
@@ -298,9 +297,9 @@ class OutputFolder:
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="ascii")
 
     def _carry_dotfiles(self, staging: Path) -> None:
-        if not self.path.is_dir():
+        if not self._target.is_dir():
             return
-        for entry in os.scandir(self.path):
+        for entry in os.scandir(self._target):
             if not entry.name.startswith(".") or entry.name == MANIFEST or os.path.lexists(staging / entry.name):
                 continue
             # Copied, not moved: a run killed before the swap must not take them with it.
@@ -361,8 +360,12 @@ def _earlier_scan_output(folder: Path, names: list[str]) -> bool:
 
 def _files_under(folder: Path) -> list[str]:
     """Every entry under ``folder`` that is not a folder (links included, never followed), '/'-separated."""
+    def unreadable(exc: OSError) -> None:
+        # What cannot be listed cannot be known to be auditor's: never replaced unseen.
+        raise OutputError(f"cannot read {exc.filename}: {_reason(exc)}") from exc
+
     found = []
-    for directory, subfolders, files in os.walk(folder):
+    for directory, subfolders, files in os.walk(folder, onerror=unreadable):
         relative = Path(directory).relative_to(folder)
         for name in files + [s for s in subfolders if os.path.islink(os.path.join(directory, s))]:
             found.append((relative / name).as_posix())

@@ -164,7 +164,9 @@ class AuditResult:
         from .report import ReportJob
         from .tables import write_tables
 
-        folder = out if isinstance(out, OutputFolder) else OutputFolder(out)
+        # Replacing a folder that holds a document read here would delete it.
+        folder = out if isinstance(out, OutputFolder) else OutputFolder(
+            out, {a.source.path for a in self.analyses if a.source.path})
         with folder:
             staging = folder.staging
             started = time.perf_counter()

@@ -237,6 +237,14 @@ def test_check_output_is_never_an_input_nor_in_an_input_folder(tmp_path, reads):
     assert tree(corpus) == before and reads == []
 
 
+def test_the_library_never_replaces_a_folder_holding_a_document_it_read(tmp_path):
+    out = write_corpus(tmp_path / "out", {"a.txt": SMALL_TEXT})
+    result = auditor.audit([out / "a.txt"], link=False)
+    with pytest.raises(auditor.errors.AuditorError, match="would overwrite an input file"):
+        result.write(out)
+    assert tree(out) == {"a.txt": SMALL_TEXT.encode("utf-8")}
+
+
 def test_an_interrupted_write_leaves_the_previous_output(tmp_path, monkeypatch):
     corpus = write_corpus(tmp_path / "corpus", {"a.txt": SMALL_TEXT, "b.txt": SMALL_TEXT.replace("×县", "某县")})
     result = auditor.audit([corpus], link=False)
