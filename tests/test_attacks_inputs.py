@@ -292,14 +292,16 @@ def run_as_plain_user(args: list[str], cwd: Path) -> subprocess.CompletedProcess
 
 
 def test_a_folder_that_cannot_be_listed_or_entered_gets_unreadable_rows(tmp_path, report_head):
-    """A folder without read permission gets one row; the files of a folder
-    without execute permission one row each (auditor could not read what may
+    """A file without read permission and a folder without read permission get
+    one row each, as do the files of a folder without execute permission (auditor could not read what may
     be documents). Root runs without its permission override."""
     corpus = tmp_path / "corpus"
     for name in ("closed", "nox"):
         (corpus / name).mkdir(parents=True)
         (corpus / name / "doc.txt").write_text(report_head, encoding="utf-8")
     (corpus / "open.txt").write_text(report_head, encoding="utf-8")
+    (corpus / "locked.txt").write_text(report_head, encoding="utf-8")
+    (corpus / "locked.txt").chmod(0)
     (corpus / "closed").chmod(0o300)  # cannot be listed
     (corpus / "nox").chmod(0o600)  # listed, but its files cannot be reached
     try:
@@ -314,6 +316,7 @@ def test_a_folder_that_cannot_be_listed_or_entered_gets_unreadable_rows(tmp_path
     rows = {doc: (status, message) for doc, status, message in zip(frame["doc"], frame["status"], frame["message"])}
     assert rows == {
         "open.txt": ("ok", ""),
+        "locked.txt": ("unreadable", "cannot read: Permission denied"),
         "closed": ("unreadable", "cannot list the folder: Permission denied"),
         "nox/doc.txt": ("unreadable", "cannot read: Permission denied"),
     }
