@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import glob
 import json
 import os
@@ -29,6 +28,12 @@ from pathlib import Path, PurePosixPath
 
 from . import __version__
 from .errors import OutputError
+
+try:
+    import fcntl
+except ImportError:  # Windows: a byte-range lock, released as flock's is when the process dies
+    fcntl = None
+    import msvcrt
 
 MANIFEST = ".auditor-manifest.json"
 MANIFEST_TOOL = "auditor"
@@ -87,7 +92,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         raise OutputError(f"cannot write {path}: {_reason(exc)}") from exc
     try:
         # mkstemp makes the file private (0600): give it the mode any new file gets here.
-        os.fchmod(handle, 0o666 & ~_umask())
+        if hasattr(os, "fchmod"):
+            os.fchmod(handle, 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -100,6 +106,14 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
             raise OutputError(f"cannot write {path}: {_reason(exc)}") from exc
         raise
     return path
+
+
+def _lock_now(descriptor: int) -> None:
+    """An exclusive lock on the open file, or OSError (EAGAIN/EACCES) when another process holds it."""
+    if fcntl is not None:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    else:
+        msvcrt.locking(descriptor, msvcrt.LK_NBLCK, 1)
 
 
 def _umask() -> int:
@@ -220,14 +234,15 @@ class OutputFolder:
     def _take_lock(self, parent: Path):
         lock_path = parent / f".{self._target.name}.lock"
         try:
-            descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+            flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+            descriptor = os.open(lock_path, flags, 0o644)
         except OSError as exc:
             raise OutputError(f"cannot write in {parent}, where --out {self.path} is built: {_reason(exc)}") from exc
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _lock_now(descriptor)
         except OSError as exc:
             os.close(descriptor)
-            if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
+            if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES, getattr(errno, "EDEADLOCK", errno.EAGAIN)):
                 raise OutputError(f"another auditor run is writing to {self.path} "
                                   f"(it holds {lock_path}); wait for it to finish") from exc
             raise OutputError(f"cannot lock {lock_path}: {_reason(exc)}") from exc
