@@ -1,8 +1,10 @@
 """``auditor fix``: remediated copies that pass the gate, proven by a re-audit.
 
 The inputs are only read. Every readable document is copied to the output
-folder under the same relative path and in the same encoding; a document that
-fails the policy is masked there, a little at a time:
+folder under its output name (its path inside the folder given, never outside
+the output folder) and in the same encoding; the copies are written into a
+staging folder and swapped in whole at the end (see :mod:`auditor.output_dir`).
+A document that fails the policy is masked there, a little at a time:
 
 * a slot that a near-duplicate copy shows in clear is masked in that copy,
   with the glyphs the masked copy used;
