@@ -132,7 +132,7 @@ def run(args: list[str], cwd: str) -> subprocess.CompletedProcess:
 
 
 # No shrinking: each example runs auditor three times (a few seconds); a failing tree is printed as drawn.
-@settings(max_examples=8, deadline=timedelta(seconds=40), suppress_health_check=list(HealthCheck),
+@settings(max_examples=6, deadline=timedelta(seconds=40), suppress_health_check=list(HealthCheck),
           phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(trees())
 def test_every_entry_gets_one_row_and_no_input_changes(tree):
