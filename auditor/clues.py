@@ -62,7 +62,9 @@ class ClueMatch:
 LineClue = tuple[ClueMatch, str, bool, str, str]
 
 
-def _not_a_place(pattern: regex.Pattern, text: str, end: int) -> bool:
+def _not_a_place(pattern, text: str, end: int) -> bool:
+    if not isinstance(pattern, regex.Pattern):
+        return pattern.match(text, end) is not None  # bounded (rules.bounded_re): no time bound needed
     try:
         return pattern.match(text, end, timeout=MATCH_TIMEOUT_SECONDS) is not None
     except TimeoutError:
@@ -289,10 +291,15 @@ class AbbreviationRecognizer:
     def find(self, text: str, segmenter: Segmenter):
         timeout = match_timeout(text)
         for pattern in self.patterns:
-            try:
-                matches = list(pattern.regex.finditer(text, timeout=timeout))
-            except TimeoutError:
-                raise rule_timeout(pattern.where, timeout) from None
+            if not pattern.may_match(text):
+                continue
+            if pattern.fast is not None:
+                matches = pattern.fast.finditer(text)
+            else:
+                try:
+                    matches = list(pattern.regex.finditer(text, timeout=timeout))
+                except TimeoutError:
+                    raise rule_timeout(pattern.where, timeout) from None
             for match in matches:
                 if pattern.pair:
                     yield from self._pair(match, pattern)

@@ -20,6 +20,7 @@ document the status ``rule-timeout``.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tomllib
 from dataclasses import dataclass
@@ -131,6 +132,48 @@ def read_table(path: Path) -> list[tuple[int, list[str]]]:
 # ---------------------------------------------------------------------------
 
 _REQUIRED = object()
+
+
+# A pattern with no repetition and no back-reference, and this few ways through
+# its alternatives, does a bounded amount of work at each position of a text.
+BOUNDED_PATHS = 1000
+
+
+def _paths(items) -> int | None:
+    """Ways through a parsed ``re`` pattern, or None when it repeats or refers back."""
+    from re import _constants as c  # the parser's node types (Python 3.11+)
+
+    total = 1
+    for op, arg in items:
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT, c.GROUPREF, c.GROUPREF_EXISTS):
+            return None
+        if op is c.BRANCH:
+            counts = [_paths(branch) for branch in arg[1]]
+            if None in counts:
+                return None
+            total *= sum(counts)
+        elif op in (c.SUBPATTERN, c.ATOMIC_GROUP, c.ASSERT, c.ASSERT_NOT):
+            inner = _paths(arg[-1])
+            if inner is None:
+                return None
+            total *= inner
+        if total > BOUNDED_PATHS:
+            return None
+    return total
+
+
+def bounded_re(source: str) -> re.Pattern[str] | None:
+    """``source`` compiled with ``re`` when it cannot backtrack badly (see
+    BOUNDED_PATHS): re runs such patterns several times faster than regex
+    (驻X部队, 忻原大道 on every line of every text), with no time bound needed."""
+    try:
+        from re import _parser
+
+        if _paths(_parser.parse(source)) is None:
+            return None
+        return re.compile(source)
+    except (re.error, ImportError, AttributeError, RecursionError):
+        return None  # regex's own syntax, or another Python: regex, with its time bound
 
 
 def compile_pattern(source: str, path: Path, where: str, may_match_empty: bool = True) -> Pattern:
@@ -293,7 +336,7 @@ class ClueRules:
     min_short_chars: int
     min_village_core_chars: int
     generic_names: frozenset[str]
-    not_a_place_after: Pattern
+    not_a_place_after: Pattern | re.Pattern[str]  # re where bounded_re allows: it runs at every short name
     elsewhere_before: Pattern
     elsewhere_after: Pattern
     unverified_suffixes: tuple[str, ...]
@@ -310,6 +353,11 @@ class AbbreviationPattern:
     regex: Pattern
     pair: bool
     where: str = ""
+    requires: str = ""  # as NamedPattern.requires: a line with none of these is not searched
+    fast: re.Pattern[str] | None = None  # bounded_re(regex.pattern)
+
+    def may_match(self, text: str) -> bool:
+        return not self.requires or any(ch in text for ch in self.requires)
 
 
 @dataclass(frozen=True)
@@ -435,7 +483,7 @@ def load_clue_rules(folder: Path) -> ClueRules:
         min_short_chars=names.integer("min_short_chars", 1, 20),
         min_village_core_chars=names.integer("min_village_core_chars", 1, 20),
         generic_names=frozenset(names.strings("generic", ())),
-        not_a_place_after=names.pattern("not_a_place_after", "(?!)"),
+        not_a_place_after=_fast_if_bounded(names.pattern("not_a_place_after", "(?!)")),
         elsewhere_before=elsewhere.pattern("before"),
         elsewhere_after=elsewhere.pattern("after"),
         unverified_suffixes=tuple(sorted(unverified.strings("suffixes"), key=len, reverse=True)),
@@ -446,7 +494,8 @@ def load_clue_rules(folder: Path) -> ClueRules:
     return rules
 
 
-_ABBREVIATION_GROUPS = ("a", "b")
+def _fast_if_bounded(pattern: Pattern) -> Pattern | re.Pattern[str]:
+    return bounded_re(pattern.pattern) or pattern
 
 
 def load_abbreviations(folder: Path) -> tuple[AbbreviationPattern, ...]:
@@ -458,12 +507,14 @@ def load_abbreviations(folder: Path) -> tuple[AbbreviationPattern, ...]:
     for entry in table.entries("pattern"):
         pattern = entry.pattern("regex", may_match_empty=False)
         pair = entry.flag("pair")
+        requires = entry.string("requires", "")
         needed = ("a", "b") if pair else ("a",)
         missing = [group for group in needed if group not in pattern.groupindex]
         if missing:
             raise entry.error("regex", f"needs the named group(s) {', '.join(missing)}")
         entry.done()
-        patterns.append(AbbreviationPattern(entry.data["name"], pattern, pair, f"abbreviations.toml {entry.where}"))
+        patterns.append(AbbreviationPattern(entry.data["name"], pattern, pair, f"abbreviations.toml {entry.where}",
+                                            requires, bounded_re(pattern.pattern)))
     table.done()
     return tuple(patterns)
 

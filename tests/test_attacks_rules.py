@@ -145,6 +145,16 @@ def test_a_catastrophic_linker_cue_times_out_too(workdir):
     assert outcome.stdout.splitlines()[-1].startswith("1 document: 0 checked, 0 passed, 0 failed, 1 not checked")
 
 
+def test_a_catastrophic_abbreviation_pattern_times_out_too(workdir):
+    # Patterns without repetition run under re (fast, bounded); this one repeats, so regex bounds it.
+    rules = broken_rules(workdir, "abbreviations.toml",
+                         append('[[pattern]]\nname = "slow"\nregex = "(?P<a>(?:a|a)+)$"'))
+    (workdir / "docs" / "b.txt").write_text(MASKED + "a" * 40 + "b\n", encoding="utf-8")
+    outcome = run_cli(["check", "docs/b.txt", "--rules", str(rules)], workdir, timeout=30)
+    assert outcome.returncode == 1, outcome.stderr
+    assert "rule-timeout: abbreviations.toml [[pattern]] 'slow'" in outcome.stdout
+
+
 def test_zero_width_matches_are_never_slots(workdir):
     # A look-ahead alone matches nothing: it must not make a slot before each 县.
     import auditor
