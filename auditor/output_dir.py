@@ -3,9 +3,12 @@
 An output folder (``scan``'s tables and report, ``fix``'s copies) is built in a
 staging folder beside it, in the same parent, and swapped into place when it
 is complete: a run that is killed leaves the previous output or none, never a
-mix. A manifest inside the folder records that auditor wrote it, so the next
-run may replace it; a folder holding files but no manifest is someone else's
-and is refused. One writer at a time holds an OS lock on a file beside the
+mix. A manifest inside the folder records what auditor wrote, so the next run
+may replace exactly that; whatever else the folder holds (a `.gitkeep`, a
+benchmark's figures, a user's notes) is kept, hard-linked into the new folder
+so that a killed run cannot lose it. A file auditor would write over that an
+earlier run did not write is someone else's, and the run is refused. One
+writer at a time holds an OS lock on a file beside the
 folder (the kernel releases it when a run is killed); the run that holds it
 removes what killed runs left behind. A single output file (``check
 --output``) is written to a temporary file in its folder and renamed over.
@@ -36,6 +39,10 @@ except ImportError:  # Windows: a byte-range lock, released as flock's is when t
     import msvcrt
 
 MANIFEST = ".auditor-manifest.json"
+# The audit tables a scan writes (auditor.tables writes them), and the names a
+# command writes whatever its inputs (checked before any document is read).
+TABLE_FILES = ("slots.csv", "slots.json", "files.csv", "documents.csv", "documents.json", "clues.csv")
+_ALWAYS_WRITTEN = {"scan": (*TABLE_FILES, "index.html", "docs")}
 MANIFEST_TOOL = "auditor"
 _STAGING = "staging"
 _RETIRED = "old"
@@ -232,7 +239,7 @@ class OutputFolder:
         self.staging = staging
 
     def _take_lock(self, parent: Path):
-        lock_path = parent / f".{self._target.name}.lock"
+        lock_path = parent / f".{self._target.name}.auditor-lock"
         try:
             flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
             descriptor = os.open(lock_path, flags, 0o644)
@@ -252,27 +259,36 @@ class OutputFolder:
         """This run's staging or retired folder beside --out (a killed run's are found by the pattern)."""
         return self._target.parent / f".{self._target.name}.{kind}-{self._token}"
 
-    def _refuse_foreign_folder(self) -> None:
+    def _earlier_files(self) -> set[str]:
+        """What an earlier run wrote in --out (its manifest, or a scan's output from before manifests)."""
+        if not self._target.is_dir():
+            return set()
+        listed = read_manifest(self._target)
+        if listed is None:
+            names = [n for n in _files_under(self._target) if not any(p.startswith(".") for p in n.split("/"))]
+            listed = set(names) if _earlier_scan_output(self._target, names) else set()
+        return listed
+
+    def _foreign_top_entries(self) -> list[str]:
+        """The top-level entries of --out that no earlier run wrote: they are kept."""
+        if not self._target.is_dir():
+            return []
+        earlier_tops = {name.split("/", 1)[0] for name in self._earlier_files()}
+        return sorted(entry.name for entry in os.scandir(self._target)
+                      if entry.name != MANIFEST and entry.name not in earlier_tops)
+
+    def _refuse_foreign_folder(self, writes: Iterable[str] | None = None) -> None:
+        """Refuses to write over a file auditor did not write: before reading, for the
+        names the command always writes; at the commit, for every file it wrote."""
         if not self._target.is_dir():
             return
-        # Dotfiles (.gitkeep, a Finder's .DS_Store) are harmless: the top-level
-        # ones are carried over, the ones deeper in are dropped with the old folder.
-        names = _files_under(self._target)
-        visible = [n for n in names if not any(part.startswith(".") for part in n.split("/"))]
-        if not visible:
-            return
-        listed = read_manifest(self._target)
-        if listed is None and _earlier_scan_output(self._target, visible):
-            listed = set(visible)
-        if listed is None:
-            raise OutputError(f"--out {self.path} holds files that auditor did not write "
-                              f"({', '.join(visible[:3])}{', …' if len(visible) > 3 else ''}); "
-                              "give an empty or new folder, or one an earlier auditor run wrote")
-        foreign = [n for n in visible if n not in listed]
-        if foreign:
-            raise OutputError(f"--out {self.path} holds files added after auditor wrote it "
-                              f"({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''}); "
-                              "move them away or give another folder")
+        foreign = set(self._foreign_top_entries())
+        if writes is None:
+            writes = _ALWAYS_WRITTEN.get(self.command, ())
+        clashes = sorted({name for name in writes if name.split("/", 1)[0] in foreign})
+        if clashes:
+            raise OutputError(f"--out {self.path} holds {', '.join(clashes[:3])}{', …' if len(clashes) > 3 else ''}, "
+                              "which auditor would replace but did not write; move it away or give another folder")
 
     def _remove_leftovers(self, parent: Path) -> None:
         # Held under the lock: no other run is using these.
@@ -290,9 +306,10 @@ class OutputFolder:
         if self.committed:
             return self.path
         staging = self.staging
+        self._refuse_foreign_folder(_files_under(staging))
         try:
             self._write_manifest(staging)
-            self._carry_dotfiles(staging)
+            self._keep_foreign_entries(staging)
             retired = None
             if self._target.exists():
                 retired = self._sibling(_RETIRED)
@@ -311,17 +328,14 @@ class OutputFolder:
         # ASCII: a name that is not UTF-8 (surrogate escapes) goes in as \udcXX and reads back as itself.
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="ascii")
 
-    def _carry_dotfiles(self, staging: Path) -> None:
-        if not self._target.is_dir():
-            return
-        for entry in os.scandir(self._target):
-            if not entry.name.startswith(".") or entry.name == MANIFEST or os.path.lexists(staging / entry.name):
-                continue
-            # Copied, not moved: a run killed before the swap must not take them with it.
-            if entry.is_dir(follow_symlinks=False):
-                shutil.copytree(entry.path, staging / entry.name, symlinks=True)
+    def _keep_foreign_entries(self, staging: Path) -> None:
+        for name in self._foreign_top_entries():
+            source, kept = self._target / name, staging / name
+            # Linked, not moved: a run killed before the swap must not take them with it.
+            if os.path.isdir(source) and not os.path.islink(source):
+                shutil.copytree(source, kept, symlinks=True, copy_function=_link_or_copy)
             else:
-                shutil.copy2(entry.path, staging / entry.name, follow_symlinks=False)
+                _link_or_copy(source, kept)
 
     # -- closing --------------------------------------------------------
 
@@ -336,6 +350,17 @@ class OutputFolder:
         if self._lock is not None:
             os.close(self._lock)  # releases the lock
             self._lock = None
+
+
+def _link_or_copy(source: str | os.PathLike, target: str | os.PathLike) -> None:
+    """A second name for the same file (same parent, so the same file system); a copy where links are refused."""
+    if os.path.islink(source):
+        os.symlink(os.readlink(source), target)
+        return
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(source, target, follow_symlinks=False)
 
 
 def read_manifest(folder: Path) -> set[str] | None:
@@ -355,8 +380,6 @@ def read_manifest(folder: Path) -> set[str] | None:
 def _earlier_scan_output(folder: Path, names: list[str]) -> bool:
     """A scan's output written before auditor kept a manifest: only the files
     a scan writes, and an index.html that names auditor as its generator."""
-    from .tables import TABLE_FILES
-
     own = set(TABLE_FILES) | {"index.html"}
     if "index.html" not in names or not all(
             name in own or (name.startswith("docs/") and name.count("/") == 1 and name.endswith(".html"))

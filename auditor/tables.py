@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .output_dir import TABLE_FILES
+
 if TYPE_CHECKING:
     from .scan import AuditResult
 
@@ -139,7 +141,6 @@ def _write_json(frame: pd.DataFrame, path: Path) -> Path:
 
 
 # The files write_tables writes, in its order.
-TABLE_FILES = ("slots.csv", "slots.json", "files.csv", "documents.csv", "documents.json", "clues.csv")
 
 
 def write_tables(result: "AuditResult", out: str | Path) -> list[Path]:

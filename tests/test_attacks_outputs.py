@@ -83,7 +83,7 @@ def test_fix_of_inputs_given_by_dotdot_paths_writes_every_copy_under_out(tmp_pat
     # Nothing outside --out but the lock file beside it; no input folder gained a file.
     outside = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
                if p.is_file() and (tmp_path / "work" / "fixed") not in p.parents}
-    assert outside == {"a/n.txt", "b/n.txt", "work/.fixed.lock"}
+    assert outside == {"a/n.txt", "b/n.txt", "work/.fixed.auditor-lock"}
     assert "all 0 document(s)" not in outcome.stdout
 
 
@@ -161,12 +161,20 @@ def test_fix_never_writes_through_a_symlink_in_out(tmp_path):
     assert not (out / "doc2.txt").is_symlink()
 
 
-def test_scan_refuses_a_folder_it_did_not_write_and_keeps_dotfiles(tmp_path):
+def test_scan_keeps_what_it_did_not_write_and_refuses_to_write_over_it(tmp_path):
     corpus = write_corpus(tmp_path / "corpus", {"a.txt": SMALL_TEXT})
     mine = write_corpus(tmp_path / "mine", {"notes.md": "我的笔记\n"})
-    outcome = invoke("scan", str(corpus), "--out", str(mine), "--no-link", "-q")
-    assert outcome.exit_code == 2 and "did not write (notes.md)" in outcome.stderr
-    assert tree(mine) == {"notes.md": "我的笔记\n".encode("utf-8")}
+    inode = (mine / "notes.md").stat().st_ino
+    assert invoke("scan", str(corpus), "--out", str(mine), "--no-link", "-q").exit_code == 0
+    assert (mine / "notes.md").read_text(encoding="utf-8") == "我的笔记\n"
+    assert (mine / "notes.md").stat().st_ino == inode  # the same file, not a copy
+    assert invoke("scan", str(corpus), "--out", str(mine), "--no-link", "-q").exit_code == 0
+    assert (mine / "notes.md").stat().st_ino == inode and (mine / "slots.csv").is_file()
+
+    theirs = write_corpus(tmp_path / "theirs", {"slots.csv": "我的表\n"})
+    outcome = invoke("scan", str(corpus), "--out", str(theirs), "--no-link", "-q")
+    assert outcome.exit_code == 2 and "slots.csv, which auditor would replace but did not write" in outcome.stderr
+    assert tree(theirs) == {"slots.csv": "我的表\n".encode("utf-8")}
 
     kept = tmp_path / "kept"
     kept.mkdir()
@@ -258,7 +266,7 @@ def test_an_interrupted_write_leaves_the_previous_output(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         auditor.audit([corpus / "a.txt"], link=False).write(tmp_path / "out")
     assert tree(tmp_path / "out") == before
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == ["corpus", "out"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".auditor-lock")) == ["corpus", "out"]
 
 
 # ---------------------------------------------------------------------------
@@ -310,7 +318,7 @@ def test_a_killed_scan_leaves_the_previous_output_whole(tmp_path):
 def test_a_second_writer_of_the_same_out_is_refused(tmp_path):
     corpus = write_corpus(tmp_path / "corpus", {"a.txt": SMALL_TEXT})
     out = tmp_path / "out"
-    with open(tmp_path / ".out.lock", "a+") as lock:
+    with open(tmp_path / ".out.auditor-lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running auditor holds it
         outcome = invoke("scan", str(corpus), "--out", str(out), "--no-link", "-q")
         assert outcome.exit_code == 2

@@ -336,9 +336,10 @@ def test_fix_command_exit_codes(place_list_pipeline, small_corpus, tmp_path, mon
     (tmp_path / "again").mkdir()
     (tmp_path / "again" / "notes.txt").write_text("上次留下的笔记。\n", encoding="utf-8")
     outcome = runner.invoke(main, ["fix", "corpus", "--out", "again", "--policy", "one-round.toml"])
-    # a folder auditor did not write is not replaced
-    assert outcome.exit_code == 2 and "holds files that auditor did not write (notes.txt)" in outcome.stderr
+    # what auditor did not write is kept beside the copies
+    assert outcome.exit_code == 1, outcome.output
     assert (tmp_path / "again" / "notes.txt").read_text(encoding="utf-8") == "上次留下的笔记。\n"
+    assert (tmp_path / "again" / "000.txt").is_file()
     outcome = runner.invoke(main, ["fix", "corpus", "--out", "fixed", "--policy", "one-round.toml"])
     assert outcome.exit_code == 1  # the folder of the first run is auditor's: replaced
     assert "not fixed: still failing after 1 round(s)" in outcome.stdout
