@@ -83,10 +83,12 @@ class FixReport:
     after: GateReport
     documents: list[DocumentFix]
     skipped: list[tuple[str, str]]  # (doc, why it was not copied)
+    unfixable: list[str] = field(default_factory=list)  # skipped docs that fail the policy as they stand
 
     @property
     def passed(self) -> bool:
-        return self.after.passed
+        # A document fix could not copy (one auditor cannot read, say) is no pass either.
+        return self.after.passed and not self.unfixable
 
     def document(self, doc: str) -> DocumentFix:
         return next(d for d in self.documents if d.doc == doc)
@@ -113,6 +115,16 @@ def encode_like(text: str, encoding: str, original: bytes) -> bytes:
             if original.startswith(bom) and codec.startswith(encoding):
                 return bom + text.encode(codec)
     return text.encode(encoding)
+
+
+def can_encode(text: str, encoding: str) -> bool:
+    """Whether a copy of ``text`` can be written in ``encoding`` (a repaired text holds
+    U+FFFD, which Big5, say, has no bytes for)."""
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def suffix_split(text: str, suffixes: tuple[str, ...]) -> tuple[str, str]:
@@ -392,7 +404,7 @@ def remediate(
     names = _check_targets(files, roots, folder.path)
     with folder:
         analyses = map_documents(files, rules, workers, with_clues=True, max_bytes=max_bytes, progress=progress)
-        workspace, skipped = _copy_readable(files, analyses, names, folder, rules, policy, max_bytes)
+        workspace, skipped, unfixable = _copy_readable(files, analyses, names, folder, rules, policy, max_bytes)
         rounds, before, fixes = _mask_until_passing(workspace, policy)
         folder.commit()
         # The proof: a fresh audit of the output folder, as `auditor check OUT` would run it.
@@ -406,21 +418,26 @@ def remediate(
             fix.stuck = ""
         elif fix.after is not None and not fix.stuck:
             fix.stuck = f"still failing after {rounds} round(s) (policy max_rounds = {policy.max_rounds})"
-    return FixReport(folder.path, policy, rounds, before, after, [fixes[d] for d in workspace.order], skipped)
+    return FixReport(folder.path, policy, rounds, before, after, [fixes[d] for d in workspace.order], skipped,
+                     unfixable)
 
 
 def _copy_readable(files, analyses, copy_names: dict[str, str], folder: OutputFolder, rules: Rules,
-                   policy: Policy, max_bytes: int) -> tuple["_Workspace", list[tuple[str, str]]]:
+                   policy: Policy, max_bytes: int) -> tuple["_Workspace", list[tuple[str, str]], list[str]]:
     """Copies every readable document into the staging folder, byte for byte;
-    returns the workspace and the (doc, why) of those not copied."""
+    returns the workspace, the (doc, why) of those not copied, and which of
+    those fail the policy as they stand (auditor could not check them)."""
     workspace = _Workspace(folder.staging, folder.path, rules, policy, max_bytes)
-    skipped = []
+    skipped, unfixable = [], []
     for entry, analysis in zip(files, analyses):
-        if not analysis.source.ok:
-            skipped.append((analysis.doc, f"{analysis.source.status}: {analysis.source.message}"))
+        source = analysis.source
+        if source.ok:
+            workspace.add(analysis, entry.path.read_bytes(), copy_names[entry.doc])
             continue
-        workspace.add(analysis, entry.path.read_bytes(), copy_names[entry.doc])
-    return workspace, skipped
+        skipped.append((analysis.doc, f"{source.status}: {source.message}"))
+        if source.not_checked and policy.action("not-checked") == "fail":
+            unfixable.append(analysis.doc)
+    return workspace, skipped, unfixable
 
 
 def _mask_until_passing(workspace: "_Workspace", policy: Policy) -> tuple[int, GateReport, dict[str, DocumentFix]]:
@@ -448,6 +465,11 @@ def _mask_until_passing(workspace: "_Workspace", policy: Policy) -> tuple[int, G
         for doc, planned in edits.items():
             new_text, applied = apply_edits(workspace.texts[doc], planned)
             if new_text == workspace.texts[doc]:
+                continue
+            if not can_encode(new_text, workspace.encodings[doc]):
+                # The replacement characters of a repaired text stand for bytes this encoding cannot write back.
+                fixes[doc].stuck = (f"a masked copy cannot be written in {workspace.encodings[doc]}: the file had "
+                                    "bytes that could not be decoded; re-save it in a clean encoding, then fix it")
                 continue
             workspace.rewrite(doc, new_text)
             fix = fixes[doc]
@@ -500,13 +522,15 @@ def format_fix_text(report: FixReport) -> str:
         if fix.after is not None and fix.after.failed and fix.stuck:
             lines.append(f"    not fixed: {fix.stuck}")
     for doc, why in report.skipped:
-        lines.append(f"  {doc}: not copied ({why})")
+        fails = " and fails the policy" if doc in report.unfixable else ""
+        lines.append(f"  {doc}: not copied{fails} ({why})")
     failed = report.after.failed_documents
     lines.append(
         f"Re-audit of {display_path(str(report.out))}: "
         + (f"{len(failed)} document(s) still fail the policy" if failed else
            # the folder's manifest (a dotfile) is listed by the re-audit, not counted
            f"all {sum(1 for d in report.after.documents if d.readable)} document(s) pass the policy")
+        + (f"; {len(report.unfixable)} input(s) could not be fixed and fail" if report.unfixable else "")
         + f" ({report.policy.label()}: {report.policy.describe()})"
     )
     for finding in report.after.findings:
@@ -536,6 +560,6 @@ def fix_to_json(report: FixReport) -> dict:
             }
             for d in report.documents
         ],
-        "skipped": [{"doc": doc, "why": why} for doc, why in report.skipped],
+        "skipped": [{"doc": doc, "why": why, "fails": doc in report.unfixable} for doc, why in report.skipped],
         "reaudit": to_json(report.after),
     }
