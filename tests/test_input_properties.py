@@ -9,7 +9,6 @@ import stat
 import subprocess
 import sys
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -132,7 +131,8 @@ def run(args: list[str], cwd: str) -> subprocess.CompletedProcess:
 
 
 # No shrinking: each example runs auditor three times (a few seconds); a failing tree is printed as drawn.
-@settings(max_examples=6, deadline=timedelta(seconds=40), suppress_health_check=list(HealthCheck),
+# No deadline: the subprocesses' own timeout bounds a hang, and a loaded machine must not fail the property.
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck),
           phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(trees())
 def test_every_entry_gets_one_row_and_no_input_changes(tree):
