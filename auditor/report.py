@@ -20,6 +20,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from importlib import resources
 from operator import attrgetter
 from pathlib import Path
@@ -56,6 +57,10 @@ DIFFERENCE_ROWS = 100
 # Pages go to forked writers in tasks of this many (a page takes milliseconds).
 PAGES_PER_TASK = 8
 ROW_CACHE_SIZE = 1 << 16  # marked-up table rows kept from page to page
+# The text and the long tables of a page go to it in pieces of this many
+# marks or rows: one string for the text of a 100 MB file, with the page
+# around it, was several times the file's size at once.
+PIECE_PARTS = 4096
 DOC_ROOT = "../"  # from a document's page (docs/*.html) to the report's folder
 # Display only: a unit is named without its administrative suffix in
 # sentences ("town of 原平"), as people say it. Longest suffixes first.
@@ -198,7 +203,7 @@ class DocumentPage:
     chart: Chart | None
     top_clues: list[ClueView]
     more_top_clues: int
-    text_html: Markup  # the text, its slots and clues marked up (see text_html)
+    text_html: Iterator[Markup]  # the text, its slots and clues marked up, in pieces read once (see text_html)
     slots: list[SlotView]
     clues: list[ClueView]
     type_counts: list[TypeCount]
@@ -211,8 +216,8 @@ class DocumentPage:
     dropped_overlaps: int
     # The long tables, marked up in Python (see slot_rows_html): a template
     # loop over hundreds of rows was most of the time a page took.
-    slot_rows: Markup
-    clue_rows: Markup
+    slot_rows: Iterator[Markup]  # in pieces, read once, as text_html
+    clue_rows: Iterator[Markup]
     difference_rows: Markup  # the differences above
     more_differences: Markup  # the others, as JSON that cannot leave its <script> ('' when none)
 
@@ -484,11 +489,25 @@ def _h(value: str) -> str:
     return value
 
 
-def text_html(text: str, slots: list[tuple[Slot, SlotView]], clues: list[tuple[Clue, ClueView]]) -> Markup:
+def _in_pieces(parts_of):
+    """Makes a generator of marked-up strings yield them joined, PIECE_PARTS
+    at a time, as Markup: the page is written as it is made (see _write_page)
+    and never holds a whole text or table, yet is joined in C."""
+    @functools.wraps(parts_of)
+    def pieces(*args, **kwargs) -> Iterator[Markup]:
+        parts = parts_of(*args, **kwargs)
+        while chunk := list(islice(parts, PIECE_PARTS)):
+            yield Markup("".join(chunk))
+    return pieces
+
+
+@_in_pieces
+def text_html(text: str, slots: list[tuple[Slot, SlotView]], clues: list[tuple[Clue, ClueView]]) -> Iterator[str]:
     """The document text with its slots and clues marked up: plain runs, slots
     and clues, whose text read in order is the document's. The largest part
     of a page, built here rather than in a template loop, which is several
-    times slower on a long text. Every piece of text and attribute is escaped."""
+    times slower on a long text. Every piece of text and attribute is escaped.
+    Yields Markup pieces (see _in_pieces), to be read once."""
     spans = sorted([(s.start, s.end, 0, i) for i, (s, _) in enumerate(slots)]
                    + [(c.start, c.end, 1, i) for i, (c, _) in enumerate(clues)])
     # Most texts have nothing to escape, and then no piece of them has either.
@@ -496,13 +515,12 @@ def text_html(text: str, slots: list[tuple[Slot, SlotView]], clues: list[tuple[C
     # The opening of a mark up to its id depends on a few values only: made
     # once per combination rather than once per slot or clue.
     openings: dict[tuple, str] = {}
-    out = []
     position = 0
     for start, end, is_clue, index in spans:
         if start < position:  # overlapping spans (slots on slots) cannot both be drawn
             continue
         if start > position:
-            out.append(cut(text[position:start]))
+            yield cut(text[position:start])
         run = cut(text[start:end])
         if is_clue:
             v = clues[index][1]
@@ -512,7 +530,7 @@ def text_html(text: str, slots: list[tuple[Slot, SlotView]], clues: list[tuple[C
                 kind = _h(v.kind)
                 classes = f"clue clue-{kind}" + (" top-clue" if v.top else "") + (" elsewhere" if v.elsewhere else "")
                 opening = openings[key] = f'<span class="{classes}" data-clue="{kind}" tabindex="0" id="'
-            out.append(f'{opening}{_h(v.anchor)}" title="{_h(v.tooltip)}">{run}</span>')
+            yield f'{opening}{_h(v.anchor)}" title="{_h(v.tooltip)}">{run}</span>'
         else:
             v = slots[index][1]
             key = (v.slot_type, v.type_label, v.leak, bool(v.revealed_elsewhere))
@@ -523,11 +541,10 @@ def text_html(text: str, slots: list[tuple[Slot, SlotView]], clues: list[tuple[C
                            + (" revealed-elsewhere" if v.revealed_elsewhere else ""))
                 opening = openings[key] = (f'<mark class="{classes}" data-type="{slot_type}" data-leak="{1 if v.leak else 0}" '
                                            f'data-label="{_h(v.type_label)}" tabindex="0" id="')
-            out.append(f'{opening}{_h(v.anchor)}" data-slot-id="{_h(v.slot_id)}" title="{_h(v.tooltip)}">{run}</mark>')
+            yield f'{opening}{_h(v.anchor)}" data-slot-id="{_h(v.slot_id)}" title="{_h(v.tooltip)}">{run}</mark>'
         position = end
     if position < len(text):
-        out.append(cut(text[position:]))
-    return Markup("".join(out))
+        yield cut(text[position:])
 
 
 def doc_name_html(doc: str) -> str:
@@ -587,11 +604,12 @@ def _escape_cache():
     return escaped
 
 
-def slot_rows_html(slots: list[SlotView], tails: dict | None = None) -> Markup:
-    """The slots table's rows. ``tails``, kept from page to page, holds the
-    part of a row after its position: copies of a text repeat a slot's
-    surroundings, recovery and rule, and the cells are then marked up once."""
-    out = []
+@_in_pieces
+def slot_rows_html(slots: list[SlotView], tails: dict | None = None) -> Iterator[str]:
+    """The slots table's rows, in Markup pieces as text_html. ``tails``, kept
+    from page to page, holds the part of a row after its position: copies of
+    a text repeat a slot's surroundings, recovery and rule, and the cells are
+    then marked up once."""
     h = _escape_cache()
     tails = {} if tails is None else tails
     if len(tails) > ROW_CACHE_SIZE:
@@ -619,14 +637,13 @@ def slot_rows_html(slots: list[SlotView], tails: dict | None = None) -> Markup:
                 f'<td data-sort="{s.confidence_value}">{h(s.confidence)}</td>'
                 f'<td data-sort="{leak}">{"<strong>leak</strong>" if leak else ""}</td><td>{h(s.rule)}</td></tr>\n'
             )
-        out.append(f'{opening}{_h(s.anchor)}">{_h(s.slot_id)}</a></td>'
-                   f'<td data-sort="{s.line}.{s.column:06d}">{s.line}:{s.column}{tail}')
-    return Markup("".join(out))
+        yield (f'{opening}{_h(s.anchor)}">{_h(s.slot_id)}</a></td>'
+               f'<td data-sort="{s.line}.{s.column:06d}">{s.line}:{s.column}{tail}')
 
 
-def clue_rows_html(clues: list[ClueView], tails: dict | None = None) -> Markup:
-    """The clues table's rows; ``tails`` as for :func:`slot_rows_html`."""
-    out = []
+@_in_pieces
+def clue_rows_html(clues: list[ClueView], tails: dict | None = None) -> Iterator[str]:
+    """The clues table's rows; pieces and ``tails`` as for :func:`slot_rows_html`."""
     tails = {} if tails is None else tails
     if len(tails) > ROW_CACHE_SIZE:
         tails.clear()
@@ -643,13 +660,12 @@ def clue_rows_html(clues: list[ClueView], tails: dict | None = None) -> Markup:
                 f'<td data-sort="{c.weight_value}">{_h(c.weight)}</td>'
                 f"<td>{_h(c.rule)}</td></tr>\n"
             )
-        out.append(
+        yield (
             f'<tr data-kind="{kind}">'
             f'<td><span class="clue clue-{kind}{" top-clue" if c.top else ""}">{name}</span>'
             f'{" <small>(another place)</small>" if c.elsewhere else ""}</td>'
             f"<td>{c.line}</td>{tail}"
         )
-    return Markup("".join(out))
 
 
 def _copy_html(here: bool, doc: str, href: str, root: str) -> str:
@@ -1094,12 +1110,20 @@ class PageRenderer:
         self._index, self._document = env.get_template("index.html"), env.get_template("document.html")
 
     def index_html(self) -> str:
-        return self._index.render(site=self.site, view=self.views.overview, root="")
+        return "".join(self.index_pieces())
+
+    def index_pieces(self) -> Iterator[str]:
+        return self._index.generate(site=self.site, view=self.views.overview, root="")
 
     def page_html(self, analysis) -> tuple[str, str]:
         """(relative path, html) of one document's page."""
+        relative, pieces = self.page_pieces(analysis)
+        return relative, "".join(pieces)
+
+    def page_pieces(self, analysis) -> tuple[str, Iterator[str]]:
+        """(relative path, the html in pieces as it is made) of one document's page."""
         page = self.views.page(analysis)
-        return page.row.href, self._document.render(site=self.site, page=page, root=DOC_ROOT)
+        return page.row.href, self._document.generate(site=self.site, page=page, root=DOC_ROOT)
 
 
 def render_pages(result: "AuditResult", generated_at: str | None = None) -> Iterator[tuple[str, str]]:
@@ -1132,9 +1156,20 @@ def render(result: "AuditResult", generated_at: str | None = None) -> dict[str, 
         return dict(render_pages(result, generated_at))
 
 
+def _write_html(path: Path, pieces: Iterator[str]) -> None:
+    """Writes a page as the template makes it: the page of a big file, whole,
+    was several times the file's size in memory."""
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.writelines(pieces)
+    except BaseException:
+        path.unlink(missing_ok=True)  # no half page where a whole one was promised
+        raise
+
+
 def _write_page(renderer: PageRenderer, out: Path, analysis) -> None:
-    relative, html = renderer.page_html(analysis)
-    (out / relative).write_text(html, encoding="utf-8", newline="\n")
+    relative, pieces = renderer.page_pieces(analysis)
+    _write_html(out / relative, pieces)
 
 
 class ReportJob:
@@ -1156,7 +1191,7 @@ class ReportJob:
             self._writers = ForkedTasks(self._write_pages, chunks(len(documents), PAGES_PER_TASK), workers)
         try:
             with _collector_paused():
-                (self.out / "index.html").write_text(self._renderer.index_html(), encoding="utf-8", newline="\n")
+                _write_html(self.out / "index.html", self._renderer.index_pieces())
         except BaseException:
             self.close()
             raise

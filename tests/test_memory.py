@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -114,3 +115,37 @@ def test_place_slots_recovered_from_the_identity_share_their_value_and_evidence(
         for other in others:
             assert other.recovered == first.recovered and other.recovered is first.recovered
             assert other.recovered_evidence is first.recovered_evidence
+
+
+# A text with many slots and clues: its tables and its page are written in
+# slices and pieces, and must come out as the whole would have.
+MANY_SLOTS = "".join(f"第{n}段：××县轩岗镇投资增长××%，崞阳古城修复{n}处。\n" for n in range(40))
+
+
+def _scan_bytes(tmp_path, name: str) -> dict[str, bytes]:
+    source = tmp_path / "in" / "a.txt"
+    if not source.exists():
+        source.parent.mkdir()
+        source.write_text(MANY_SLOTS, encoding="utf-8")
+    out = tmp_path / name
+    auditor.audit([source]).write(out)
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_tables_and_pages_written_in_slices_are_the_bytes_of_the_whole(tmp_path, monkeypatch):
+    whole = _scan_bytes(tmp_path, "whole")
+    slots = json.loads(whole["slots.json"])
+    assert len(slots) >= 80 and whole["slots.json"].endswith(b"\n }\n]\n")
+    # Slices of 3 rows and pieces of 5 marks: many of each, and a short last one.
+    monkeypatch.setattr("auditor.tables.JSON_ROWS_PER_SLICE", 3, raising=False)
+    monkeypatch.setattr("auditor.report.PIECE_PARTS", 5, raising=False)
+    sliced = _scan_bytes(tmp_path, "sliced")
+    assert sliced.keys() == whole.keys()
+    for name in whole:
+        assert sliced[name] == whole[name], name
+
+
+def test_an_empty_slots_table_is_still_an_empty_json_array(tmp_path):
+    (tmp_path / "a.txt").write_text("全年地区生产总值稳步增长。\n", encoding="utf-8")
+    auditor.audit([tmp_path / "a.txt"]).write(tmp_path / "out")
+    assert json.loads((tmp_path / "out" / "slots.json").read_text(encoding="utf-8")) == []
