@@ -25,6 +25,7 @@ import json
 import os
 import secrets
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
@@ -73,8 +74,7 @@ def check_file_destination(path: str | os.PathLike, inputs: Iterable[str | os.Pa
     exists and takes a new file, and it is no input nor in an input folder);
     nothing is left behind."""
     path = Path(path)
-    if path.is_dir() and not path.is_symlink():
-        raise OutputError(f"cannot write {path}: it is a folder")
+    _refuse_special(path)
     refuse_overlap(path, inputs, "--output")
     folder = path.absolute().parent
     if not folder.is_dir():
@@ -88,11 +88,29 @@ def check_file_destination(path: str | os.PathLike, inputs: Iterable[str | os.Pa
     return path
 
 
+def _refuse_special(path: Path) -> None:
+    """Only a regular file is ever replaced: renaming over a link, a device or a
+    fifo (/dev/stdout, /dev/full) would destroy it, writing into it would follow it."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {_reason(exc)}") from exc
+    if stat.S_ISREG(mode):
+        return
+    what = ("a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode)
+            else "a device, fifo or socket")
+    raise OutputError(f"cannot write {path}: it is {what}, which auditor never writes through or replaces; "
+                      "give the path of a regular file (or leave out --output for standard output)")
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Writes ``data`` to ``path`` whole or not at all: a temporary file in the
-    same folder renamed over it. An existing link at ``path`` is replaced, never
-    written through."""
+    same folder renamed over it. Only a missing or regular file is replaced
+    (never a link, a device or a fifo)."""
     path = Path(path)
+    _refuse_special(path)
     try:
         handle, name = tempfile.mkstemp(dir=path.absolute().parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:

@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -211,10 +212,19 @@ def test_check_output_never_writes_through_a_symlink(tmp_path):
     report = tmp_path / "report.json"
     report.symlink_to(precious)
     outcome = invoke("check", str(corpus), "--format", "json", "--output", str(report), "-j", "1")
-    assert outcome.exit_code in (0, 1), outcome.output
+    assert outcome.exit_code == 2 and "it is a symbolic link" in outcome.stderr, outcome.output
     assert precious.read_text(encoding="utf-8") == "不可覆盖\n"
-    assert not report.is_symlink() and report.read_text(encoding="utf-8").startswith("{")
+    assert report.is_symlink()
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_check_output_never_replaces_a_device_or_fifo(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": SMALL_TEXT})
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    outcome = invoke("check", str(corpus), "--format", "sarif", "--output", str(fifo), "-j", "1")
+    assert outcome.exit_code == 2 and "a device, fifo or socket" in outcome.stderr, outcome.output
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
 def test_scan_refuses_an_out_that_is_a_link_or_overlaps_an_input(tmp_path):
