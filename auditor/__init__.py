@@ -8,7 +8,7 @@ Library use::
     result.documents    # one row per document: identity, confidence, verdict
     result.clues        # the clear-text clues that point at places
 """
-from .scan import AuditResult, audit
+__version__ = "0.1.0"  # before the imports: output_dir reads it while the package loads
 
-__version__ = "0.1.0"
+from .scan import AuditResult, audit  # noqa: E402
 __all__ = ["audit", "AuditResult", "__version__"]

@@ -6,12 +6,11 @@ import sys
 import time
 import traceback
 from collections import Counter
-from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import AuditorError, InputError, RulesError
+from .errors import AuditorError, InputError
 from .loading import iter_input_files, printable_name
 from .rules import load_rules
 from .scan import audit, default_workers, map_steps
@@ -57,19 +56,9 @@ def _progress_bar(total: int, enabled: bool, desc: str = "scanning", unit: str =
     return bar.update, bar.close
 
 
-def _load_rules_or_exit(rules_dir):
-    try:
-        return load_rules(rules_dir)
-    except FileNotFoundError as exc:
-        raise RulesError(str(exc)) from exc
-
-
 def run_audit(paths, rules_dir, workers, max_bytes, quiet, link=True):
-    rules = _load_rules_or_exit(rules_dir)
-    try:
-        total = sum(1 for _ in iter_input_files(paths))
-    except InputError as exc:
-        raise click.UsageError(str(exc)) from exc
+    rules = load_rules(rules_dir)
+    total = sum(1 for _ in iter_input_files(paths))
     update, close = _progress_bar(map_steps(total, with_clues=link), not quiet, unit="step")
     try:
         return audit(paths, rules, workers=workers, link=link, max_bytes=max_bytes, progress=update)
@@ -159,21 +148,15 @@ def scan(paths, out, no_link, rules_dir, workers, max_bytes, quiet):
 
 
 def _policy_or_exit(policy_file, rules_dir):
-    from .gate import PolicyError, resolve_policy
+    from .gate import resolve_policy
 
-    try:
-        return resolve_policy(policy_file, rules_dir)
-    except PolicyError as exc:
-        raise click.UsageError(str(exc)) from exc
+    return resolve_policy(policy_file, rules_dir)
 
 
 def _input_files_or_exit(paths):
-    try:
-        files = list(iter_input_files(paths))
-    except InputError as exc:
-        raise click.UsageError(str(exc)) from exc
+    files = list(iter_input_files(paths))
     if not files:
-        raise click.UsageError(f"no text files under {', '.join(printable_name(p) for p in paths)}")
+        raise InputError(f"no text files under {', '.join(printable_name(p) for p in paths)}")
     return files
 
 
@@ -252,12 +235,12 @@ def fix(paths, out, policy_file, fmt, rules_dir, workers, max_bytes, quiet):
     """
     import json
 
-    from .remediate import FixError, fix_to_json, format_fix_text, remediate
+    from .remediate import fix_to_json, format_fix_text, remediate
 
     from .output_dir import OutputFolder
 
     policy = _policy_or_exit(policy_file, rules_dir)
-    rules = _load_rules_or_exit(rules_dir)
+    rules = load_rules(rules_dir)
     # Opened first: an unwritable or busy destination is refused before any document is read.
     with OutputFolder(out, inputs=paths, command="fix") as folder:
         files = _input_files_or_exit(paths)
@@ -265,8 +248,6 @@ def fix(paths, out, policy_file, fmt, rules_dir, workers, max_bytes, quiet):
         try:
             report = remediate(paths, folder, rules, policy, workers=_small_job_workers(workers, len(files)),
                                max_bytes=max_bytes, progress=update)
-        except FixError as exc:
-            raise click.UsageError(str(exc)) from exc
         finally:
             close()
     if fmt == "json":

@@ -18,6 +18,7 @@ from .loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_input
 from .masks import MaskFinder
 from .forking import ForkedTasks, can_fork
 from .neardup import Fingerprinter, group_near_duplicates
+from .output_dir import OutputFolder
 from .records import Clue, DocumentAnalysis, Identity, Inconsistency, SourceText
 from .rules import Rules, load_rules
 from .slots import SlotClassifier, build_slots
@@ -153,14 +154,13 @@ class AuditResult:
         more = len(clue.candidates) - limit
         return "; ".join(paths) + (f"; +{more} more" if more > 0 else "")
 
-    def write(self, out: "str | os.PathLike | OutputFolder", workers: int = 1, progress=None,
+    def write(self, out: str | os.PathLike | OutputFolder, workers: int = 1, progress=None,
               generated_at: str | None = None) -> list[Path]:
         """Writes the audit tables and the HTML report to ``out``, whole or not
         at all (see :class:`~auditor.output_dir.OutputFolder`; the CLI passes
         one it opened before reading, to check the destination first); returns
         the paths written (the report's index.html last). With workers, forked
         processes write the report's pages while this one writes the tables."""
-        from .output_dir import OutputFolder
         from .report import ReportJob
         from .tables import write_tables
 

@@ -9,7 +9,6 @@ import stat
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 import pandas as pd
 from hypothesis import HealthCheck, Phase, given, settings

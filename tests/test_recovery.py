@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-import auditor
 from conftest import run_audit_in
 
 
