@@ -74,7 +74,8 @@ common_options = [
                       "report's pages (default: all cores)."),
     click.option("--max-bytes", type=click.IntRange(min=1), default=64 * 1024 * 1024, show_default=True,
                  help="Files larger than this are reported and skipped."),
-    click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress bar; scan prints no summary, check only the failing findings, "
+                      "fix nothing unless a copy still fails."),
 ]
 
 
