@@ -29,11 +29,13 @@ import regex
 
 from .gazetteer import Gazetteer, load_gazetteer
 from .masks import MaskRun
+from .normalise import Normaliser
 from .records import Clue
 from .rules import MATCH_TIMEOUT_SECONDS, AbbreviationPattern, ClueRules, Rules, match_timeout, rule_timeout
 from .segment import Segmenter, shared_segmenter
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_LINE_BREAK = re.compile("\n")
 _LEVEL_WEIGHT_KEY = {
     "province": "province_name",
     "prefecture": "prefecture_name",
@@ -390,7 +392,17 @@ class ClueFinder:
             AbbreviationRecognizer(gazetteer, rules, lexicon),
             UnverifiedNameRecognizer(gazetteer, self.clue_rules),
         ]
+        self.normaliser = Normaliser(keep=self._name_characters())
         self._line_cache: dict[tuple[str, tuple], list[LineClue]] = {}
+
+    def _name_characters(self) -> set[str]:
+        """The characters of the names matched: a conversion to simplified script
+        must not rewrite them (乾 of 乾县 is no traditional 干)."""
+        names = [entry[0] for recognizer in self.recognizers if isinstance(recognizer, AdminNameRecognizer)
+                 for entry in recognizer.names.entries]
+        names += [name for recognizer in self.recognizers if isinstance(recognizer, LandmarkRecognizer)
+                  for name in recognizer.places]
+        return set("".join(names))
 
     @classmethod
     def default(cls, rules: Rules) -> "ClueFinder":
@@ -398,11 +410,39 @@ class ClueFinder:
 
     def find(self, doc: str, text: str, runs: list[MaskRun] | None = None) -> list[Clue]:
         """Clues of a text, never over a mask (``runs``: mask runs or slots,
-        anything with start and end), line by line: no recognizer looks across a line break
-        (a clause ends there), so a line seen before (boilerplate, a republished
-        copy) is not read again."""
+        anything with start and end, at original offsets), line by line: no
+        recognizer looks across a line break (a clause ends there), so a line
+        seen before (boilerplate, a republished copy) is not read again.
+
+        Names are matched on the normalised view of the text (崞陽, 崞 阳,
+        原\u200b平 read as 崞阳 and 原平: see :mod:`auditor.normalise`) and reported
+        as written, at their original offsets and line."""
         run_spans = sorted((r.start, r.end) for r in runs or ())
+        view = self.normaliser.normalise(text, Path(doc).suffix.lower(), run_spans)
+        if view.rewritten:
+            run_spans = [view.view_span(s, e) for s, e in run_spans]
+            # Lines of the original: a line joined in the view (a hard wrap) is two there.
+            line_breaks = [m.start() for m in _LINE_BREAK.finditer(text)]
         clues = []
+        for number, line_start, match, kind, elsewhere, name, rule in self._view_clues(view.text, run_spans):
+            start, end = line_start + match.start, line_start + match.end
+            if view.rewritten:
+                start, end = view.original_span(start, end)
+                number = bisect.bisect_left(line_breaks, start) + 1
+                written = text[start:end]
+                if written != name:
+                    rule, name = f"{rule}; read as {name}", written
+            clues.append(
+                Clue(
+                    doc=doc, start=start, end=end, line=number, text=name, kind=kind,
+                    candidates=tuple(match.candidates), rule=rule, level=match.level,
+                    elsewhere=elsewhere, short_form=match.short_form,
+                )
+            )
+        return clues
+
+    def _view_clues(self, text: str, run_spans: list[tuple[int, int]]):
+        """(line number, line start, *line clue) of each clue in ``text``, the lines read through the cache."""
         line_start = 0
         for number, line in enumerate(text.split("\n"), start=1):
             line_end = line_start + len(line)
@@ -419,16 +459,9 @@ class ClueFinder:
                 if len(self._line_cache) >= self.line_cache_size:
                     self._line_cache.clear()
                 self._line_cache[key] = found
-            for match, kind, elsewhere, name, rule in found:
-                clues.append(
-                    Clue(
-                        doc=doc, start=line_start + match.start, end=line_start + match.end, line=number,
-                        text=name, kind=kind, candidates=tuple(match.candidates), rule=rule,
-                        level=match.level, elsewhere=elsewhere, short_form=match.short_form,
-                    )
-                )
+            for clue in found:
+                yield (number, line_start, *clue)
             line_start = line_end + 1
-        return clues
 
     def _find_in_line(self, line: str, masked: list[tuple[int, int]]) -> list[LineClue]:
         found = [
