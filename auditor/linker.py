@@ -23,7 +23,7 @@ from .forking import ForkedTasks, can_fork
 from .gazetteer import Gazetteer, load_gazetteer
 from .neardup import group_near_duplicates
 from .records import Candidate, Clue, DocumentAnalysis, Identity, Inconsistency
-from .rules import LinkerConfig, Rules, match_timeout, rule_timeout
+from .rules import LinkerConfig, Rules, default_mask_characters, match_timeout, rule_timeout
 
 
 @dataclass
@@ -494,7 +494,9 @@ def _group_names(analyses: list[DocumentAnalysis], config: LinkerConfig) -> dict
     return out
 
 
-_MASKISH = re.compile(r"[×✕╳＊*□■█○]|^[Xx]+$")
+# A value that holds a mask symbol, or is all mask letters (XX), is still masked.
+_MASK_CHARACTERS = default_mask_characters()
+_MASKISH = re.compile(f"[{_MASK_CHARACTERS.symbol_class()}]|^[{re.escape(_MASK_CHARACTERS.letters)}]+$")
 
 
 def _copies(analyses: list[DocumentAnalysis], groups: dict[str, str]) -> list[list[DocumentAnalysis]]:
@@ -572,7 +574,7 @@ def _group_inconsistencies(group_docs: list[DocumentAnalysis], config: LinkerCon
 
 
 ANCHOR_WINDOW = 8  # clear characters on each side that align a slot with a copy
-_ANCHOR_STOP = "\n×✕╳＊*□■█○"
+_ANCHOR_STOP = "\n" + _MASK_CHARACTERS.symbol_class()
 _CLEAR_BEFORE = re.compile(f"[^{_ANCHOR_STOP}]*$")
 _CLEAR_AFTER = re.compile(f"[^{_ANCHOR_STOP}]*")
 

@@ -5,7 +5,7 @@ import bisect
 import itertools
 from typing import NamedTuple
 
-from .rules import MaskRules, NamedPattern, match_timeout
+from .rules import MaskJoin, MaskRules, NamedPattern, match_timeout
 
 
 class MaskRun(NamedTuple):
@@ -60,10 +60,15 @@ class MaskFinder:
         return spans
 
     def find(self, text: str) -> list[MaskRun]:
-        """The mask runs of ``text``; TimeoutError (naming the rule) when a
-        pattern runs past :func:`~auditor.rules.match_timeout`."""
+        """The mask runs of ``text``, runs that make one slot joined (x.x, X年X月);
+        TimeoutError (naming the rule) when a pattern runs past
+        :func:`~auditor.rules.match_timeout`."""
         timeout = match_timeout(text)
-        runs = _runs(self.rules.glyphs, text, timeout)
+        runs = self._kept(_runs(self.rules.glyphs, text, timeout), text, timeout)
+        return _joined(runs, text, self.rules.joins) if self.rules.joins else runs
+
+    def _kept(self, runs: list[MaskRun], text: str, timeout: float) -> list[MaskRun]:
+        """The runs no exception covers."""
         if not runs or not self._exceptions:
             return runs
         # One pass of each exception over the whole text, only when a mask-like
@@ -87,3 +92,53 @@ class MaskFinder:
             return []
         found = _runs(self.rules.suspects, text, match_timeout(text))
         return [run for run in found if not any(k.start < run.end and run.start < k.end for k in known)]
+
+
+# The text between two runs that a join may bridge: a separator or a date's
+# 年/月, never more (a join pattern is tried only on gaps this short).
+_MAX_JOIN_GAP = 4
+
+
+def _join(joins: tuple[MaskJoin, ...], text: str, first: MaskRun, second: MaskRun):
+    """The match of ``then`` (a date's closing 月/日), True, or None: how, if at
+    all, ``second`` joins ``first``."""
+    gap = text[first.end : second.start]
+    if not gap or len(gap) > _MAX_JOIN_GAP:
+        return None
+    for join in joins:
+        if join.between.fullmatch(gap):
+            if join.then is None:
+                return True
+            closing = join.then.match(text, second.end)
+            if closing is not None:
+                return closing
+    return None
+
+
+def _joined(runs: list[MaskRun], text: str, joins: tuple[MaskJoin, ...]) -> list[MaskRun]:
+    """Runs that make one slot (x.x, × ×, X/X/XX, X年X月X日) merged into one,
+    from the first run's start to the last one's end, named by the first
+    glyph. A date's closing mark (the 日 of X月X日) belongs to its slot."""
+    merged: list[MaskRun] = []
+    closing: list = []  # per merged run: the closing mark of its last join, if any
+
+    def close() -> None:
+        mark = closing[-1]
+        if mark is not None and mark is not True:
+            last = merged[-1]
+            merged[-1] = MaskRun(last.start, mark.end(), text[last.start : mark.end()], last.glyph)
+
+    for run in runs:
+        last = merged[-1] if merged else None
+        how = _join(joins, text, last, run) if last is not None and run.start >= last.end else None
+        if how is not None:
+            merged[-1] = MaskRun(last.start, run.end, text[last.start : run.end], last.glyph)
+            closing[-1] = how
+        else:
+            if merged:
+                close()
+            merged.append(run)
+            closing.append(None)
+    if merged:
+        close()
+    return merged

@@ -9,13 +9,16 @@ import re
 
 import numpy as np
 
+from .rules import default_mask_characters
+
 NUM_PERM = 64
 # One random 64-bit salt per permutation; splitmix64's finaliser turns
 # hash ^ salt into an independent-looking value (a bijection of 64-bit words).
 _SALTS = np.random.RandomState(20221).randint(0, 2**63 - 1, size=NUM_PERM, dtype=np.int64).astype(np.uint64)
 # Masks, digits and Chinese numerals all become one placeholder, so a redacted
 # copy and its clear original have the same clauses.
-_VALUE = re.compile(r"[×✕╳Xx＊*□■█○]+|[0-9０-９][0-9０-９.．,，]*|某某?")
+_MASKS = default_mask_characters()
+_VALUE = re.compile(f"[{re.escape(_MASKS.symbols + _MASKS.letters)}]+|[0-9０-９][0-9０-９.．,，]*|某某?")
 _CLAUSE = re.compile(r"[。!?;！？；\n]+")
 _DROP = re.compile(r"[\s\u3000，,、：:“”\"'‘’（）()（）《》〈〉【】\[\]［］·—\-－]+")
 # The same, keeping the line breaks that end clauses, for a whole text at once.

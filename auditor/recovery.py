@@ -101,7 +101,7 @@ def recover_from_context(result, config: LinkerConfig) -> None:
     slot_keys: dict[int, list[tuple[str, str]]] = {}
     for analysis in result.analyses:
         for slot in analysis.slots:
-            if slot.slot_type in ("code", "number", "year") and not slot.recovered:
+            if slot.slot_type in ("code", "number", "year", "date") and not slot.recovered:
                 keys = _context_keys(texts[analysis.doc], slot, n)
                 slot_keys[id(slot)] = keys
                 for key in keys:

@@ -36,8 +36,9 @@ from .records import Clue, Identity, Inconsistency, Slot, SourceText
 if TYPE_CHECKING:
     from .scan import AuditResult
 
-SLOT_TYPES = ("place", "number", "year", "ordinal", "code", "unknown")
-SLOT_TYPE_LABELS = {"place": "P", "number": "N", "year": "Y", "ordinal": "O", "code": "C", "unknown": "?"}
+SLOT_TYPES = ("place", "number", "year", "date", "ordinal", "code", "person", "formula", "unknown")
+SLOT_TYPE_LABELS = {"place": "P", "number": "N", "year": "Y", "date": "D", "ordinal": "O", "code": "C",
+                    "person": "H", "formula": "F", "unknown": "?"}
 CLUE_KINDS = ("admin", "abbreviation", "landmark", "unverified")
 VERDICTS = ("re-identified", "at-risk", "protected", "not-anonymised")
 VERDICT_LABELS = {

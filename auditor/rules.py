@@ -309,6 +309,39 @@ class MaskRules:
     # Characters that look like masks but are no known glyph (●●县, 某市): a
     # document with only these is suspected, not taken as masked.
     suspects: tuple[NamedPattern, ...] = ()
+    joins: tuple["MaskJoin", ...] = ()
+
+    @property
+    def characters(self) -> "MaskCharacters":
+        """The mask characters, from the glyphs' ``requires``: the one list that
+        other modules (the linker's anchors, near-duplicate clauses) use."""
+        every = "".join(dict.fromkeys("".join(glyph.requires for glyph in self.glyphs)))
+        alone = [ch for ch in every if any(glyph.regex.fullmatch(ch) for glyph in self.glyphs)]
+        return MaskCharacters(every, "".join(ch for ch in alone if not ch.isalnum()),
+                              "".join(ch for ch in alone if ch.isalnum()))
+
+
+@dataclass(frozen=True)
+class MaskCharacters:
+    every: str  # every character a glyph needs (某, %, ? too, masks only in context)
+    # Characters that are a mask on their own: symbols (×, ＊, ■) are one
+    # wherever they stand; letters and numerals (X, x, 〇) only as a whole value.
+    symbols: str
+    letters: str
+
+    def symbol_class(self) -> str:
+        """The symbols as a regex character class's inside."""
+        return re.escape(self.symbols)
+
+
+@dataclass(frozen=True)
+class MaskJoin:
+    """Two mask runs that are one slot: the text between them fully matches
+    ``between`` (x.x, × ×, X/X/XX) and the text after the second starts with
+    ``then`` when given (X年X月)."""
+    name: str
+    between: Pattern
+    then: Pattern | None = None
 
 
 @dataclass(frozen=True)
@@ -423,12 +456,31 @@ def load_mask_rules(folder: Path) -> MaskRules:
         raise RulesError(f"{path}: no [[glyph]] entries")
     exceptions = _named_patterns(table, "exception", may_match_empty=False)
     suspects = _named_patterns(table, "suspect", may_match_empty=False)
+    joins = tuple(_mask_join(entry) for entry in table.entries("join"))
     table.done()
-    return MaskRules(glyphs, exceptions, suspects)
+    return MaskRules(glyphs, exceptions, suspects, joins)
 
 
-_SLOT_TYPES = ("number", "ordinal", "year", "code", "place", "unknown")
-_PLACE_LEVELS = ("province", "prefecture", "county", "unknown", "")
+def _mask_join(entry: _Table) -> MaskJoin:
+    join = MaskJoin(entry.data["name"], entry.pattern("between", may_match_empty=False), entry.pattern("then", None))
+    entry.done()
+    return join
+
+
+@lru_cache(maxsize=1)
+def default_mask_characters() -> MaskCharacters:
+    """The mask characters of the default ``masks.toml``, for the modules whose
+    patterns are built once at import (linker, neardup)."""
+    return load_mask_rules(default_rules_dir()).characters
+
+
+# person: a hidden person's name; formula: fixed political text that identifies
+# nobody (党的XX大); date: a date with hidden parts. None of them is a place.
+SLOT_TYPES = ("number", "ordinal", "year", "date", "code", "place", "person", "formula", "unknown")
+_SLOT_TYPES = SLOT_TYPES
+# town: 镇/乡/街道/苏木; village: 村/社区. Both lie below the document's county.
+PLACE_LEVELS = ("province", "prefecture", "county", "town", "village", "unknown")
+_PLACE_LEVELS = PLACE_LEVELS + ("",)
 
 
 def _slot_rule(entry: _Table) -> SlotRule:

@@ -43,8 +43,9 @@ class SlotClassifier:
     def __init__(self, rules: SlotRules):
         self.rules = rules
         units = "|".join(re.escape(u) for u in rules.units)
-        # 多/余 sit between a number and its unit: ×多处, ×余册.
-        self._unit = regex.compile(rf"^[ \t\u3000]*(?:多|余)?(?P<unit>{units})") if units else None
+        # 多/余 sit between a number and its unit (×多处, ×余册), and so do the
+        # clear decimals of a masked number (×.5亿元).
+        self._unit = regex.compile(rf"^[ \t\u3000]*(?:[.．]\d+)?(?:多|余)?(?P<unit>{units})") if units else None
         self._decided: dict[tuple[str, str, str], SlotClass] = {}
 
     def unit_after(self, right: str) -> str:
@@ -71,6 +72,8 @@ class SlotClassifier:
 
     def _classify(self, left: str, right: str, mask: str) -> SlotClass:
         unit = self.unit_after(right)
+        # A spaced mask's suffix counts as if it stood next to it (XX 镇).
+        right = right.lstrip(" \t\u3000")
         for rule in self.rules.rules:
             if rule.takes_unit and not unit:
                 continue

@@ -177,11 +177,21 @@ def test_lookalike_masks_are_suspects_not_runs():
     from auditor.rules import load_rules
 
     finder = MaskFinder(load_rules().masks)
-    text = "●●县地处晋北，某市之北，＿＿镇人口×万，增长◯◯%。"
+    text = "◆◆县地处晋北，★★市之北，▲▲镇人口×万，增长◎◎%。"
     assert [run.text for run in finder.find(text)] == ["×"]
-    assert [run.text for run in finder.suspects(text)] == ["●●", "某", "＿＿", "◯◯"]
+    assert [run.text for run in finder.suspects(text)] == ["◆◆", "★★", "▲▲", "◎◎"]
     # Multiplication signs and ordinary words are not suspects.
-    assert finder.suspects("装机2×100万千瓦，某些地方，●表示重点。") == []
+    assert finder.suspects("装机2×100万千瓦，某些地方，◆表示重点。") == []
+
+
+def test_former_lookalikes_are_masks_now_and_no_longer_suspects():
+    from auditor.masks import MaskFinder
+    from auditor.rules import load_rules
+
+    finder = MaskFinder(load_rules().masks)
+    text = "●●县地处晋北，某市之北，＿＿镇人口×万，增长◯◯%，ＸＸ乡✖✖村。"
+    assert [run.text for run in finder.find(text)] == ["●●", "某", "＿＿", "×", "◯◯", "ＸＸ", "✖✖"]
+    assert finder.suspects(text.replace("×", "")) == []
 
 
 def test_no_glyph_may_match_the_empty_string_and_zero_width_matches_are_no_runs(tmp_path):

@@ -186,6 +186,6 @@ def test_a_surname_and_mou_is_a_person_not_the_documents_place():
     text = "经查，李某、张某某违规占用耕地，王×庄村新建大棚×个。"
     slots = analyzer.analyse(SourceText("d.txt", "d.txt", text, "utf-8", "ok")).slots
     assert [(s.mask, s.slot_type, s.place_level, s.rule) for s in slots] == [
-        ("某", "unknown", "", "personal-name"), ("某某", "unknown", "", "personal-name"),
+        ("某", "person", "", "person-surname"), ("某某", "person", "", "person-surname"),
         ("×", "place", "county", "place-bare"), ("×", "number", "", "number-unit"),
     ]
