@@ -113,8 +113,8 @@ class _View:
         for start, end in masked_spans:
             self.masked[start:end] = b"\x01" * (end - start)
 
-    def rewrite(self, pattern: re.Pattern, replace: Callable[[re.Match], str | None]) -> None:
-        """Replaces each match outside a mask by ``replace(match)`` (None: leave it).
+    def rewrite(self, pattern: re.Pattern, replace: Callable[[re.Match], str | None], over_masks: bool = False) -> None:
+        """Replaces each match outside a mask (or any, ``over_masks``) by ``replace(match)`` (None: leave it).
         A replacement of the match's length maps character by character; any
         other stands, each character of it, for the whole match."""
         text, starts, ends, masked = self.text, self.starts, self.ends, self.masked
@@ -122,7 +122,7 @@ class _View:
         done = 0
         for match in pattern.finditer(text):
             start, end = match.span()
-            if masked.find(1, start, end) >= 0:
+            if not over_masks and masked.find(1, start, end) >= 0:
                 continue
             replacement = replace(match)
             if replacement is None:
@@ -212,7 +212,8 @@ class Normaliser:
             return NormalisedText(text)
         view = _View(text, masked)
         if kind == "html":
-            view.rewrite(_INLINE_TAG, _without_tag)
+            # A "mask" in a tag's attributes (class="x") stands in no sentence.
+            view.rewrite(_INLINE_TAG, _without_tag, over_masks=True)
             view.rewrite(_ENTITY, _entity)
         view.rewrite(_FORMAT, _without_tag)
         view.rewrite(_COMPATIBLE, _compatible)
