@@ -51,10 +51,12 @@ _FORMAT_CHARACTERS = "".join(
     chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf"
 ) + "\U0001d173-\U0001d17a\U000e0001-\U000e007f"  # beyond the BMP: musical and tag format characters
 _BLANK = " \u3000\t"
+_BREAKS = _BLANK + "\n"
 # Spaces between two characters of a run (崞 阳 古 城): a line break is not
 # among them (a blank line, or a line break before punctuation, stays).
 _SPACES_IN_RUN = re.compile(f"(?<=[{_CJK}])[{_BLANK}]+(?=[{_CJK}])")
-_WRAP_IN_RUN = re.compile(f"(?<=[{_CJK}])[{_BLANK}]*\n[{_BLANK}]*(?=[{_CJK}])")
+# A line break that an indent follows begins a paragraph: no wrap.
+_WRAP_IN_RUN = re.compile(f"(?<=[{_CJK}])[{_BLANK}]*\n(?=[{_CJK}])")
 _COMPATIBLE = re.compile(f"[{_COMPATIBILITY}]")
 _FORMAT = re.compile(f"[{_FORMAT_CHARACTERS}]+")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -107,8 +109,8 @@ class _View:
 
     def __init__(self, text: str, masked_spans: Iterable[tuple[int, int]]):
         self.text = text
-        self.starts = array("q", range(len(text)))
-        self.ends = array("q", range(1, len(text) + 1))
+        self.starts = _offsets(0, len(text))
+        self.ends = _offsets(1, len(text) + 1)
         self.masked = bytearray(len(text))
         for start, end in masked_spans:
             self.masked[start:end] = b"\x01" * (end - start)
@@ -153,6 +155,21 @@ class _View:
         if self.masked.find(1) >= 0:
             converted = "".join(o if m else c for o, c, m in zip(self.text, converted, self.masked))
         self.text = converted
+
+
+_COUNTING = array("q")
+COUNTING_CACHE_SIZE = 1 << 20  # offsets kept ready (8 MB): documents are rarely longer
+
+
+def _offsets(start: int, stop: int) -> array:
+    """``array("q", range(start, stop))``, a copy of a slice of kept offsets where
+    it fits (a copy of memory, where building from a range costs 45 ns an offset)."""
+    global _COUNTING
+    if stop > COUNTING_CACHE_SIZE:
+        return array("q", range(start, stop))
+    if stop > len(_COUNTING):
+        _COUNTING = array("q", range(min(COUNTING_CACHE_SIZE, max(stop, 2 * len(_COUNTING)))))
+    return _COUNTING[start:stop]
 
 
 def _without_tag(match: re.Match) -> str:
@@ -228,13 +245,16 @@ class Normaliser:
 
     def _worth_a_look(self, text: str, kind: str) -> bool:
         # Most documents have a CJK character before a space or a line break
-        # somewhere: only a hit that is more than that needs the passes.
-        needs = self._needs[kind]
-        for match in needs.finditer(text):
+        # somewhere (a heading): only a hit that is more than that needs the passes.
+        for match in self._needs[kind].finditer(text):
             found = match.group()
-            if len(found) == 1 or found[0] not in _CJK_SET_PROBE or found[1] not in _BLANK + "\n":
+            if len(found) == 1 or found[1] not in _BREAKS:
                 return True
-            if _SPACES_IN_RUN.match(text, match.start() + 1) or _WRAP_IN_RUN.match(text, match.start() + 1):
+            at = match.start() + 1
+            if _SPACES_IN_RUN.match(text, at):
+                return True
+            wrap = _WRAP_IN_RUN.match(text, at)
+            if wrap is not None and _wrap(wrap) is not None:
                 return True
         return False
 
@@ -256,16 +276,6 @@ class Normaliser:
         if len(converted) == len(line):
             return converted
         return "".join(self.to_simplified.get(c, c) for c in line)
-
-
-class _CJKProbe:
-    """``char in _CJK_SET_PROBE``: is it a CJK ideograph (the ranges of _CJK)."""
-
-    def __contains__(self, char: str) -> bool:
-        return "\u3400" <= char <= "\u4dbf" or "\u4e00" <= char <= "\u9fff"
-
-
-_CJK_SET_PROBE = _CJKProbe()
 
 
 @lru_cache(maxsize=1)
