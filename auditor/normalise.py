@@ -150,10 +150,13 @@ class _View:
         new_masked.extend(masked[done:])
         self.text, self.starts, self.ends, self.masked = "".join(pieces), new_starts, new_ends, new_masked
 
-    def replace_characters(self, converted: str) -> None:
-        """Takes ``converted``, of the same length, character by character; masks stay as written."""
-        if self.masked.find(1) >= 0:
-            converted = "".join(o if m else c for o, c, m in zip(self.text, converted, self.masked))
+    def replace_characters(self, converted: str, keep: frozenset[str]) -> None:
+        """Takes ``converted``, of the same length, character by character; masks
+        and the characters in ``keep`` stay as written."""
+        if keep or self.masked.find(1) >= 0:
+            converted = "".join(
+                o if m or o in keep else c for o, c, m in zip(self.text, converted, self.masked)
+            )
         self.text = converted
 
 
@@ -209,16 +212,16 @@ class Normaliser:
         self.to_simplified = {
             c: s for c, s in _single_characters().items() if c not in keep
         }
-        traditional = "".join(sorted(self.to_simplified))
-        self._traditional = re.compile(f"[{re.escape(traditional)}]") if traditional else None
+        traditional = re.escape("".join(sorted(self.to_simplified)))
+        self._traditional = re.compile(f"[{traditional}]")
         self._keep = keep
-        plain = f"[{re.escape(traditional)}]|[{_COMPATIBILITY}]|[{_FORMAT_CHARACTERS}]|" if traditional else \
-            f"[{_COMPATIBILITY}]|[{_FORMAT_CHARACTERS}]|"
-        # The one check a text with nothing to rewrite costs (per kind of document).
+        # The one check a text with nothing to rewrite costs (per kind of document):
+        # one character to rewrite, or a CJK character before a space or a line break.
+        anywhere = f"[{traditional}{_COMPATIBILITY}{_FORMAT_CHARACTERS}]|[{_CJK}][{_BREAKS}]"
         self._needs = {
-            "": re.compile(plain + f"[{_CJK}][{_BLANK}\n]"),
-            "html": re.compile(plain + f"[{_CJK}][{_BLANK}\n]|[&<]"),
-            "markdown": re.compile(plain + f"[{_CJK}][{_BLANK}\n]|[{_CJK}][*_~]"),
+            "": re.compile(anywhere),
+            "html": re.compile(f"{anywhere}|[&<]"),
+            "markdown": re.compile(f"{anywhere}|[{_CJK}][*_~]"),
         }
 
     def normalise(self, text: str, suffix: str = "", masked: Iterable[tuple[int, int]] = ()) -> NormalisedText:
@@ -259,7 +262,7 @@ class Normaliser:
         return False
 
     def _simplify(self, view: _View) -> None:
-        if self._traditional is None or not self._traditional.search(view.text):
+        if not self._traditional.search(view.text):
             return
         text = view.text
         converted = self.converter.convert(text)
@@ -267,9 +270,7 @@ class Normaliser:
             # A phrase conversion changed the length somewhere: per line, and
             # character by character in a line where it did.
             converted = "\n".join(self._simplify_line(line) for line in text.split("\n"))
-        if self._keep:
-            converted = "".join(o if o in self._keep else c for o, c in zip(text, converted))
-        view.replace_characters(converted)
+        view.replace_characters(converted, self._keep)
 
     def _simplify_line(self, line: str) -> str:
         converted = self.converter.convert(line)
