@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from array import array
 from dataclasses import dataclass
+from typing import Callable
 
 import regex
 
 from .masks import MaskRun
 from .records import Slot
-from .rules import MATCH_TIMEOUT_SECONDS, SlotRule, SlotRules, rule_timeout
+from .rules import MATCH_TIMEOUT_SECONDS, SlotRule, SlotRules, bounded_re, rule_timeout
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class SlotClassifier:
         # clear decimals of a masked number (×.5亿元).
         self._unit = regex.compile(rf"^[ \t\u3000]*(?:[.．]\d+)?(?:多|余)?(?P<unit>{units})") if units else None
         self._decided: dict[tuple[str, str, str], SlotClass] = {}
+        self._tests = tuple((rule, _tests(rule)) for rule in rules.rules)
 
     def unit_after(self, right: str) -> str:
         if self._unit is None:
@@ -74,11 +77,12 @@ class SlotClassifier:
         unit = self.unit_after(right)
         # A spaced mask's suffix counts as if it stood next to it (XX 镇).
         right = right.lstrip(" \t\u3000")
-        for rule in self.rules.rules:
+        seen = (mask, left, right)
+        for rule, tests in self._tests:
             if rule.takes_unit and not unit:
                 continue
             try:
-                applies = _applies(rule, left, right, mask)
+                applies = all(search(seen[which]) is not None for which, search in tests)
             except TimeoutError:
                 raise rule_timeout(rule.where, MATCH_TIMEOUT_SECONDS) from None
             if not applies:
@@ -92,12 +96,21 @@ class SlotClassifier:
         return SlotClass("unknown", "", "", "no-rule")
 
 
-def _applies(rule: SlotRule, left: str, right: str, mask: str) -> bool:
-    # The contexts are a few characters long: the fixed part of the time bound will do.
-    timeout = MATCH_TIMEOUT_SECONDS
-    return ((rule.mask is None or rule.mask.search(mask, timeout=timeout) is not None)
-            and (rule.before is None or rule.before.search(left, timeout=timeout) is not None)
-            and (rule.after is None or rule.after.search(right, timeout=timeout) is not None))
+def _tests(rule: SlotRule) -> tuple[tuple[int, Callable], ...]:
+    """A rule's searches, as (0 mask | 1 left | 2 right, search): under ``re``
+    when a pattern cannot backtrack badly (regex's time bound costs more than
+    most of these short searches) and tried first, else under regex with the
+    fixed part of the time bound (the contexts are a few characters long)."""
+    tests = []
+    for which, pattern in enumerate((rule.mask, rule.before, rule.after)):
+        if pattern is None:
+            continue
+        bounded = bounded_re(pattern.pattern)
+        if bounded is not None:
+            tests.append((0, which, bounded.search))
+        else:
+            tests.append((1, which, functools.partial(pattern.search, timeout=MATCH_TIMEOUT_SECONDS)))
+    return tuple((which, search) for _, which, search in sorted(tests, key=lambda test: test[:2]))
 
 
 def build_slots(doc: str, text: str, runs: list[MaskRun], classifier: SlotClassifier) -> list[Slot]:

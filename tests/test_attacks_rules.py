@@ -19,9 +19,9 @@ import auditor.cli
 from auditor.rules import default_rules_dir
 
 MASKED = "×市位于晋北，全市经济平稳增长，地区生产总值增长×%。\n"
-# No mask auditor knows (●●), but the clear text names 原平's town, landmarks and river.
-LOOKALIKE = ("●●县地处晋北，境内有轩岗镇、崞阳古城、天涯山等名胜，滹沱河穿境而过。\n"
-             "●●县坚持发展全域旅游，崞阳古城修复活化，天涯山景区提档升级，轩岗镇煤电产业转型。\n")
+# No mask auditor knows (◆◆), but the clear text names 原平's town, landmarks and river.
+LOOKALIKE = ("◆◆县地处晋北，境内有轩岗镇、崞阳古城、天涯山等名胜，滹沱河穿境而过。\n"
+             "◆◆县坚持发展全域旅游，崞阳古城修复活化，天涯山景区提档升级，轩岗镇煤电产业转型。\n")
 
 
 def run_cli(args, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -61,7 +61,7 @@ def replace(old: str, new: str):
 
 # (file, defect, what the message must name)
 BROKEN = {
-    "glyph-without-name": ("masks.toml", append('[[glyph]]\npattern = "◆+"'), ["masks.toml", "[[glyph]] #7", "name"]),
+    "glyph-without-name": ("masks.toml", append('[[glyph]]\npattern = "◆+"'), ["masks.toml", "[[glyph]] #12", "name"]),
     "glyph-pattern-number": ("masks.toml", append('[[glyph]]\nname = "five"\npattern = 5'),
                              ["masks.toml", "'five'", "pattern", "must be a string"]),
     "glyph-empty-pattern": ("masks.toml", append('[[glyph]]\nname = "nothing"\npattern = ""'),
@@ -138,7 +138,7 @@ def test_a_catastrophic_pattern_times_out_and_the_document_fails_not_checked(wor
 
 def test_a_catastrophic_linker_cue_times_out_too(workdir):
     rules = broken_rules(workdir, "linker.toml", replace('prefecture_cues = ["', 'prefecture_cues = ["(a|a)+$", "'))
-    (workdir / "docs" / "b.txt").write_text(LOOKALIKE.replace("●●", "×") + "a" * 40 + "b\n", encoding="utf-8")
+    (workdir / "docs" / "b.txt").write_text(LOOKALIKE.replace("◆◆", "×") + "a" * 40 + "b\n", encoding="utf-8")
     outcome = run_cli(["check", "docs/b.txt", "--rules", str(rules)], workdir, timeout=30)
     assert outcome.returncode == 1, outcome.stderr
     assert "rule-timeout: linker.toml [level] prefecture_cues[0]" in outcome.stdout
@@ -234,7 +234,7 @@ def test_lookalike_masks_with_a_revealing_clear_text_fail(workdir):
     outcome = invoke(["check", "suspect.txt"], workdir)
     assert outcome.exit_code == 1, outcome.output
     (line,) = [l for l in outcome.output.splitlines() if l.endswith("[unrecognised-masks]")]
-    assert line.startswith("suspect.txt:1:1: error: ●●: no mask auditor knows, but '●●' at 1:1 looks like one")
+    assert line.startswith("suspect.txt:1:1: error: ◆◆: no mask auditor knows, but '◆◆' at 1:1 looks like one")
     assert "re-identifies 山西省/忻州市/原平市" in line
 
 

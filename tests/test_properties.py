@@ -20,7 +20,7 @@ from auditor.scan import Analyzer
 RULES = load_rules()
 ANALYZER = Analyzer(RULES, with_clues=False)
 STATUSES = {"ok", "repaired", "empty", "binary", "undecodable", "unreadable", "too-large"}
-SLOT_TYPES = {"number", "ordinal", "year", "code", "place", "unknown"}
+SLOT_TYPES = {"number", "ordinal", "year", "date", "code", "place", "person", "formula", "unknown"}
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -33,10 +33,11 @@ any_text = st.lists(
     st.one_of(st.text(max_size=6), st.sampled_from(RULE_CHARS), st.sampled_from(RULE_SNIPPETS)), max_size=80
 ).map("".join)
 
-# Clear Chinese text: ideographs (never 某, the one mask glyph among them), with
-# punctuation, digits and line breaks only inside a piece, so that every
-# inserted mask has an ideograph on each side.
-IDEOGRAPH = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF, exclude_characters="某")
+# Clear Chinese text: ideographs (never 某, the one mask glyph among them, nor
+# 年/月, which join two masks into one date slot: ×年×月), with punctuation,
+# digits and line breaks only inside a piece, so that every inserted mask has
+# an ideograph on each side.
+IDEOGRAPH = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF, exclude_characters="某年月")
 INNER = st.one_of(IDEOGRAPH, st.sampled_from(list("，。、；：！？（）《》“”0123456789 \n")))
 MASKS = ["×", "×", "×", "××", "×××", "✕", "＊＊", "□□"]
 
