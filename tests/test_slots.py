@@ -189,3 +189,69 @@ def test_a_surname_and_mou_is_a_person_not_the_documents_place():
         ("某", "person", "", "person-surname"), ("某某", "person", "", "person-surname"),
         ("×", "place", "county", "place-bare"), ("×", "number", "", "number-unit"),
     ]
+
+
+# --- issue 11: the new types and levels, end to end ----------------------------------------
+
+
+def _scanned_slots(tmp_path, text: str) -> list[tuple[str, str, str, str]]:
+    import json
+
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+
+    (tmp_path / "d.txt").write_text(text, encoding="utf-8")
+    outcome = CliRunner().invoke(main, ["scan", str(tmp_path / "d.txt"), "--out", str(tmp_path / "out"), "-q"])
+    assert outcome.exit_code == 0, outcome.output
+    rows = json.loads((tmp_path / "out" / "slots.json").read_text(encoding="utf-8"))
+    return [(row["mask"], row["slot_type"], row["place_level"], row["unit"]) for row in rows]
+
+
+def test_scan_tables_hold_persons_towns_dates_and_decimals(tmp_path):
+    text = "委派**同志担任驻村第一书记。××镇位于××县北部。\n20XX年X月X日，全镇实现生产总值x.x亿元。\n"
+    assert _scanned_slots(tmp_path, text) == [
+        ("**", "person", "", ""), ("××", "place", "town", ""), ("××", "place", "county", ""),
+        ("XX年X月X日", "date", "", ""), ("x.x", "number", "", "亿元"),
+    ]
+
+
+def test_double_asterisk_masks_beside_bold_are_all_found(tmp_path):
+    text = "**主要成绩**\n荣获**省文明单位称号，**市先进基层党组织称号，**县**镇**村实现收入**万元。\n"
+    assert _scanned_slots(tmp_path, text) == [
+        ("**", "place", "province", ""), ("**", "place", "prefecture", ""), ("**", "place", "county", ""),
+        ("**", "place", "town", ""), ("**", "place", "village", ""), ("**", "number", "", "万元"),
+    ]
+
+
+def test_a_person_or_formula_is_never_a_place(tmp_path):
+    text = "县委书记×××、县长×××出席会议。深入学习贯彻党的××大精神，认真落实×××精神。××同志，男，汉族。\n"
+    found = _scanned_slots(tmp_path, text)
+    assert [slot_type for _, slot_type, _, _ in found] == ["person", "person", "formula", "formula", "person"]
+
+
+def test_slots_toml_accepts_the_new_types_and_levels_and_names_them_when_wrong(tmp_path):
+    import shutil
+
+    from auditor.errors import RulesError
+    from auditor.rules import default_rules_dir, load_slot_rules
+
+    shutil.copytree(default_rules_dir(), tmp_path / "r")
+    slots = tmp_path / "r" / "slots.toml"
+    original = slots.read_text(encoding="utf-8")
+    added = '\n[[rule]]\nname = "hamlet"\ntype = "place"\nlevel = "village"\nafter = "^屯"\n'
+    slots.write_text(original + added, encoding="utf-8")
+    assert any(rule.level == "village" for rule in load_slot_rules(tmp_path / "r").rules)
+    slots.write_text(original + '\n[[rule]]\nname = "who"\ntype = "persona"\n', encoding="utf-8")
+    with pytest.raises(RulesError, match=r"slots.toml: \[\[rule\]\] 'who' type: unknown type 'persona' .*person.*formula"):
+        load_slot_rules(tmp_path / "r")
+
+
+def test_a_copy_masked_with_a_new_glyph_reveals_nothing():
+    # The linker and near-duplicate clauses read their mask characters from masks.toml.
+    from auditor.linker import _align_slot
+    from auditor.neardup import normalise
+
+    assert _align_slot("全县位于", "镇北部", "全县位于✖✖镇北部") is None
+    assert _align_slot("全县位于", "镇北部", "全县位于城关镇北部") is not None
+    assert normalise("ＸＸ镇位于●●县北部") == normalise("××镇位于××县北部")
