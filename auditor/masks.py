@@ -86,7 +86,7 @@ class MaskFinder:
         return kept
 
     def suspects(self, text: str, known: list[MaskRun] = ()) -> list[MaskRun]:
-        """Runs that look like masks but that no glyph knows (●●县, 某市), outside
+        """Runs that look like masks but that no glyph knows (◆◆县, ★★市), outside
         the ``known`` runs: a document holding only these is not taken as unmasked."""
         if not self.rules.suspects:
             return []

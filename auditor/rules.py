@@ -306,7 +306,7 @@ class NamedPattern:
 class MaskRules:
     glyphs: tuple[NamedPattern, ...]
     exceptions: tuple[NamedPattern, ...]
-    # Characters that look like masks but are no known glyph (●●县, 某市): a
+    # Characters that look like masks but are no known glyph (◆◆县, ★★市): a
     # document with only these is suspected, not taken as masked.
     suspects: tuple[NamedPattern, ...] = ()
     joins: tuple["MaskJoin", ...] = ()
