@@ -103,8 +103,6 @@ def _join(joins: tuple[MaskJoin, ...], text: str, first: MaskRun, second: MaskRu
     """The match of ``then`` (a date's closing 月/日), True, or None: how, if at
     all, ``second`` joins ``first``."""
     gap = text[first.end : second.start]
-    if not gap or len(gap) > _MAX_JOIN_GAP:
-        return None
     for join in joins:
         if join.between.fullmatch(gap):
             if join.then is None:
@@ -130,7 +128,8 @@ def _joined(runs: list[MaskRun], text: str, joins: tuple[MaskJoin, ...]) -> list
 
     for run in runs:
         last = merged[-1] if merged else None
-        how = _join(joins, text, last, run) if last is not None and run.start >= last.end else None
+        near = last is not None and 0 < run.start - last.end <= _MAX_JOIN_GAP
+        how = _join(joins, text, last, run) if near else None
         if how is not None:
             merged[-1] = MaskRun(last.start, run.end, text[last.start : run.end], last.glyph)
             closing[-1] = how

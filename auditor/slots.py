@@ -82,17 +82,18 @@ class SlotClassifier:
             if rule.takes_unit and not unit:
                 continue
             try:
-                applies = all(search(seen[which]) is not None for which, search in tests)
+                for which, search in tests:
+                    if search(seen[which]) is None:
+                        break
+                else:
+                    return SlotClass(
+                        rule.slot_type,
+                        unit if rule.slot_type == "number" else "",
+                        rule.level if rule.slot_type == "place" else "",
+                        rule.name,
+                    )
             except TimeoutError:
                 raise rule_timeout(rule.where, MATCH_TIMEOUT_SECONDS) from None
-            if not applies:
-                continue
-            return SlotClass(
-                rule.slot_type,
-                unit if rule.slot_type == "number" else "",
-                rule.level if rule.slot_type == "place" else "",
-                rule.name,
-            )
         return SlotClass("unknown", "", "", "no-rule")
 
 
