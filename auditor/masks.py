@@ -5,6 +5,8 @@ import bisect
 import itertools
 from typing import NamedTuple
 
+import regex
+
 from .rules import MaskJoin, MaskRules, NamedPattern, match_timeout
 
 
@@ -43,6 +45,9 @@ class MaskFinder:
     def __init__(self, rules: MaskRules):
         self.rules = rules
         self._exceptions = rules.exceptions
+        # Most runs a few characters apart are not joined (×市×县): one search
+        # of all the joins' gaps at once rules them out.
+        self._any_gap = regex.compile("|".join(f"(?:{join.between.pattern})" for join in rules.joins)) if rules.joins else None
 
     def _excluded(self, text: str, timeout: float) -> list[tuple[int, int]]:
         """Sorted spans of ``text`` that an exception says are not masks."""
@@ -65,7 +70,7 @@ class MaskFinder:
         :func:`~auditor.rules.match_timeout`."""
         timeout = match_timeout(text)
         runs = self._kept(_runs(self.rules.glyphs, text, timeout), text, timeout)
-        return _joined(runs, text, self.rules.joins) if self.rules.joins else runs
+        return _joined(runs, text, self.rules.joins, self._any_gap) if self.rules.joins else runs
 
     def _kept(self, runs: list[MaskRun], text: str, timeout: float) -> list[MaskRun]:
         """The runs no exception covers."""
@@ -113,7 +118,7 @@ def _join(joins: tuple[MaskJoin, ...], text: str, first: MaskRun, second: MaskRu
     return None
 
 
-def _joined(runs: list[MaskRun], text: str, joins: tuple[MaskJoin, ...]) -> list[MaskRun]:
+def _joined(runs: list[MaskRun], text: str, joins: tuple[MaskJoin, ...], any_gap) -> list[MaskRun]:
     """Runs that make one slot (x.x, × ×, X/X/XX, X年X月X日) merged into one,
     from the first run's start to the last one's end, named by the first
     glyph. A date's closing mark (the 日 of X月X日) belongs to its slot."""
@@ -128,7 +133,8 @@ def _joined(runs: list[MaskRun], text: str, joins: tuple[MaskJoin, ...]) -> list
 
     for run in runs:
         last = merged[-1] if merged else None
-        near = last is not None and 0 < run.start - last.end <= _MAX_JOIN_GAP
+        near = (last is not None and 0 < run.start - last.end <= _MAX_JOIN_GAP
+                and any_gap.fullmatch(text, last.end, run.start) is not None)
         how = _join(joins, text, last, run) if near else None
         if how is not None:
             merged[-1] = MaskRun(last.start, run.end, text[last.start : run.end], last.glyph)
