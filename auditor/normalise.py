@@ -120,7 +120,7 @@ class _View:
         A replacement of the match's length maps character by character; any
         other stands, each character of it, for the whole match."""
         text, starts, ends, masked = self.text, self.starts, self.ends, self.masked
-        pieces, new_starts, new_ends, new_masked = [], array("q"), array("q"), bytearray()
+        pieces, new_starts, new_ends, new_masked = [], array(OFFSET_TYPE), array(OFFSET_TYPE), bytearray()
         done = 0
         for match in pattern.finditer(text):
             start, end = match.span()
@@ -154,24 +154,34 @@ class _View:
         """Takes ``converted``, of the same length, character by character; masks
         and the characters in ``keep`` stay as written."""
         if keep or self.masked.find(1) >= 0:
-            converted = "".join(
-                o if m or o in keep else c for o, c, m in zip(self.text, converted, self.masked)
-            )
+            text, masked = self.text, self.masked
+            # Only the changed characters are looked at, and only those to keep are spliced
+            # back: a list of every character would cost some 60 bytes a character.
+            restore = [i for i, (o, c) in enumerate(zip(text, converted)) if o != c and (masked[i] or o in keep)]
+            if restore:
+                pieces, done = [], 0
+                for i in restore:
+                    pieces += (converted[done:i], text[i])
+                    done = i + 1
+                pieces.append(converted[done:])
+                converted = "".join(pieces)
         self.text = converted
 
 
-_COUNTING = array("q")
-COUNTING_CACHE_SIZE = 1 << 20  # offsets kept ready (8 MB): documents are rarely longer
+# Offsets as 4-byte unsigned integers: a document is far shorter than 4 G characters.
+OFFSET_TYPE = "I"
+_COUNTING = array(OFFSET_TYPE)
+COUNTING_CACHE_SIZE = 1 << 20  # offsets kept ready (4 MB): documents are rarely longer
 
 
 def _offsets(start: int, stop: int) -> array:
-    """``array("q", range(start, stop))``, a copy of a slice of kept offsets where
+    """``array(OFFSET_TYPE, range(start, stop))``, a copy of a slice of kept offsets where
     it fits (a copy of memory, where building from a range costs 45 ns an offset)."""
     global _COUNTING
     if stop > COUNTING_CACHE_SIZE:
-        return array("q", range(start, stop))
+        return array(OFFSET_TYPE, range(start, stop))
     if stop > len(_COUNTING):
-        _COUNTING = array("q", range(min(COUNTING_CACHE_SIZE, max(stop, 2 * len(_COUNTING)))))
+        _COUNTING = array(OFFSET_TYPE, range(min(COUNTING_CACHE_SIZE, max(stop, 2 * len(_COUNTING)))))
     return _COUNTING[start:stop]
 
 
