@@ -137,23 +137,36 @@ _REQUIRED = object()
 # A pattern with no repetition and no back-reference, and this few ways through
 # its alternatives, does a bounded amount of work at each position of a text.
 BOUNDED_PATHS = 1000
+# The longest slot context (slots.toml context_chars). On a text of n characters,
+# k repetitions of one character class cost at most about n ** (k + 1) steps: a
+# pattern only ever matched on such short texts runs under re while that stays
+# below SHORT_INPUT_STEPS.
+SHORT_INPUT_CHARS = 64
+SHORT_INPUT_STEPS = 1_000_000
 
 
-def _paths(items) -> int | None:
-    """Ways through a parsed ``re`` pattern, or None when it repeats or refers back."""
+def _paths(items, single_repeats: list[int] | None = None) -> int | None:
+    """Ways through a parsed ``re`` pattern, or None when it repeats or refers back.
+    With ``single_repeats`` (a counter), a repetition of one character or class
+    (``\\s*``, ``\\S{1,3}``) is counted there instead: it cannot backtrack
+    exponentially, only polynomially in the length of the text."""
     from re import _constants as c  # the parser's node types (Python 3.11+)
 
     total = 1
     for op, arg in items:
+        if single_repeats is not None and op in (c.MAX_REPEAT, c.MIN_REPEAT) and len(arg[2]) == 1 \
+                and arg[2][0][0] in (c.LITERAL, c.NOT_LITERAL, c.IN, c.ANY):
+            single_repeats[0] += 1
+            continue
         if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT, c.GROUPREF, c.GROUPREF_EXISTS):
             return None
         if op is c.BRANCH:
-            counts = [_paths(branch) for branch in arg[1]]
+            counts = [_paths(branch, single_repeats) for branch in arg[1]]
             if None in counts:
                 return None
             total *= sum(counts)
         elif op in (c.SUBPATTERN, c.ATOMIC_GROUP, c.ASSERT, c.ASSERT_NOT):
-            inner = _paths(arg[-1])
+            inner = _paths(arg[-1], single_repeats)
             if inner is None:
                 return None
             total *= inner
@@ -162,14 +175,18 @@ def _paths(items) -> int | None:
     return total
 
 
-def bounded_re(source: str) -> re.Pattern[str] | None:
+def bounded_re(source: str, input_chars: int | None = None) -> re.Pattern[str] | None:
     """``source`` compiled with ``re`` when it cannot backtrack badly (see
     BOUNDED_PATHS): re runs such patterns several times faster than regex
     (驻X部队, 忻原大道 on every line of every text), with no time bound needed."""
     try:
         from re import _parser
 
-        if _paths(_parser.parse(source)) is None:
+        # input_chars: the pattern only ever sees texts this short (a slot's context).
+        repeats = [0] if input_chars is not None else None
+        if _paths(_parser.parse(source), repeats) is None:
+            return None
+        if repeats and input_chars ** (repeats[0] + 1) > SHORT_INPUT_STEPS:
             return None
         return re.compile(source)
     except (re.error, ImportError, AttributeError, RecursionError):
@@ -507,7 +524,7 @@ def _slot_rule(entry: _Table) -> SlotRule:
 def load_slot_rules(folder: Path) -> SlotRules:
     path = folder / "slots.toml"
     table = _Table(path, "", read_toml(path))
-    context_chars = table.integer("context_chars", 1, 200, 12)
+    context_chars = table.integer("context_chars", 1, SHORT_INPUT_CHARS, 12)
     rules = tuple(_slot_rule(entry) for entry in table.entries("rule"))
     table.done()
     units = tuple(sorted(set(read_list(folder / "units.txt")), key=len, reverse=True))

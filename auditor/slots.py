@@ -49,7 +49,7 @@ class SlotClassifier:
         # clear decimals of a masked number (×.5亿元).
         self._unit = regex.compile(rf"^[ \t\u3000]*(?:[.．]\d+)?(?:多|余)?(?P<unit>{units})") if units else None
         self._decided: dict[tuple[str, str, str], SlotClass] = {}
-        self._tests = tuple((rule, _tests(rule)) for rule in rules.rules)
+        self._tests = tuple((rule, _tests(rule, rules.context_chars)) for rule in rules.rules)
 
     def unit_after(self, right: str) -> str:
         if self._unit is None:
@@ -97,16 +97,17 @@ class SlotClassifier:
         return SlotClass("unknown", "", "", "no-rule")
 
 
-def _tests(rule: SlotRule) -> tuple[tuple[int, Callable], ...]:
+def _tests(rule: SlotRule, context_chars: int) -> tuple[tuple[int, Callable], ...]:
     """A rule's searches, as (0 mask | 1 left | 2 right, search): under ``re``
-    when a pattern cannot backtrack badly (regex's time bound costs more than
-    most of these short searches) and tried first, else under regex with the
-    fixed part of the time bound (the contexts are a few characters long)."""
+    when a pattern cannot backtrack badly on a context of ``context_chars``
+    characters (regex's time bound costs ten times these short searches) and
+    tried first, else under regex with the fixed part of the time bound."""
     tests = []
     for which, pattern in enumerate((rule.mask, rule.before, rule.after)):
         if pattern is None:
             continue
-        bounded = bounded_re(pattern.pattern)
+        # The contexts are cut to context_chars; a mask run can be any length.
+        bounded = bounded_re(pattern.pattern, input_chars=None if which == 0 else context_chars)
         if bounded is not None:
             tests.append((0, which, bounded.search))
         else:

@@ -255,3 +255,15 @@ def test_a_copy_masked_with_a_new_glyph_reveals_nothing():
     assert _align_slot("全县位于", "镇北部", "全县位于✖✖镇北部") is None
     assert _align_slot("全县位于", "镇北部", "全县位于城关镇北部") is not None
     assert normalise("ＸＸ镇位于●●县北部") == normalise("××镇位于××县北部")
+
+
+def test_slot_rules_on_short_contexts_run_under_re_only_when_their_worst_case_is_small():
+    from auditor.rules import bounded_re
+
+    # A slot's context is a dozen characters: one or two repeated classes cost little there...
+    assert bounded_re(r"(?:国道|省道|县道|高速|G|S)\s*$", input_chars=12) is not None
+    assert bounded_re(r"^\s*(?:[至到~～—\-－]|、\s*×)\s*×", input_chars=12) is not None
+    # ...but not on a whole text, nor nested or many repetitions, which go to regex and its time bound.
+    assert bounded_re(r"(?:国道|省道)\s*$") is None
+    assert bounded_re(r"(a+)+$", input_chars=12) is None
+    assert bounded_re(r"\s*\s*\s*\s*\s*\s*x", input_chars=12) is None
