@@ -28,7 +28,7 @@ scan:
 	$(VENV)/bin/auditor scan seeds/
 
 eval:
-	$(PY) scripts/evaluate.py ../shared/dev-eval --out reports/eval
+	$(PY) scripts/evaluate.py ../shared/dev-eval --out reports/eval --excerpts
 
 bench:
 	$(PY) scripts/bench.py --out reports
