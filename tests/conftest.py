@@ -71,3 +71,33 @@ def default_rules():
 def seeds_slot_scan():
     """``audit('seeds/', link=False)``: slots only, no linker."""
     return audit_seeds(link=False, workers=1)
+
+
+@pytest.fixture(scope="session")
+def rules(default_rules):
+    return default_rules
+
+
+@pytest.fixture(scope="session")
+def finder(default_rules):
+    """The clue finder of the default rules (built once: it loads the gazetteer)."""
+    from auditor.clues import ClueFinder
+
+    return ClueFinder.default(default_rules)
+
+
+@pytest.fixture(scope="session")
+def mask_finder(default_rules):
+    from auditor.masks import MaskFinder
+
+    return MaskFinder(default_rules.masks)
+
+
+@pytest.fixture(scope="session")
+def clues_in(finder, mask_finder):
+    """The clues of a document as the scan finds them (never over a mask)."""
+
+    def find(text: str, doc: str = "t.txt"):
+        return finder.find(doc, text, mask_finder.find(text))
+
+    return find

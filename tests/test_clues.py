@@ -8,35 +8,9 @@ import pytest
 
 from auditor.clues import AbbreviationRecognizer, ClueFinder
 from auditor.gazetteer import load_gazetteer
-from auditor.masks import MaskFinder
 from auditor.rules import load_rules
 
 YUANPING = "山西省/忻州市/原平市"
-
-
-@pytest.fixture(scope="module")
-def rules():
-    return load_rules()
-
-
-@pytest.fixture(scope="module")
-def finder(rules) -> ClueFinder:
-    return ClueFinder.default(rules)
-
-
-@pytest.fixture(scope="module")
-def mask_finder(rules) -> MaskFinder:
-    return MaskFinder(rules.masks)
-
-
-@pytest.fixture(scope="module")
-def clues_in(finder, mask_finder):
-    """The clues of one text, found as the scan finds them (masks excluded)."""
-
-    def find(text: str):
-        return finder.find("t.txt", text, mask_finder.find(text))
-
-    return find
 
 
 @pytest.fixture(scope="module")

@@ -10,36 +10,9 @@ from hypothesis import strategies as st
 
 import auditor.cli
 from auditor.clues import ClueFinder
-from auditor.masks import MaskFinder
-from auditor.rules import load_rules
 
 YUANPING = "山西省/忻州市/原平市"
 PREFIX = "××市高标准建设"  # a masked city: the clues below re-identify it
-
-
-@pytest.fixture(scope="module")
-def rules():
-    return load_rules()
-
-
-@pytest.fixture(scope="module")
-def finder(rules) -> ClueFinder:
-    return ClueFinder.default(rules)
-
-
-@pytest.fixture(scope="module")
-def mask_finder(rules) -> MaskFinder:
-    return MaskFinder(rules.masks)
-
-
-@pytest.fixture(scope="module")
-def clues_in(finder, mask_finder):
-    """The clues of a document as the scan finds them (never over a mask)."""
-
-    def find(text: str, doc: str = "t.txt"):
-        return finder.find(doc, text, mask_finder.find(text))
-
-    return find
 
 
 def paths(finder: ClueFinder, clue) -> set[str]:
