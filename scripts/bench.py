@@ -376,7 +376,10 @@ def child_scan(args) -> None:
     from auditor.scan import audit
 
     imported = time.perf_counter()
-    files = list(iter_input_files([args.corpus]))
+    # Only the files a scan of the folder reads: iter_input_files also lists what it
+    # skips (the hidden .big/ folder of the one-big-file bench, the corpus stamp), and
+    # given by name those would be read too.
+    files = [file for file in iter_input_files([args.corpus]) if not file.status]
     count = max(1, round(len(files) * args.fraction))
     files = files[:count]
     size = sum(file.path.stat().st_size for file in files)
