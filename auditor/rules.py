@@ -392,10 +392,6 @@ class ClueRules:
     unverified_suffixes: tuple[str, ...]
     min_stem_chars: int
 
-    @classmethod
-    def load(cls, rules: "Rules") -> "ClueRules":
-        return rules.clues
-
 
 @dataclass(frozen=True)
 class AbbreviationPattern:
@@ -433,10 +429,6 @@ class LinkerConfig:
     anchor_chars: int
     year_sections: tuple[Pattern, ...]
     year_section_confidence: float
-
-    @classmethod
-    def load(cls, rules: "Rules") -> "LinkerConfig":
-        return rules.linker
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def seed_prefix(doc: str) -> str:
 
 @pytest.fixture(scope="module")
 def config() -> LinkerConfig:
-    return LinkerConfig.load(load_rules())
+    return load_rules().linker
 
 
 def identity_of(result, prefix: str) -> Identity:
