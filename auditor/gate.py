@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from .errors import PolicyError
+from .loading import printable_name
 from .records import EMPTY_STATUS, NOT_CHECKED_STATUSES, SKIPPED_STATUS, Clue, Identity
 from .rules import MaskRules, read_toml
 from .slots import LineIndex
@@ -358,28 +359,6 @@ class GateReport:
         }
 
 
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def printable(text: str) -> str:
-    """``text`` with what would split or garble a line of output escaped: control
-    and format characters (newlines, bidi overrides) as \\n or \\u202e, the
-    bytes of an undecodable file name (surrogates) as \\xff."""
-    if text.isprintable():
-        return text
-    out = []
-    for ch in text:
-        if ch.isprintable() or ch in " \u3000":
-            out.append(ch)
-        elif ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif 0xDC80 <= ord(ch) <= 0xDCFF:
-            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
-        else:
-            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
-    return "".join(out)
-
-
 def _relative(path: str) -> str:
     """Relative to the working folder when inside it, '/'-separated; the path itself otherwise."""
     try:
@@ -391,8 +370,8 @@ def _relative(path: str) -> str:
 
 def display_path(path: str) -> str:
     """A path the user can click: relative to the working folder when inside it,
-    printable (see :func:`printable`)."""
-    return printable(_relative(path))
+    printable (see :func:`~auditor.loading.printable_name`)."""
+    return printable_name(_relative(path))
 
 
 def path_uri(path: str) -> str:
@@ -423,7 +402,7 @@ class _Positions:
         self._indexes: dict[str, LineIndex] = {}
 
     def path(self, doc: str) -> str:
-        return self._paths.get(doc, printable(doc))
+        return self._paths.get(doc, printable_name(doc))
 
     def uri(self, doc: str) -> str:
         return path_uri(self._raw.get(doc, doc))
@@ -485,13 +464,13 @@ def evaluate(result: "AuditResult", policy: Policy) -> GateReport:
         if not source.ok:
             rule = _unread_rule(source.status)
             report.status = rule
-            report.message = printable(f"{source.status}: {source.message}" if source.message else source.status)
+            report.message = printable_name(f"{source.status}: {source.message}" if source.message else source.status)
             why = f"not checked: {report.message}" if rule == "not-checked" else report.message
             add(Finding(rule, policy.action(rule) == "fail", doc, positions.whole(doc), "", why, "", docs=(doc,)))
             continue
         if source.status == "repaired":
             add(Finding("repaired-encoding", policy.action("repaired-encoding") == "fail", doc, positions.whole(doc),
-                        "", printable(f"audited after repairing the encoding: {source.message or 'some bytes replaced'}"),
+                        "", printable_name(f"audited after repairing the encoding: {source.message or 'some bytes replaced'}"),
                         "", docs=(doc,)))
         if not analysis.slots:
             suspected = _unrecognised_masks(analysis, identity, policy, positions)
@@ -571,7 +550,7 @@ def _unrecognised_masks(analysis, identity: Identity | None, policy: Policy, pos
     clues = ", ".join(dict.fromkeys(c.text for c in identity.top_clues[:5]))
     return Finding(
         "unrecognised-masks", policy.action("unrecognised-masks") == "fail", analysis.doc, location, first.text,
-        printable(f"no mask auditor knows, but {first.text!r} at {location.line}:{location.column} looks like one"
+        printable_name(f"no mask auditor knows, but {first.text!r} at {location.line}:{location.column} looks like one"
                   f" ({_plural(len(analysis.suspects), 'such run')}); the clear text {reveals} {identity.identity}"
                   f" (confidence {identity.confidence:.0%}, anonymity set {identity.anonymity_set}"
                   + (f"; clues {clues}" if clues else "") + ")"),
@@ -680,15 +659,15 @@ def _own_place_findings(identity: Identity, policy: Policy, positions: _Position
 
 def format_text(report: GateReport, quiet: bool = False) -> str:
     """One line per finding (file:line:column: level: clue: why; what to mask [rule]), then a summary."""
-    # printable(): a name or message must never split or garble a line.
-    lines = [printable(f.line()) for f in report.findings if f.fails or not quiet]
+    # printable_name(): a name or message must never split or garble a line.
+    lines = [printable_name(f.line()) for f in report.findings if f.fails or not quiet]
     if quiet:
         return "\n".join(lines) + ("\n" if lines else "")
     for doc in report.documents:
         label = "FAIL" if doc.failed else _STATUS_LABELS.get(doc.status, doc.status)
         # "skipped: a symbolic link" says it all; "empty: empty: …" would not.
         head = "" if doc.status in ("skipped", "empty") and not doc.failed else f"{label}: "
-        lines.append(printable(f"{doc.path}: {head}{doc.message}"))
+        lines.append(printable_name(f"{doc.path}: {head}{doc.message}"))
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 
@@ -726,7 +705,7 @@ def to_json(report: GateReport) -> dict:
         "version": _version(),
         "passed": report.passed,
         "policy": {
-            "source": printable(policy.source), "min_anonymity_set": policy.min_anonymity_set,
+            "source": printable_name(policy.source), "min_anonymity_set": policy.min_anonymity_set,
             "fail_verdicts": list(policy.fail_verdicts), "rules": dict(policy.actions),
         },
         "summary": {
@@ -839,7 +818,7 @@ def to_sarif(report: GateReport) -> dict:
             "columnKind": "unicodeCodePoints",
             "invocations": [{"executionSuccessful": True}],
             "results": results,
-            "properties": {"passed": report.passed, "policy": printable(report.policy.source),
+            "properties": {"passed": report.passed, "policy": printable_name(report.policy.source),
                            "summary": report.counts(),
                            "failedDocuments": [d.doc for d in report.failed_documents]},
         }],

@@ -232,25 +232,27 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def printable_name(name: str) -> str:
-    """A display-safe form of a file name: bytes that are not UTF-8 written out
-    as ``\\xff``, control and bidi characters escaped (they would split or
-    reorder a line of output)."""
-    try:
-        raw = name.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        raw = name.encode("utf-8", "backslashreplace")
-    text = raw.decode("utf-8", "backslashreplace")
-    return _UNPRINTABLE.sub(_escaped, text)
-
-
-def _escaped(match: re.Match) -> str:
-    char = match.group()
-    return _ESCAPES.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+def printable_name(text: str) -> str:
+    """``text`` (a file name, or a line of output holding one) with what would
+    split, reorder or garble a line escaped: control and format characters
+    (newlines, bidi overrides, zero-width ones) as \\n or \\u202e, the bytes of
+    a name that is not UTF-8 (surrogate escapes) as \\xff."""
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch.isprintable() or ch in " \u3000":
+            out.append(ch)
+        elif ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif 0xDC80 <= ord(ch) <= 0xDCFF:
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        else:
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
+    return "".join(out)
 
 
 # ---------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from .gate import DocumentReport, GateReport, Policy, display_path, evaluate, resolve_policy
 from .errors import FixError, InputError
-from .loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_file, printable_name
+from .loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_file
 from .output_dir import OutputError, OutputFolder, refuse_overlap, safe_relative_name, target_inside
 from .records import Clue, DocumentAnalysis
 from .rules import Rules, load_rules
@@ -446,9 +446,8 @@ def _mask_until_passing(workspace: "_Workspace", policy: Policy) -> tuple[int, G
     current = workspace.link()
     before = evaluate(current, policy)
     fixes = {
-        # Printable: a copy keeps its input's real name, which may hold any byte.
-        doc: DocumentFix(doc, printable_name(display_path(analysis.source.path)),
-                         printable_name(display_path(str(workspace.final(doc)))),
+        # display_path escapes what a copy's real name may hold (any byte).
+        doc: DocumentFix(doc, display_path(analysis.source.path), display_path(str(workspace.final(doc))),
                          analysis.source.encoding, len(analysis.source.text), before.document(doc))
         for doc, analysis in workspace.pristine.items()
     }
