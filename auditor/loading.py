@@ -187,7 +187,7 @@ def _distinct(found: list[_Found]) -> list[_Found]:
 def _named(found: list[_Found]) -> Iterator[InputFile]:
     docs = _unique([printable_name(entry.name) for entry in found])
     clashing = Counter(entry.relative for entry in found)
-    outputs = _unique([entry.relative if clashing[entry.relative] == 1 else _safe_relative(entry.name)
+    outputs = _unique([entry.relative if clashing[entry.relative] == 1 else safe_relative(entry.name) or "_"
                        for entry in found])
     for entry, doc, output_name in zip(found, docs, outputs):
         yield InputFile(entry.path, doc, output_name, entry.status, entry.message)
@@ -221,11 +221,12 @@ def _joined(base: str, name: str) -> str:
     return name if base in ("", ".") else f"{base.rstrip('/')}/{name}"
 
 
-def _safe_relative(name: str) -> str:
-    """``name`` without a root, a drive, '.' or '..': a path that stays under an output folder."""
+def safe_relative(name: str) -> str:
+    """``name`` without a root, a drive, '.' or '..' ('' when nothing is left):
+    a path that stays under an output folder (``../a/n.txt`` becomes ``a/n.txt``)."""
     drive_free = os.path.splitdrive(name)[1]
     parts = [part for part in drive_free.replace("\\", "/").split("/") if part not in ("", ".", "..")]
-    return "/".join(parts) or "_"
+    return "/".join(parts)
 
 
 def _reason(exc: OSError) -> str:

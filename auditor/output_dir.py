@@ -32,6 +32,7 @@ from pathlib import Path, PurePosixPath
 
 from . import __version__
 from .errors import OutputError
+from .loading import safe_relative
 
 try:
     import fcntl
@@ -156,12 +157,11 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
 
 
 def safe_relative_name(name: str) -> PurePosixPath:
-    """A relative path for a copy under an output folder: no root, no '.' or
-    '..' part (``../a/n.txt`` becomes ``a/n.txt``)."""
-    parts = [part for part in name.split("/") if part not in ("", ".", "..")]
-    if not parts:
+    """:func:`~auditor.loading.safe_relative` as a path, or OutputError when no name is left."""
+    relative = safe_relative(name)
+    if not relative:
         raise OutputError(f"{name!r} gives no file name to write under the output folder")
-    return PurePosixPath(*parts)
+    return PurePosixPath(relative)
 
 
 def target_inside(folder: Path, name: str) -> Path:
