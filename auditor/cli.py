@@ -56,12 +56,14 @@ def _progress_bar(total: int, enabled: bool, desc: str = "scanning", unit: str =
     return bar.update, bar.close
 
 
-def run_audit(paths, rules_dir, workers, max_bytes, quiet, link=True):
+def run_audit(paths, rules_dir, workers, max_bytes, quiet, link=True, files=None):
+    """``audit`` with a progress bar; ``files``: the input entries, when already listed."""
     rules = load_rules(rules_dir)
-    total = sum(1 for _ in iter_input_files(paths))
-    update, close = _progress_bar(map_steps(total, with_clues=link), not quiet, unit="step")
+    if files is None:
+        files = list(iter_input_files(paths))
+    update, close = _progress_bar(map_steps(len(files), with_clues=link), not quiet, unit="step")
     try:
-        return audit(paths, rules, workers=workers, link=link, max_bytes=max_bytes, progress=update)
+        return audit(paths, rules, workers=workers, link=link, max_bytes=max_bytes, progress=update, files=files)
     finally:
         close()
 
@@ -198,7 +200,7 @@ def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, quiet)
         check_file_destination(output, paths)  # before the audit, not after it
     files = _input_files_or_exit(paths)
     result = run_audit(paths, rules_dir, _small_job_workers(workers, len(files)), max_bytes,
-                       quiet or fmt != "text", link=True)
+                       quiet or fmt != "text", link=True, files=files)
     report = evaluate(result, policy)
     if fmt == "text":
         rendered = format_text(report, quiet=quiet)

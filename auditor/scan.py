@@ -320,14 +320,17 @@ def audit(
     link: bool = True,
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress=None,
+    files: Sequence[InputFile] | None = None,
 ) -> AuditResult:
     """Audits every entry under ``paths`` (one analysis each, see
-    :func:`~auditor.loading.iter_input_files`): slots, clues, identities, recovery."""
+    :func:`~auditor.loading.iter_input_files`): slots, clues, identities, recovery.
+    ``files``: those entries, when the caller has listed them already."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     if not isinstance(rules, Rules):
         rules = load_rules(rules)
-    files = list(iter_input_files(paths))
+    if files is None:
+        files = list(iter_input_files(paths))
     started = time.perf_counter()
     analyses = map_documents(files, rules, workers, with_clues=link, max_bytes=max_bytes, progress=progress)
     result = AuditResult(analyses)
