@@ -11,7 +11,6 @@ confident documents about other places also use is discounted.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import re
@@ -435,14 +434,9 @@ def _cue_balance(analysis: DocumentAnalysis, config: LinkerConfig) -> int:
             try:
                 found[key] += pattern.search(text, timeout=timeout) is not None
             except TimeoutError:
-                mark_rule_timeout(analysis, rule_timeout(f"linker.toml [level] {key}[{index}]", timeout))
+                analysis.mark_rule_timeout(rule_timeout(f"linker.toml [level] {key}[{index}]", timeout))
                 return 0
     return found["prefecture_cues"] - found["county_cues"]
-
-
-def mark_rule_timeout(analysis: DocumentAnalysis, error: TimeoutError) -> None:
-    """A rule ran out of time on this document: it is not checked (never a pass)."""
-    analysis.source = dataclasses.replace(analysis.source, status="rule-timeout", message=str(error))
 
 
 def link_corpus(result, rules: Rules, workers: int = 1) -> None:

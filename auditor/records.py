@@ -5,7 +5,7 @@ are written (see :mod:`auditor.tables`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from operator import attrgetter
 
 
@@ -116,6 +116,10 @@ class DocumentAnalysis:
     @property
     def doc(self) -> str:
         return self.source.doc
+
+    def mark_rule_timeout(self, error: TimeoutError) -> None:
+        """A rule pattern ran out of time on this document: it is not checked (never a pass)."""
+        self.source = replace(self.source, status="rule-timeout", message=str(error))
 
 
 @dataclass

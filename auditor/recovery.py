@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from .linker import DocumentInference, LinkerConfig, clear_anchor, mark_rule_timeout
+from .linker import DocumentInference, LinkerConfig, clear_anchor
 from .rules import match_timeout, rule_timeout
 from .records import Slot
 
@@ -175,7 +175,7 @@ def _year_headings(analysis, config: LinkerConfig) -> list[tuple[int, str]]:
         try:
             headings.extend((m.start(), m.group("year")) for m in pattern.finditer(text, timeout=timeout))
         except TimeoutError:
-            mark_rule_timeout(analysis, rule_timeout(f"linker.toml [recovery] year_sections[{index}]", timeout))
+            analysis.mark_rule_timeout(rule_timeout(f"linker.toml [recovery] year_sections[{index}]", timeout))
     return sorted(headings)
 
 

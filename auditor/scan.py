@@ -86,9 +86,7 @@ class Analyzer:
 
 def _timed_out(analysis: DocumentAnalysis, error: TimeoutError) -> DocumentAnalysis:
     """A rule pattern ran out of time: the document is not checked, the scan goes on."""
-    from .linker import mark_rule_timeout
-
-    mark_rule_timeout(analysis, error)
+    analysis.mark_rule_timeout(error)
     analysis.slots, analysis.clues = [], []
     return analysis
 
