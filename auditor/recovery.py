@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from .linker import DocumentInference, LinkerConfig, clear_anchor
-from .rules import match_timeout, rule_timeout
+from .linker import DocumentInference, clear_anchor
+from .rules import LinkerConfig, match_timeout, rule_timeout
 from .records import Slot
 
 COPY_CONFIDENCE = 0.99
