@@ -31,7 +31,7 @@ from markupsafe import Markup, escape
 
 from . import __version__
 from .forking import ForkedTasks, can_fork, chunks
-from .records import Clue, Identity, Inconsistency, Slot, SourceText
+from .records import NOT_CHECKED_STATUSES, READ_STATUSES, Clue, Identity, Inconsistency, Slot, SourceText
 
 if TYPE_CHECKING:
     from .scan import AuditResult
@@ -186,6 +186,11 @@ class DocumentRow:
     anonymity_value: int
     group: str
     n_clues: int
+
+    @property
+    def audited(self) -> bool:
+        """Read as text (a repaired file too), so audited."""
+        return self.status in READ_STATUSES
 
 
 @dataclass
@@ -578,7 +583,7 @@ def verdict_badge(row: DocumentRow) -> Markup:
     """A document's verdict, or why it has none. This and the other small
     pieces the templates repeat are functions rather than macros: a macro
     call costs many times more, and some are called per document."""
-    if row.status != "ok":
+    if not row.audited:
         return Markup(f'<span class="badge badge-problem">{_h(row.status)}</span>')
     if row.verdict:
         return Markup(f'<span class="badge badge-{_h(row.verdict)}">{_h(row.verdict_label)}</span>')
@@ -751,7 +756,7 @@ def _describe_top(book: PlaceBook, identity: Identity, clues: list[Clue]) -> str
 
 
 def verdict_sentence(book: PlaceBook, row: DocumentRow, identity: Identity | None) -> str:
-    if row.status != "ok":
+    if not row.audited:
         return f"Not audited: the file is {row.status}" + (f" ({row.message})." if row.message else ".")
     if identity is None or not identity.verdict:
         slots = f"{row.n_slots} redaction slot{'s' if row.n_slots != 1 else ''} found"
@@ -966,10 +971,10 @@ class ReportViews:
         ordered = [rows[a.doc] for a in analyses]
         verdicts = Counter(r.verdict for r in ordered if r.verdict)
         linked = bool(verdicts)
-        readable = sum(1 for r in ordered if r.status == "ok")
+        readable = sum(1 for r in ordered if r.audited)
         self.overview = Overview(
             rows=ordered, readable=readable,
-            problems=[r for r in ordered if r.status != "ok"],
+            problems=[r for r in ordered if not r.audited],
             n_slots=len(all_slots), n_leaks=sum(1 for s in all_slots if s.leak),
             type_counts=_type_counts(Counter(s.slot_type for s in all_slots)),
             verdict_counts=[(v, VERDICT_LABELS[v], verdicts[v]) for v in VERDICTS if verdicts.get(v)]
@@ -1063,6 +1068,9 @@ def _headline(rows: list[DocumentRow], verdicts: Counter, linked: bool, n_slots:
         return f"{docs}, {n_slots} redaction slot{'s' if n_slots != 1 else ''}; identities not inferred."
     parts = [f"{verdicts[v]} {VERDICT_LABELS[v].lower()}" for v in VERDICTS if verdicts.get(v)]
     parts += [f"{verdicts[v]} {v}" for v in sorted(verdicts) if v not in VERDICT_LABELS]
+    not_checked = sum(1 for r in rows if r.status in NOT_CHECKED_STATUSES)
+    if not_checked:  # never a pass: the headline must not leave them out
+        parts.append(f"{not_checked} not checked")
     return f"Of {docs}: " + ", ".join(parts) + "."
 
 

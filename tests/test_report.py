@@ -642,3 +642,21 @@ def test_pages_written_by_forked_processes_are_the_serial_pages(tmp_path):
     assert names == sorted(p.name for p in (tmp_path / "forked" / "docs").glob("*.html"))
     for name in ["index.html"] + [f"docs/{n}" for n in names]:
         assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "forked" / name).read_bytes(), name
+
+
+def test_a_repaired_file_is_reported_as_audited_and_the_headline_counts_what_was_not_checked(tmp_path):
+    from auditor.report import build_views
+    from auditor.scan import audit
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = "×县位于山西省北部，境内有天涯山、崞阳古城、轩岗镇，全县生产总值×亿元。\n" * 200
+    data = bytearray(text.encode("utf-8"))
+    data[1000:1001] = b"\xff"  # one byte that is no UTF-8: repaired, then audited
+    (corpus / "repaired.txt").write_bytes(bytes(data))
+    (corpus / "scan.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)) * 8)
+    overview, _ = build_views(audit([corpus], workers=1))
+    rows = {row.doc.rsplit("/", 1)[-1]: row for row in overview.rows}
+    assert rows["repaired.txt"].status == "repaired" and rows["repaired.txt"].verdict == "re-identified"
+    assert [row.doc.rsplit("/", 1)[-1] for row in overview.problems] == ["scan.txt"]
+    assert overview.headline == "Of 2 documents: 1 re-identified, 1 not checked."
