@@ -100,6 +100,10 @@ class Clue:
     level: str = ""  # level of the named unit (town, county, ...) where known
     elsewhere: bool = False  # named as a place other than the document's own (与太原共建)
     short_form: bool = False  # an administrative name without its suffix (崞阳 for 崞阳镇)
+    # How likely the string stands here as an ordinary word rather than as the
+    # name of the places in ``candidates`` (0: surely a name); set by the clue
+    # finder from the segmenter's decision and general-language frequency.
+    ordinary: float = 0.0
 
 
 @dataclass
@@ -141,6 +145,9 @@ class Identity:
     confidence: float = 0.0
     anonymity_set: int = 0
     verdict: str = ""  # re-identified | at-risk | protected | not-anonymised
+    # The probability that a reader's best single guess of the hidden place is
+    # right (the calibrated top posterior; 0 when nothing is masked).
+    risk: float = 0.0
     candidates: list[Candidate] = field(default_factory=list)
     top_clues: list[Clue] = field(default_factory=list)
     names_own_place: list[Clue] = field(default_factory=list)
