@@ -27,9 +27,10 @@ import copy
 import logging
 import os
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .gate import DocumentReport, GateReport, Policy, display_path, evaluate, resolve_policy
@@ -39,6 +40,7 @@ from .output_dir import OutputError, OutputFolder, refuse_overlap, safe_relative
 from .records import Clue, DocumentAnalysis
 from .rules import Rules, load_rules
 from .scan import Analyzer, AuditResult, audit, map_documents
+from .slots import LineIndex
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,21 @@ class Edit:
     reason: str  # near-duplicate-leak | names-own-place | clue
 
 
+@dataclass(frozen=True)
+class MaskedSpan:
+    """One run of clear text that fix masks, where it stands in the original document."""
+
+    start: int  # character offsets in the original text
+    end: int
+    line: int  # 1-based, of start
+    column: int  # 1-based, in characters
+    text: str  # the clear text masked
+    replacement: str
+    label: str  # the clue it belongs to (as counted in DocumentFix.masked)
+    reason: str  # near-duplicate-leak | names-own-place | clue
+    round: int  # 1 for the first round of masking
+
+
 @dataclass
 class DocumentFix:
     doc: str
@@ -68,6 +85,7 @@ class DocumentFix:
     chars_masked: int = 0
     rounds: int = 0  # rounds in which this document changed
     stuck: str = ""  # why the loop stopped with the document still failing
+    spans: list[MaskedSpan] = field(default_factory=list)  # what was masked, in the original's offsets, in order
 
     @property
     def changed(self) -> bool:
@@ -405,7 +423,7 @@ def remediate(
     with folder:
         analyses = map_documents(files, rules, workers, with_clues=True, max_bytes=max_bytes, progress=progress)
         workspace, skipped, unfixable = _copy_readable(files, analyses, names, folder, rules, policy, max_bytes)
-        rounds, before, fixes = _mask_until_passing(workspace, policy)
+        rounds, before, _, fixes = _mask_until_passing(workspace, policy)
         folder.commit()
         # The proof: a fresh audit of the output folder, as `auditor check OUT` would run it.
         final = audit([folder.path], rules, workers=workers, link=True, max_bytes=max_bytes)
@@ -440,9 +458,52 @@ def _copy_readable(files, analyses, copy_names: dict[str, str], folder: OutputFo
     return workspace, skipped, unfixable
 
 
-def _mask_until_passing(workspace: "_Workspace", policy: Policy) -> tuple[int, GateReport, dict[str, DocumentFix]]:
+class _Origins:
+    """Where the text of a copy being masked stood in the original document.
+
+    Each round masks the copy as the previous round left it, so its offsets
+    drift from the original's; what a reader is told to mask (line:column)
+    is in the original. Kept as the replaced runs only, not a map per character."""
+
+    def __init__(self) -> None:
+        # (start, end) in the current text, (start, end) in the original, sorted, disjoint
+        self._runs: list[tuple[int, int, int, int]] = []
+        self._starts: list[int] = []
+
+    def original(self, position: int, at_end: bool = False) -> int:
+        index = bisect_right(self._starts, position) - 1
+        if index < 0:
+            return position
+        start, end, original_start, original_end = self._runs[index]
+        if position >= end or (at_end and position == end):
+            return position - end + original_end
+        # Inside a mask written earlier (never for clear text): the whole of what it hid.
+        return original_end if at_end and position > start else original_start
+
+    def replaced(self, edits: list[Edit]) -> list[tuple[int, int]]:
+        """Records ``edits`` (sorted, disjoint, in the current text: apply_edits's
+        result) as applied; returns their spans in the original."""
+        spans = [(self.original(e.start), self.original(e.end, at_end=True)) for e in edits]
+        runs, shift, kept = [], 0, iter(self._runs)
+        pending = next(kept, None)
+        for edit, (original_start, original_end) in zip(edits, spans):
+            while pending is not None and pending[0] < edit.start:
+                runs.append((pending[0] + shift, pending[1] + shift, pending[2], pending[3]))
+                pending = next(kept, None)
+            runs.append((edit.start + shift, edit.start + shift + len(edit.replacement), original_start, original_end))
+            shift += len(edit.replacement) - (edit.end - edit.start)
+        while pending is not None:
+            runs.append((pending[0] + shift, pending[1] + shift, pending[2], pending[3]))
+            pending = next(kept, None)
+        self._runs, self._starts = runs, [run[0] for run in runs]
+        return spans
+
+
+def _mask_until_passing(workspace, policy: Policy) -> tuple[int, GateReport, GateReport, dict[str, DocumentFix]]:
     """Masks the copies round by round until they pass or nothing is left to
-    mask; returns (rounds, the gate's report before, the fixes per doc)."""
+    mask; returns (rounds, the gate's report before, its report on the copies
+    as last masked, the fixes per doc). ``workspace``: a :class:`_Workspace`
+    (fix) or a :class:`_Draft` (plan_fix)."""
     current = workspace.link()
     before = evaluate(current, policy)
     fixes = {
@@ -451,6 +512,9 @@ def _mask_until_passing(workspace: "_Workspace", policy: Policy) -> tuple[int, G
                          analysis.source.encoding, len(analysis.source.text), before.document(doc))
         for doc, analysis in workspace.pristine.items()
     }
+    originals = {doc: workspace.texts[doc] for doc in workspace.order}
+    origins: dict[str, _Origins] = defaultdict(_Origins)
+    lines: dict[str, LineIndex] = {}
     names: dict[str, set[str]] = {}
     rounds = 0
     gate = before
@@ -473,9 +537,13 @@ def _mask_until_passing(workspace: "_Workspace", policy: Policy) -> tuple[int, G
             workspace.rewrite(doc, new_text)
             fix = fixes[doc]
             fix.rounds += 1
-            for edit in applied:
+            index = lines.get(doc) or lines.setdefault(doc, LineIndex(originals[doc]))
+            for edit, (start, end) in zip(applied, origins[doc].replaced(applied)):
                 fix.masked[edit.label] += 1
                 fix.chars_masked += edit.end - edit.start
+                line, column = index.position(start)
+                fix.spans.append(MaskedSpan(start, end, line, column, edit.original, edit.replacement, edit.label,
+                                            edit.reason, rounds + 1))
             changed = True
         if not changed:
             break
@@ -483,8 +551,107 @@ def _mask_until_passing(workspace: "_Workspace", policy: Policy) -> tuple[int, G
         current = workspace.link()
         gate = evaluate(current, policy)
         log.info("fix: round %d: %d document(s) still fail", rounds, len(gate.failed_documents))
+    for fix in fixes.values():
+        fix.spans.sort(key=lambda span: (span.start, span.end))
+    return rounds, before, gate, fixes
 
-    return rounds, before, fixes
+
+# ---------------------------------------------------------------------------
+# Planning without writing: what fix would mask
+# ---------------------------------------------------------------------------
+
+
+def _unlinked_copy(analysis: DocumentAnalysis) -> DocumentAnalysis:
+    """A copy of a linked analysis as the map left it: what the linker writes
+    into it (clue weights, slot recovery) cleared, as in fix's own copies."""
+    fresh = copy.deepcopy(analysis)
+    for clue in fresh.clues:
+        clue.weight = 0.0
+    for slot in fresh.slots:
+        slot.recovered, slot.recovered_confidence, slot.recovered_evidence = "", None, ""
+    return fresh
+
+
+class _Draft:
+    """The copies fix would write, held in memory: the bookkeeping of
+    :class:`_Workspace` for :func:`plan_fix`, without a folder. The first
+    link is the audit's own (already done); the audit is never changed."""
+
+    def __init__(self, result: AuditResult, rules: Rules):
+        self.rules = rules
+        readable = [a for a in result.analyses if a.source.ok]
+        self.order = [a.doc for a in readable]
+        self.pristine: dict[str, DocumentAnalysis] = {a.doc: a for a in readable}
+        self.texts = {a.doc: a.source.text for a in readable}
+        self.encodings = {a.doc: a.source.encoding for a in readable}
+        self._first: AuditResult | None = AuditResult(
+            readable, list(result.identities), list(result.inconsistencies), result.gazetteer)
+        self._rewritten: set[str] = set()
+
+    def final(self, doc: str) -> str:
+        return self.pristine[doc].source.path or doc
+
+    def link(self) -> AuditResult:
+        if self._first is not None:
+            first, self._first = self._first, None
+            return first
+        from .linker import link_corpus
+
+        result = AuditResult([copy.deepcopy(self.pristine[doc]) if doc in self._rewritten
+                              else _unlinked_copy(self.pristine[doc]) for doc in self.order])
+        link_corpus(result, self.rules)
+        return result
+
+    def rewrite(self, doc: str, text: str) -> None:
+        from .scan import _analyzer
+
+        self.texts[doc] = text
+        source = replace(self.pristine[doc].source, text=text)
+        # The process's analyzer of these rules: its clue finder is built already after a scan.
+        self.pristine[doc] = _analyzer(str(self.rules.folder), True).analyse(source)
+        self._rewritten.add(doc)
+
+
+@dataclass
+class FixPlan:
+    """What ``auditor fix`` would do to an audited corpus, found without writing anything."""
+
+    policy: Policy
+    rounds: int
+    before: GateReport  # the gate on the documents as they are
+    after: GateReport  # the gate on the copies as they would be masked
+    documents: dict[str, DocumentFix]  # per readable document; spans empty when fix leaves it as it is
+    not_copied: dict[str, str]  # doc -> why fix cannot copy it (a file auditor could not read)
+
+    def document(self, doc: str) -> DocumentFix | None:
+        return self.documents.get(doc)
+
+
+def plan_fix(result: AuditResult, policy: Policy | None = None, rules: Rules | None = None) -> FixPlan:
+    """What ``auditor fix`` would mask in the documents of a linked audit: the
+    same rounds of planning, masking and re-linking as fix, on copies held in
+    memory. Nothing is written and ``result`` is left as it is. Each
+    document's :attr:`DocumentFix.spans` are the clear runs masked, at their
+    offsets and line:column in the original text; ``after`` is the gate on
+    the masked copies (fix's own proof, a re-audit of the written folder,
+    reads them back from disk and could differ only where a copy does not
+    decode as it was written). ``rules``: those of the audit (by default the
+    rules of ``policy``)."""
+    if policy is None:
+        policy = resolve_policy(None, None)
+    if rules is None:
+        rules = load_rules(policy.rules_folder or None)
+    draft = _Draft(result, rules)
+    rounds, before, after, fixes = _mask_until_passing(draft, policy)
+    not_copied = {a.doc: f"{a.source.status}: {a.source.message}" if a.source.message else a.source.status
+                  for a in result.analyses if not a.source.ok}
+    for doc, fix in fixes.items():
+        fix.after = after.document(doc)
+        if fix.after is not None and fix.after.failed and not fix.stuck:
+            fix.stuck = f"still failing after {rounds} round(s) (policy max_rounds = {policy.max_rounds})"
+        elif fix.after is not None and not fix.after.failed:
+            fix.stuck = ""
+    return FixPlan(policy, rounds, before, after, fixes, not_copied)
 
 
 # ---------------------------------------------------------------------------

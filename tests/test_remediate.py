@@ -24,10 +24,10 @@ from auditor.gate import Policy, evaluate, load_policy
 from auditor.masks import MaskFinder
 from auditor.records import Clue, DocumentAnalysis, Identity, Inconsistency, SourceText
 from auditor.remediate import (
-    Edit, FixError, _Plan, apply_edits, encode_like, fix_to_json, greedy_pick, remediate, suffix_split,
+    Edit, FixError, _Plan, apply_edits, encode_like, fix_to_json, greedy_pick, plan_fix, remediate, suffix_split,
 )
 from auditor.rules import load_rules
-from auditor.scan import AuditResult
+from auditor.scan import AuditResult, audit
 from auditor.slots import SlotClassifier, build_slots
 
 REPO_POLICY = Path(__file__).resolve().parent.parent / "rules" / "policy.toml"
@@ -300,6 +300,36 @@ def test_fix_masks_the_fewest_names_consistently_and_proves_it(place_list_pipeli
     assert data["reaudit"]["passed"] is True
 
 
+def test_plan_fix_names_what_fix_would_mask_and_writes_nothing(place_list_pipeline, small_corpus, tmp_path):
+    result = audit(small_corpus)
+    before = snapshot(small_corpus)
+    linked = [(c.doc, c.text, c.start, c.weight) for a in result.analyses for c in a.clues]
+    plan = plan_fix(result, load_policy(REPO_POLICY))
+    assert snapshot(small_corpus) == before and list(tmp_path.iterdir()) == [small_corpus]
+    # the audit is left as it was: the report drawn from it after the plan shows its own weights
+    assert [(c.doc, c.text, c.start, c.weight) for a in result.analyses for c in a.clues] == linked
+
+    name = f"{small_corpus.as_posix()}/000.txt"
+    planned = plan.document(name)
+    # where each run stands in the original text, though round 2 masks a text
+    # that round 1 already shortened (原平市 -> ×市 before 轩岗镇)
+    assert [(s.line, s.column, s.text, s.label, s.round) for s in planned.spans] == [
+        (1, 7, "原平", "原平", 1), (3, 3, "崞阳", "崞阳", 1), (4, 5, "轩岗", "轩岗", 2), (5, 3, "崞阳", "崞阳", 1)]
+    original = result.analysis(name).source.text
+    assert all(original[s.start:s.end] == s.text for s in planned.spans)
+    assert planned.chars_masked == 8 and plan.rounds == 2
+    assert (planned.before.status, planned.after.status, planned.after.identity.verdict) == ("fail", "pass", "protected")
+    copy_001 = plan.document(f"{small_corpus.as_posix()}/web/001.txt")
+    assert {(s.text, s.reason) for s in copy_001.spans} == {("原平", "near-duplicate-leak"), ("崞阳", "clue")}
+    assert not plan.document(f"{small_corpus.as_posix()}/002.txt").spans
+
+    # what fix then does, the same
+    report = remediate(small_corpus, tmp_path / "fixed", policy=load_policy(REPO_POLICY))
+    for fixed in report.documents:
+        assert dict(plan.document(fixed.doc).masked) == dict(fixed.masked), fixed.doc
+        assert plan.document(fixed.doc).chars_masked == fixed.chars_masked
+
+
 def test_fix_that_runs_out_of_rounds_says_so(place_list_pipeline, small_corpus, tmp_path):
     report = remediate(small_corpus, tmp_path / "fixed", policy=Policy(max_rounds=1, keep_suffixes=SUFFIXES))
     assert not report.passed
@@ -378,6 +408,21 @@ def test_fix_seeds_then_check_passes(fixed_seeds):
     assert changed == {"000", "001"}
     check = CliRunner().invoke(main, ["check", str(out), "-j", "1", "-q"])
     assert check.exit_code == 0, check.output
+
+
+@needs_linker
+def test_plan_on_seeds_is_what_fix_masks(fixed_seeds):
+    from conftest import audit_seeds
+
+    outcome, _, _ = fixed_seeds
+    plan = plan_fix(audit_seeds())
+    for entry in json.loads(outcome.stdout)["documents"]:
+        planned = plan.document("seeds/" + Path(entry["doc"]).name)
+        assert planned.chars_masked == entry["chars_masked"], entry["doc"]
+        assert dict(planned.masked) == {m["text"]: m["count"] for m in entry["masked"]}
+        assert planned.after.status == entry["after"]["status"]
+    planned = plan.document("seeds/000_f10a573ecf1e5254.txt")
+    assert planned.chars_masked > 0 and planned.before.status == "fail" and planned.after.status == "pass"
 
 
 @needs_linker
