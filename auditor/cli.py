@@ -106,27 +106,33 @@ def main(verbose: bool) -> None:
 @click.option("--out", "-o", type=click.Path(file_okay=False), default="reports", show_default=True,
               help="Folder for the audit tables and the HTML report.")
 @click.option("--no-link", is_flag=True, help="Only find and classify slots (no clues, no identity).")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False), default=None,
+              help="Policy file for the report's gate status and fix plan, as `auditor check` and "
+                   "`auditor fix` use it (default: policy.toml in the rules folder).")
 @with_common_options
-def scan(paths, out, no_link, rules_dir, workers, max_bytes, quiet):
+def scan(paths, out, no_link, policy_file, rules_dir, workers, max_bytes, quiet):
     """Scan PATHS (files or folders, recursively) and write the audit to OUT.
 
     \b
     Writes OUT/slots.csv and slots.json (one row per redaction slot),
     OUT/files.csv (one row per file, with any problem reading it),
     OUT/documents.csv and documents.json (identity and verdict per document),
-    OUT/clues.csv (clear-text clues) and OUT/index.html (the report).
+    OUT/clues.csv (clear-text clues) and OUT/index.html (the report: per
+    document, its status at the gate under the policy and what
+    `auditor fix` would mask; nothing is masked by the scan).
     """
     from .output_dir import OutputFolder
 
     started = time.perf_counter()
     workers = workers or default_workers()
+    policy = _policy_or_exit(policy_file, rules_dir)  # a bad policy is refused before any document is read
     # Opened first: an unwritable or busy destination is refused before any document is read.
     with OutputFolder(out, inputs=paths, command="scan") as folder:
         result = run_audit(paths, rules_dir, workers, max_bytes, quiet, link=not no_link)
         pages = sum(1 for a in result.analyses if a.source.ok)
         update, close = _progress_bar(pages, not quiet, "writing tables and report", "page")
         try:
-            written = result.write(folder, workers=workers, progress=update)
+            written = result.write(folder, workers=workers, progress=update, policy=policy)
         finally:
             close()
     elapsed = time.perf_counter() - started

@@ -34,6 +34,8 @@ from .forking import ForkedTasks, can_fork, chunks
 from .records import NOT_CHECKED_STATUSES, READ_STATUSES, Clue, Identity, Inconsistency, Slot, SourceText
 
 if TYPE_CHECKING:
+    from .gate import GateReport, Policy
+    from .remediate import FixPlan
     from .scan import AuditResult
 
 SLOT_TYPES = ("place", "number", "year", "date", "ordinal", "code", "person", "formula", "unknown")
@@ -55,6 +57,10 @@ CONTEXT_CHARS = 16
 # of places; the page draws this many as rows and keeps the rest as data that
 # the page's script turns into rows when the reader asks for them.
 DIFFERENCE_ROWS = 100
+# A rule of the gate can fire on hundreds of clues of a long text: a page
+# lists this many of its findings, and this many of the runs fix would mask.
+GATE_FINDINGS = 20
+FIX_MASKS = 500
 # Pages go to forked writers in tasks of this many (a page takes milliseconds).
 PAGES_PER_TASK = 8
 ROW_CACHE_SIZE = 1 << 16  # marked-up table rows kept from page to page
@@ -163,6 +169,68 @@ class TypeCount:
     percent: float
 
 
+@dataclass(frozen=True)
+class GateRuleView:
+    """One rule of the policy that fired on a document, with what `auditor check` says of it."""
+
+    rule: str  # its name in policy.toml
+    fails: bool  # the policy's action is fail (else the finding is only reported)
+    reason: str  # the rule's one-line reason
+    findings: tuple[str, ...]  # the first GATE_FINDINGS lines `auditor check` prints for it
+    more: int  # the lines left out
+
+
+@dataclass(frozen=True)
+class GateView:
+    """A document's status at the gate, from gate.evaluate's record."""
+
+    status: str  # pass | fail | not-anonymised | not-checked | skipped | empty
+    failed: bool
+    label: str  # pass | FAIL | not anonymised | …, as `auditor check` labels it
+    status_label: str  # the status in words (not checked), failing or not
+    line: str  # the document's summary line of `auditor check`, without the path
+    rules: tuple[GateRuleView, ...]  # failing rules first
+    failing_rules: tuple[str, ...]
+    policy: str  # which policy, and what it fails
+
+
+@dataclass(frozen=True)
+class MaskView:
+    """One run of clear text `auditor fix` would mask."""
+
+    line: int
+    column: int
+    text: str
+    replacement: str
+    reads: str  # the clue as it would read (崞阳古城 -> ×古城)
+    label: str  # the clue
+    reason: str
+
+
+@dataclass(frozen=True)
+class FixView:
+    """What `auditor fix` would do to a document (remediate.plan_fix's record)."""
+
+    summary: str
+    masks: tuple[MaskView, ...]  # the first FIX_MASKS, in text order
+    more: int
+    n_masks: int
+    chars_masked: int
+    after: str  # the gate's status on the masked copy ('' when fix leaves it as it is)
+    not_fixed: str  # why the masked copy would still fail
+
+
+@dataclass(frozen=True)
+class Review:
+    """The gate's status and fix's plan for every document: plain values, computed before any page is drawn."""
+
+    policy: str
+    summary: str  # the last line of `auditor check`
+    gates: dict[str, GateView]
+    fixes: dict[str, FixView]
+    evaluated: bool  # False when the linker did not run: readable documents then have no status
+
+
 @dataclass
 class DocumentRow:
     """One document as the overview shows it (readable or not)."""
@@ -180,12 +248,13 @@ class DocumentRow:
     verdict_label: str
     identity: str
     identity_level: str
-    confidence: str
-    confidence_value: float
+    risk: str  # the probability that a reader's best guess of the hidden place is right
+    risk_value: float
     anonymity_set: str
     anonymity_value: int
     group: str
     n_clues: int
+    gate: GateView | None = None  # None when the report was made without a policy
 
     @property
     def audited(self) -> bool:
@@ -226,6 +295,9 @@ class DocumentPage:
     clue_rows: Iterator[Markup]
     difference_rows: Markup  # the differences above
     more_differences: Markup  # the others, as JSON that cannot leave its <script> ('' when none)
+    gate: GateView | None = None  # None when the report was made without a policy
+    fix: FixView | None = None  # None without a policy, or when the linker did not run
+    gate_note: str = ""  # why a report made with a policy shows no status for this document
 
 
 @dataclass
@@ -241,6 +313,9 @@ class Overview:
     groups: list[GroupView]
     linked: bool
     headline: str
+    gate_summary: str = ""  # the last line of `auditor check` ('' without a policy)
+    gate_failed: int = 0  # documents that fail the policy
+    gate_policy: str = ""
 
 
 @dataclass
@@ -590,6 +665,19 @@ def verdict_badge(row: DocumentRow) -> Markup:
     return Markup('<span class="badge badge-none">not linked</span>')
 
 
+def gate_badge(row: DocumentRow) -> Markup:
+    """A document's status at the gate, and the rules that fail it ('' without a policy)."""
+    gate = row.gate
+    if gate is None:
+        return Markup("")
+    if gate.failed:
+        rules = ", ".join(_h(rule) for rule in gate.failing_rules)
+        return Markup(f'<span class="badge badge-gate-fail">FAIL</span>'
+                      + (f' <span class="gate-rules-inline">{rules}</span>' if rules else ""))
+    kind = "pass" if gate.status == "pass" else "note"
+    return Markup(f'<span class="badge badge-gate-{kind}">{_h(gate.label)}</span>')
+
+
 # The slots, clues and differences tables have hundreds of rows on a page.
 # They are marked up here (a template loop with a macro per cell took most of
 # a page's time) and style their columns by position in the CSS rather than
@@ -765,21 +853,22 @@ def verdict_sentence(book: PlaceBook, row: DocumentRow, identity: Identity | Non
     top = identity.top_clues[:SENTENCE_CLUES]
     more = " …" if len(identity.top_clues) > SENTENCE_CLUES else ""
     clues = _describe_top(book, identity, top)
-    confidence = _percent(identity.confidence)
+    # The risk: the probability that a reader's best single guess of the place is right.
+    risk = _percent(identity.risk)
     if identity.verdict == "re-identified":
-        return f"Re-identified as {place}, {confidence} confident" + (f": {clues}{more}" if clues else ".")
+        return f"Re-identified: most likely {place}, risk {risk}" + (f": {clues}{more}" if clues else ".")
     if identity.verdict == "at-risk":
         others = f", one of {identity.anonymity_set} plausible places" if identity.anonymity_set else ""
-        return (f"At risk: most likely {place} ({confidence} confident{others})"
+        return (f"At risk: most likely {place} (risk {risk}{others})"
                 + (f"; clues: {clues}{more}" if clues else "."))
     if identity.verdict == "protected":
         setsize = f"{identity.anonymity_set} places remain plausible" if identity.anonymity_set else "no place stands out"
-        best = f"; best guess {place} at {confidence}" if identity.identity else ""
+        best = f"; best guess {place}, risk {risk}" if identity.identity else ""
         return f"Protected: {setsize}{best}."
     if identity.verdict == "not-anonymised":
         own = _describe_top(book, identity, identity.names_own_place[:SENTENCE_CLUES]) or clues
         return f"Not anonymised: the text names its own place, {place}" + (f": {own}." if own else ".")
-    return f"{identity.verdict}: {place} ({confidence})."
+    return f"{identity.verdict}: {place} (risk {risk})."
 
 
 def _ordered(values: set[str], known: tuple[str, ...]) -> list[str]:
@@ -899,7 +988,8 @@ class ReportViews:
     Every page depends only on this object, so pages can be built in any
     order and in any process that has it."""
 
-    def __init__(self, result: "AuditResult") -> None:
+    def __init__(self, result: "AuditResult", review: Review | None = None) -> None:
+        self.review = review
         analyses = sorted(result.analyses, key=lambda a: a.doc)
         self.identities: dict[str, Identity] = {i.doc: i for i in result.identities}
         identities = self.identities
@@ -938,12 +1028,13 @@ class ReportViews:
                 verdict_label=VERDICT_LABELS.get(identity.verdict, identity.verdict) if linked else "",
                 identity=display_path(identity.identity) if linked else "",
                 identity_level=identity.identity_level if linked else "",
-                confidence=_percent(identity.confidence) if linked and identity.identity else "",
-                confidence_value=round(identity.confidence, 6) if linked else -1.0,
+                risk=_percent(identity.risk) if linked and identity.verdict != "not-anonymised" else "",
+                risk_value=round(identity.risk, 6) if linked else -1.0,
                 anonymity_set=str(identity.anonymity_set) if linked and identity.anonymity_set else "",
                 anonymity_value=identity.anonymity_set if linked else -1,
                 group=identity.group if identity is not None else "",
                 n_clues=len(analysis.clues),
+                gate=review.gates.get(analysis.doc) if review is not None else None,
             )
 
         self.members: dict[str, list[DocumentRow]] = defaultdict(list)
@@ -982,6 +1073,9 @@ class ReportViews:
             verdicts_present=[v for v in VERDICTS if verdicts.get(v)]
             + sorted(v for v in verdicts if v not in VERDICT_LABELS),
             groups=groups, linked=linked, headline=_headline(ordered, verdicts, linked, len(all_slots)),
+            gate_summary=review.summary if review is not None else "",
+            gate_failed=sum(1 for r in ordered if r.gate is not None and r.gate.failed),
+            gate_policy=review.policy if review is not None else "",
         )
 
     def member_html(self, member: DocumentRow) -> str:
@@ -1052,13 +1146,117 @@ class ReportViews:
             n_differences=len(involved),
             difference_rows=difference_rows_html(differences, DOC_ROOT),
             more_differences=Markup(more),
+            gate=row.gate,
+            fix=self.review.fixes.get(analysis.doc) if self.review is not None else None,
+            gate_note=("The gate was not applied: without the linker (scan --no-link) no document has a verdict "
+                       "to judge." if self.review is not None and row.gate is None else ""),
         )
 
 
-def build_views(result: "AuditResult") -> tuple[Overview, Iterator[DocumentPage]]:
-    """The overview, and the document pages one at a time."""
-    views = ReportViews(result)
+def build_views(result: "AuditResult", policy: "Policy | None" = None) -> tuple[Overview, Iterator[DocumentPage]]:
+    """The overview, and the document pages one at a time; with ``policy``,
+    each document's status at the gate and what fix would mask."""
+    views = ReportViews(result, build_review(result, policy) if policy is not None else None)
     return views.overview, views.pages()
+
+
+# --------------------------------------------------------------------------
+# The gate and the fix, as plain values for the pages.
+
+
+def is_linked(result: "AuditResult") -> bool:
+    """Whether the linker ran on ``result`` (without it no document has a verdict to judge)."""
+    return result.gazetteer is not None or bool(result.identities)
+
+
+def build_review(result: "AuditResult", policy: "Policy", rules=None) -> Review:
+    """The gate's record of every document under ``policy`` (gate.evaluate) and
+    what `auditor fix` would mask in each (remediate.plan_fix, which writes
+    nothing). Without the linker only the files auditor could not read have a
+    status: the others have no verdict to judge."""
+    from .gate import evaluate, summary_line
+
+    report = evaluate(result, policy)
+    linked = is_linked(result)
+    gates = {d.doc: gate_view(d, policy) for d in report.documents if linked or not d.readable}
+    fixes: dict[str, FixView] = {}
+    if linked:
+        from .remediate import plan_fix
+
+        plan = plan_fix(result, policy, rules)
+        for doc, planned in plan.documents.items():
+            fixes[doc] = fix_view(planned, report.document(doc))
+        summary = summary_line(report)
+    else:
+        summary = ""
+    return Review(f"{policy.label()}: {policy.describe()}", summary, gates, fixes, linked)
+
+
+def gate_view(document, policy: "Policy") -> GateView:
+    """A document's gate record (gate.DocumentReport) as the page shows it."""
+    from .gate import _STATUS_LABELS, RULES
+
+    from .loading import printable_name
+
+    by_rule: dict[str, list] = {}
+    for finding in document.findings:
+        by_rule.setdefault(finding.rule, []).append(finding)
+    rules = []
+    for rule, findings in by_rule.items():
+        fails = any(f.fails for f in findings)
+        lines = tuple(printable_name(f.line()) for f in findings[:GATE_FINDINGS])
+        known = RULES.get(rule)
+        rules.append(GateRuleView(rule, fails, known.short if known else rule, lines,
+                                  max(0, len(findings) - GATE_FINDINGS)))
+    rules.sort(key=lambda r: not r.fails)  # stable: the gate's order within each kind
+    label = "FAIL" if document.failed else _STATUS_LABELS.get(document.status, document.status)
+    head = "" if document.status in ("skipped", "empty") and not document.failed else f"{label}: "
+    return GateView(
+        status=document.status, failed=document.failed, label=label,
+        status_label=_STATUS_LABELS.get(document.status, document.status),
+        line=printable_name(f"{head}{document.message}"),
+        rules=tuple(rules), failing_rules=tuple(r.rule for r in rules if r.fails),
+        policy=f"{policy.label()}: {policy.describe()}",
+    )
+
+
+def _gate_state(document) -> str:
+    """"pass (at-risk, risk 15%, anonymity set 5)": a gate record in a few words."""
+    if document is None:
+        return ""
+    identity = document.identity
+    status = "FAIL" if document.failed else document.status
+    if identity is None or not identity.verdict or identity.verdict == "not-anonymised":
+        return status
+    return f"{status} ({identity.verdict}, risk {_percent(identity.risk)}, anonymity set {identity.anonymity_set})"
+
+
+_MASK_REASONS = {"clue": "a clue to the place", "near-duplicate-leak": "masked in a near-duplicate copy"}
+
+
+def fix_view(planned, before) -> FixView:
+    """What remediate.plan_fix found for one document (a remediate.DocumentFix)."""
+    spans = planned.spans
+    masks = tuple(MaskView(s.line, s.column, s.text, s.replacement,
+                           s.label.replace(s.text, s.replacement, 1) if s.text in s.label else s.replacement,
+                           s.label, _MASK_REASONS.get(s.reason, s.reason)) for s in spans[:FIX_MASKS])
+    after = _gate_state(planned.after) if spans else ""
+    still = planned.after is not None and planned.after.failed
+    if not before.failed:
+        from .gate import _STATUS_LABELS
+
+        summary = (f"Nothing: the document does not fail the policy ({_STATUS_LABELS.get(before.status, before.status)}),"
+                   " so auditor fix copies it unchanged.")
+    elif not spans:
+        summary = "auditor fix finds nothing it can mask here" + (f": {planned.stuck}." if planned.stuck else ".")
+    else:
+        share = planned.chars_masked / max(1, planned.chars)
+        runs = f"{len(spans)} run{'s' if len(spans) != 1 else ''}"
+        clues = f"{len(planned.masked)} clue{'s' if len(planned.masked) != 1 else ''}"
+        summary = (f"auditor fix would mask {runs} of clear text ({clues}), {planned.chars_masked} of "
+                   f"{planned.chars} characters ({share:.2%}); the masked copy would then be {after}.")
+    return FixView(summary, masks, max(0, len(spans) - FIX_MASKS), len(spans), planned.chars_masked, after,
+                   planned.stuck if still else "")
 
 
 def _headline(rows: list[DocumentRow], verdicts: Counter, linked: bool, n_slots: int) -> str:
@@ -1095,6 +1293,7 @@ def _environment() -> jinja2.Environment:
     )
     env.globals["SLOT_TYPE_LABELS"] = SLOT_TYPE_LABELS
     env.globals["verdict_badge"] = verdict_badge
+    env.globals["gate_badge"] = gate_badge
     env.globals["th"] = sortable_th
     env.globals["type_tag"] = lambda slot_type: Markup(type_tag_html(slot_type))
     env.globals["doc_name"] = lambda doc: Markup(doc_name_html(doc))
@@ -1113,8 +1312,8 @@ def _site(generated_at: str | None) -> Site:
 class PageRenderer:
     """The views and the compiled templates: the HTML of every page."""
 
-    def __init__(self, result: "AuditResult", generated_at: str | None = None) -> None:
-        self.views = ReportViews(result)
+    def __init__(self, result: "AuditResult", generated_at: str | None = None, review: Review | None = None) -> None:
+        self.views = ReportViews(result, review)
         env, self.site = _environment(), _site(generated_at)
         self._index, self._document = env.get_template("index.html"), env.get_template("document.html")
 
@@ -1135,9 +1334,11 @@ class PageRenderer:
         return page.row.href, self._document.generate(site=self.site, page=page, root=DOC_ROOT)
 
 
-def render_pages(result: "AuditResult", generated_at: str | None = None) -> Iterator[tuple[str, str]]:
-    """Yields (relative path, html) for the overview, then page by page."""
-    renderer = PageRenderer(result, generated_at)
+def render_pages(result: "AuditResult", generated_at: str | None = None,
+                 policy: "Policy | None" = None) -> Iterator[tuple[str, str]]:
+    """Yields (relative path, html) for the overview, then page by page; with
+    ``policy``, the pages show the gate's status and what fix would mask."""
+    renderer = PageRenderer(result, generated_at, build_review(result, policy) if policy is not None else None)
     yield "index.html", renderer.index_html()
     for analysis in renderer.views.documents:
         yield renderer.page_html(analysis)
@@ -1159,10 +1360,10 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def render(result: "AuditResult", generated_at: str | None = None) -> dict[str, str]:
+def render(result: "AuditResult", generated_at: str | None = None, policy: "Policy | None" = None) -> dict[str, str]:
     """Renders the report into {relative path: html}, without touching the disk."""
     with _collector_paused():
-        return dict(render_pages(result, generated_at))
+        return dict(render_pages(result, generated_at, policy))
 
 
 def _write_html(path: Path, pieces: Iterator[str]) -> None:
@@ -1184,15 +1385,18 @@ def _write_page(renderer: PageRenderer, out: Path, analysis) -> None:
 class ReportJob:
     """A report being written. With workers, the document pages are written
     by forked processes while the caller goes on (with the tables, say);
-    :meth:`wait` finishes the report and returns the path of index.html."""
+    :meth:`wait` finishes the report and returns the path of index.html.
+    With ``policy``, the gate's status and fix's plan are computed first
+    (see :func:`build_review`), then drawn on the pages."""
 
     def __init__(self, result: "AuditResult", out: str | Path, generated_at: str | None = None,
-                 workers: int = 1, progress=None) -> None:
+                 workers: int = 1, progress=None, policy: "Policy | None" = None) -> None:
         self.out = Path(out)
         (self.out / "docs").mkdir(parents=True, exist_ok=True)
         self.progress = progress
         self.worker_seconds = 0.0  # CPU seconds of the forked writers
-        self._renderer = PageRenderer(result, generated_at)
+        review = build_review(result, policy) if policy is not None else None
+        self._renderer = PageRenderer(result, generated_at, review)
         self._writers: ForkedTasks | None = None
         documents = self._renderer.views.documents
         workers = min(workers, len(documents) // PAGES_PER_TASK)
@@ -1244,6 +1448,6 @@ class ReportJob:
 
 
 def write_report(result: "AuditResult", out: str | Path, generated_at: str | None = None,
-                 workers: int = 1, progress=None) -> Path:
+                 workers: int = 1, progress=None, policy: "Policy | None" = None) -> Path:
     """Writes OUT/index.html and OUT/docs/*.html; returns the path of index.html."""
-    return ReportJob(result, out, generated_at, workers, progress).wait()
+    return ReportJob(result, out, generated_at, workers, progress, policy).wait()

@@ -153,14 +153,22 @@ class AuditResult:
         return "; ".join(paths) + (f"; +{more} more" if more > 0 else "")
 
     def write(self, out: str | os.PathLike | OutputFolder, workers: int = 1, progress=None,
-              generated_at: str | None = None) -> list[Path]:
+              generated_at: str | None = None, policy=None) -> list[Path]:
         """Writes the audit tables and the HTML report to ``out``, whole or not
         at all (see :class:`~auditor.output_dir.OutputFolder`; the CLI passes
         one it opened before reading, to check the destination first); returns
         the paths written (the report's index.html last). With workers, forked
-        processes write the report's pages while this one writes the tables."""
+        processes write the report's pages while this one writes the tables.
+        The report shows each document's status under ``policy`` (a
+        :class:`~auditor.gate.Policy`; by default that of the default rules,
+        ``gate.resolve_policy(None, None)``: pass one for other rules) and
+        what ``auditor fix`` would mask."""
+        from .gate import resolve_policy
         from .report import ReportJob
         from .tables import write_tables
+
+        if policy is None:
+            policy = resolve_policy(None, None)
 
         # Replacing a folder that holds a document read here would delete it.
         folder = out if isinstance(out, OutputFolder) else OutputFolder(
@@ -168,7 +176,7 @@ class AuditResult:
         with folder:
             staging = folder.staging
             started = time.perf_counter()
-            report = ReportJob(self, staging, generated_at, workers, progress)
+            report = ReportJob(self, staging, generated_at, workers, progress, policy)
             tables_started = time.perf_counter()
             try:
                 written = write_tables(self, staging)

@@ -18,9 +18,13 @@ from pathlib import Path
 import pytest
 
 import auditor
+from click.testing import CliRunner
 from conftest import audit_seeds
+from auditor.cli import main
+from auditor.gate import evaluate, format_text, resolve_policy
 from auditor.records import Candidate, Clue, Identity, Inconsistency, SourceText
-from auditor.report import DIFFERENCE_ROWS, build_views, page_name, render, write_report
+from auditor.remediate import plan_fix
+from auditor.report import DIFFERENCE_ROWS, GATE_FINDINGS, build_views, page_name, render, write_report
 from auditor.rules import load_rules
 from auditor.scan import Analyzer, AuditResult
 from auditor.tables import write_tables
@@ -105,7 +109,7 @@ def linked_seeds_result() -> AuditResult:
     for doc in (DOC_000, DOC_001):
         result.identities.append(Identity(
             doc=doc, group="g-yuanping", n_slots=len(result.analysis(doc).slots), identity=YUANPING,
-            identity_level="county", confidence=0.99, anonymity_set=1, verdict="re-identified",
+            identity_level="county", confidence=0.99, anonymity_set=1, verdict="re-identified", risk=0.97,
             candidates=candidates(), top_clues=top if doc == DOC_000 else [],
         ))
     for analysis in result.analyses:
@@ -141,8 +145,10 @@ def copies_result() -> AuditResult:
     result = AuditResult([masked, clear])
     result.inconsistencies = [Inconsistency("a.txt", place.slot_id, "b.txt", start, start + 2, "原平")]
     result.identities = [
-        Identity("a.txt", "g1", len(masked.slots), YUANPING, "county", 0.95, 1, "re-identified", candidates(3)),
-        Identity("b.txt", "g1", len(clear.slots), YUANPING, "county", 1.0, 1, "not-anonymised", candidates(1)),
+        Identity("a.txt", "g1", len(masked.slots), YUANPING, "county", 0.95, 1, "re-identified", risk=0.95,
+                 candidates=candidates(3)),
+        Identity("b.txt", "g1", len(clear.slots), YUANPING, "county", 1.0, 1, "not-anonymised",
+                 candidates=candidates(1)),
     ]
     return result
 
@@ -245,18 +251,21 @@ def test_slots_without_a_linker_leave_the_identity_blank():
 def test_verdict_sentence_names_the_place_and_its_clues():
     rendered = render(linked_seeds_result())
     doc = html.unescape(page_of(rendered, DOC_000))
-    assert ("Re-identified as 山西省忻州市原平市, 99% confident: 崞阳 (town of 原平), "
+    # the risk, not the confidence: the chance that a reader's best single guess is right
+    assert ("Re-identified: most likely 山西省忻州市原平市, risk 97%: 崞阳 (town of 原平), "
             "轩岗镇 (town of 原平), 驻原部队 (abbreviation of 原平)") in doc
+    assert "<dt>Risk</dt>" in doc and "99% confident" not in doc
 
 
 def test_weaker_verdicts_say_how_many_places_remain():
     result = copies_result()
-    result.identities[0] = Identity("a.txt", "g1", 2, YUANPING, "county", 0.996, 3, "at-risk", candidates(3))
-    result.identities[1] = Identity("b.txt", "g1", 1, "", "", 0.2, 40, "protected", [])
+    result.identities[0] = Identity("a.txt", "g1", 2, YUANPING, "county", 0.996, 3, "at-risk", risk=0.996,
+                                    candidates=candidates(3))
+    result.identities[1] = Identity("b.txt", "g1", 1, "", "", 0.2, 40, "protected", risk=0.02)
     overview, pages = build_views(result)
     sentences = {p.row.doc: p.sentence for p in pages}
     # 99.6% is not certainty: it must not read as 100%
-    assert sentences["a.txt"] == "At risk: most likely 山西省忻州市原平市 (99% confident, one of 3 plausible places)."
+    assert sentences["a.txt"] == "At risk: most likely 山西省忻州市原平市 (risk 99%, one of 3 plausible places)."
     assert sentences["b.txt"] == "Protected: 40 places remain plausible."
     assert overview.headline == "Of 2 documents: 1 at risk, 1 protected."
 
@@ -438,6 +447,135 @@ def test_overview_counts_slots_by_type_and_verdicts():
     assert overview.verdict_counts == [("re-identified", "Re-identified", 2), ("not-anonymised", "Not anonymised", 3)]
     assert [g.group for g in overview.groups] == ["g-yuanping"]
     assert [p.row.doc for p in pages] == sorted(a.doc for a in seeds_result().analyses)
+
+
+# --------------------------------------------------------------------------
+# The gate's status and what fix would mask, on the seeds as audited
+
+
+@pytest.fixture(scope="module")
+def audited_seeds():
+    return audit_seeds()
+
+
+@pytest.fixture(scope="module")
+def gated_seeds(audited_seeds):
+    """The report of the seeds under the default policy, beside what `auditor check` says of them."""
+    policy = resolve_policy(None, None)
+    rendered = render(audited_seeds, policy=policy)
+    return rendered, format_text(evaluate(audited_seeds, policy)), plan_fix(audited_seeds, policy)
+
+
+def visible_text(source: str, start: str, end: str = "</section>") -> str:
+    part = source[source.index(start):]
+    part = part[:part.index(end)]
+    return html.unescape(re.sub(r"<[^>]+>", " ", part))
+
+
+def test_a_reidentified_page_says_it_fails_with_the_rules_and_lines_of_auditor_check(gated_seeds):
+    rendered, check_output, _ = gated_seeds
+    page = page_of(rendered, DOC_000)
+    gate = visible_text(page, '<section class="gate')
+    assert "Publication gate: FAIL" in gate
+    # the document's own line of `auditor check`, word for word (without its path)
+    summary = next(line for line in check_output.splitlines() if line.startswith(f"{DOC_000}: FAIL: "))
+    assert summary.removeprefix(f"{DOC_000}: ") in gate
+    rules = [attrs["data-rule"] for attrs in Page(page).having("data-rule")]
+    assert rules[0] == "re-identified"
+    assert "The clear text re-identifies the masked place." in gate
+    findings = [line for line in check_output.splitlines()
+                if line.startswith(f"{DOC_000}:") and line.endswith("[re-identified]")]
+    assert findings and all(line in gate for line in findings[:GATE_FINDINGS])
+    # the overview: the gate column and the count of failing documents
+    overview = rendered["index.html"]
+    assert overview.count('<span class="badge badge-gate-fail">FAIL</span> <span class="gate-rules-inline">'
+                          're-identified') == 2
+    assert check_output.splitlines()[-1] in html.unescape(overview)
+
+
+def test_a_failing_page_lists_what_fix_would_mask_at_its_line_and_column(gated_seeds, audited_seeds):
+    rendered, _, plan = gated_seeds
+    planned = plan.document(DOC_000)
+    assert planned.spans and planned.after.status == "pass"
+    page = page_of(rendered, DOC_000)
+    table = page.split('<table id="fix-masks"')[1].split("</table>")[0]
+    rows = [html.unescape(re.sub(r"<[^>]+>", "|", row)) for row in table.split("<tr>")[2:]]
+    cells = [[cell for cell in row.split("|") if cell.strip()] for row in rows]
+    assert [(c[0], c[1], c[2]) for c in cells] == [(f"{s.line}:{s.column}", s.text, s.label) for s in planned.spans]
+    text = audited_seeds.analysis(DOC_000).source.text
+    lines = text.split("\n")
+    for span in planned.spans:  # each position names the clear text it masks in the original
+        assert lines[span.line - 1][span.column - 1:].startswith(span.text)
+    # 崞阳古城 keeps its ending, as fix writes it
+    assert ["崞阳", "崞阳古城", "×古城"] == next(c[1:4] for c in cells if c[2] == "崞阳古城")
+    summary = visible_text(page, '<p class="fix-summary">', "</p>")
+    assert (f"auditor fix would mask {len(planned.spans)} runs of clear text ({len(planned.masked)} clues), "
+            f"{planned.chars_masked} of {len(text)} characters") in summary
+    assert "the masked copy would then be pass" in summary
+
+
+def test_an_unmasked_seed_is_not_anonymised_and_fix_leaves_it(gated_seeds):
+    rendered, check_output, _ = gated_seeds
+    doc = "seeds/002_dcf08f31ebd92ceb.txt"
+    gate = visible_text(page_of(rendered, doc), '<section class="gate')
+    assert "Publication gate: not anonymised" in gate and "FAIL" not in gate
+    assert f"{doc}: note: no masks found, so nothing hides a place; the document is not checked [not-anonymised]" in gate
+    assert f"{doc}: not anonymised: no masks: nothing to check" in check_output
+    assert "Nothing: the document does not fail the policy (not anonymised)" in gate
+    assert 'id="fix-masks"' not in page_of(rendered, doc)
+
+
+def unreadable_corpus(tmp_path, seed_path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "002.txt").write_bytes(seed_path("002").read_bytes())
+    (corpus / "scan.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)) * 8)
+    return corpus
+
+
+def test_scan_shows_a_file_it_could_not_read_as_not_checked_and_failing(tmp_path, seed_path, monkeypatch):
+    unreadable_corpus(tmp_path, seed_path)
+    monkeypatch.chdir(tmp_path)
+    outcome = CliRunner().invoke(main, ["scan", "corpus", "--out", "out", "-j", "1", "-q"])
+    assert outcome.exit_code == 0, outcome.output
+    overview = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    problems = overview.split('id="h-problems"')[1]
+    row = next(r for r in problems.split("<tr>") if "scan.txt" in r)
+    assert ('<span class="badge badge-gate-fail">FAIL</span> <span class="gate-rules-inline">not-checked</span>'
+            in row and "not checked" in row)
+    # as `auditor check` counts them: the unreadable file is no pass
+    assert "Publication gate: 2 documents: 1 checked, 1 passed, 0 failed, 1 not checked (" in html.unescape(overview)
+
+
+def test_scan_applies_the_policy_it_is_given(tmp_path, seed_path, monkeypatch):
+    unreadable_corpus(tmp_path, seed_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "strict.toml").write_text('[rules]\nnot-anonymised = "fail"\n', encoding="utf-8")
+    outcome = CliRunner().invoke(main, ["scan", "corpus", "--out", "out", "-j", "1", "-q", "--policy", "strict.toml"])
+    assert outcome.exit_code == 0, outcome.output
+    page = (tmp_path / "out" / "docs" / page_name("corpus/002.txt", set())).read_text(encoding="utf-8")
+    gate = visible_text(page, '<section class="gate')
+    assert "Publication gate: FAIL" in gate and "strict.toml: K=5; fails" in gate
+    assert [a["data-rule"] for a in Page(page).having("data-rule")] == ["not-anonymised"]
+    # without masks there is nothing fix could mask
+    assert "auditor fix finds nothing it can mask here: no masks to extend" in gate
+    (tmp_path / "bad.toml").write_text("min_anonymity_set = 0\n", encoding="utf-8")
+    outcome = CliRunner().invoke(main, ["scan", "corpus", "--out", "out2", "-q", "--policy", "bad.toml"])
+    assert outcome.exit_code == 2 and "min_anonymity_set must be at least 1" in outcome.output
+    assert not (tmp_path / "out2").exists()
+    assert "--policy" in CliRunner().invoke(main, ["scan", "--help"]).output
+
+
+def test_without_the_linker_no_readable_document_gets_a_status(tmp_path, seed_path):
+    corpus = unreadable_corpus(tmp_path, seed_path)
+    rendered = render(auditor.audit([corpus], link=False), policy=resolve_policy(None, None))
+    page = page_of(rendered, f"{corpus.as_posix()}/002.txt")
+    assert '<section class="gate' not in page and "The gate was not applied" in page
+    overview = rendered["index.html"]
+    # only the unreadable file (in the documents table and the problems table): not checked, whatever the linker
+    assert overview.count('class="badge badge-gate-') == 2
+    assert overview.count('<span class="badge badge-gate-fail">FAIL</span> <span class="gate-rules-inline">'
+                          'not-checked</span>') == 2
 
 
 # --------------------------------------------------------------------------
