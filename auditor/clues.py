@@ -20,7 +20,7 @@ import pickle
 import re
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +30,7 @@ import regex
 from .gazetteer import Gazetteer, load_gazetteer
 from .masks import MaskRun
 from .normalise import Normaliser
+from .ordinary import DROP_AT, OrdinaryWordJudge
 from .records import Clue
 from .rules import MATCH_TIMEOUT_SECONDS, AbbreviationPattern, ClueRules, Rules, match_timeout, rule_timeout
 from .segment import Segmenter, shared_segmenter
@@ -58,6 +59,9 @@ class ClueMatch:
     rule: str
     level: str = ""
     short_form: bool = False
+    core_end: int = -1  # where an administrative name's unit suffix begins (its end for a short form)
+    ordinary: float = 0.0  # see auditor.ordinary
+    in_company_name: bool = False  # 大连 of 大连××包装有限公司
 
 
 # A clue found in a line: (match, kind, named as elsewhere, its text, its rule).
@@ -106,11 +110,13 @@ class AdminNameRecognizer:
                 check_end = len(core) == 1 or (level == "town" and self._ordinary_core(core))
                 if not segmenter.is_word_span(text, start, end, check_end=check_end):
                     continue
-                yield ClueMatch(start, end, uids, f"{level} full name", level)
+                core_end = start + len(core) if name.startswith(core) else end
+                yield ClueMatch(start, end, uids, f"{level} full name", level, core_end=core_end)
                 continue
             if not segmenter.is_word_span(text, start, end):
                 continue
-            yield ClueMatch(start, end, uids, f"{level} short form, standing as a word", level, short_form=True)
+            yield ClueMatch(start, end, uids, f"{level} short form, standing as a word", level, short_form=True,
+                            core_end=end)
         yield from self._villages(text, segmenter)
 
     def _village_uids(self, name: str) -> tuple[int, ...]:
@@ -144,7 +150,7 @@ class AdminNameRecognizer:
                     break
                 if not segmenter.is_word_span(text, start, match.end(), check_end=self._ordinary_core(core)):
                     break
-                yield ClueMatch(start, match.end(), uids, "village full name", "village")
+                yield ClueMatch(start, match.end(), uids, "village full name", "village", core_end=start + core_len)
                 break
 
 
@@ -392,6 +398,7 @@ class ClueFinder:
             AbbreviationRecognizer(gazetteer, rules, lexicon),
             UnverifiedNameRecognizer(gazetteer, self.clue_rules),
         ]
+        self.ordinary = OrdinaryWordJudge(gazetteer, self.clue_rules)
         self.normaliser = Normaliser(keep=self._name_characters())
         self._line_cache: dict[tuple[str, tuple], list[LineClue]] = {}
 
@@ -436,7 +443,7 @@ class ClueFinder:
                 Clue(
                     doc=doc, start=start, end=end, line=number, text=name, kind=kind,
                     candidates=tuple(match.candidates), rule=rule, level=match.level,
-                    elsewhere=elsewhere, short_form=match.short_form,
+                    elsewhere=elsewhere, short_form=match.short_form, ordinary=match.ordinary,
                 )
             )
         return clues
@@ -464,11 +471,11 @@ class ClueFinder:
             line_start = line_end + 1
 
     def _find_in_line(self, line: str, masked: list[tuple[int, int]]) -> list[LineClue]:
-        found = [
+        found = self._without_ordinary_words(line, [
             (match, recognizer.kind)
             for recognizer in self.recognizers
             for match in recognizer.find(line, self.segmenter)
-        ]
+        ])
         # Clues that point somewhere first (忻原 of 忻原大道 over the unplaced name
         # 忻原大道), then the longest, then the more specific kind: 崞阳古城
         # (landmark) over 崞阳.
@@ -482,12 +489,34 @@ class ClueFinder:
                 continue
             taken[match.start : match.end] = b"\x01" * (match.end - match.start)
             # An abbreviation pattern (太忻一体化) states its own relation.
-            elsewhere = kind != "abbreviation" and self._named_as_elsewhere(line, match.start, match.end)
+            elsewhere = kind != "abbreviation" and (
+                match.in_company_name or self._named_as_elsewhere(line, match.start, match.end))
             # The name and the rule are made here, once per line read: the
             # clues of every copy of the line then share them.
             rule = match.rule + ("; named as elsewhere" if elsewhere else "")
             kept.append((match, kind, elsewhere, line[match.start : match.end], rule))
         kept.sort(key=lambda f: f[0].start)
+        return kept
+
+    def _without_ordinary_words(self, line: str, found: list[tuple[ClueMatch, str]]) -> list[tuple[ClueMatch, str]]:
+        """The candidates of a line less the administrative names that stand
+        there as ordinary words (see :mod:`auditor.ordinary`); each kept name
+        carries the estimate. Judged before overlaps are settled: 发展乡村 read
+        as a phrase leaves its place to 发展乡, judged in turn."""
+        admin = [(m.start, m.end, m.candidates) for m, kind in found if kind == "admin"]
+        if not admin:
+            return found
+        kept = []
+        for match, kind in found:
+            if kind == "admin":
+                neighbours = [n for n in admin if (n[0], n[1]) != (match.start, match.end)]
+                judged = self.ordinary.judge(line, match.start, match.end, match.core_end, match.candidates, neighbours)
+                if judged.ordinary >= DROP_AT:
+                    continue
+                if judged.ordinary or judged.elsewhere:
+                    rule = match.rule + (f"; {judged.why}" if judged.why else "")
+                    match = replace(match, ordinary=judged.ordinary, in_company_name=judged.elsewhere, rule=rule)
+            kept.append((match, kind))
         return kept
 
     def _named_as_elsewhere(self, text: str, start: int, end: int) -> bool:

@@ -47,7 +47,8 @@ _LEVEL_INDEX = {name: i for i, name in enumerate(LEVELS)}
 
 # Bump whenever parsing, aliasing, the common-word rule or the payload layout
 # changes: the version is part of the cache file name, so old caches are ignored.
-FORMAT_VERSION = 4
+# 5: general-language word counts and per-level name rates (auditor.ordinary).
+FORMAT_VERSION = 5
 _CACHE_PREFIX = "gazetteer"
 
 # key -> (file in jionlp/dictionary, member inside the zip)
@@ -57,6 +58,7 @@ _SOURCES = {
     "words": ("chinese_word_dictionary.zip", "chinese_word_dictionary.txt"),
     "idf": ("idf.zip", "idf.txt"),
     "idioms": ("chinese_idiom.zip", "chinese_idiom.txt"),
+    "distribution": ("word_distribution.zip", "word_distribution.json"),
 }
 
 
@@ -217,6 +219,9 @@ class Gazetteer:
         self._full = _Index(data["full"])
         self._short = _Index(data["short"])
         self._common: frozenset[str] = frozenset(data["common"])
+        self._word_counts = _Index(data["word_counts"])
+        self.word_total: int = data["word_total"]
+        self.name_rates: dict[str, tuple[float, ...]] = data["name_rates"]  # see _name_rates
         self.stats: dict = data.get("stats", {})
         self.cache_file = cache_file
         self.units: Sequence[AdminUnit] = _Units(self)
@@ -284,6 +289,13 @@ class Gazetteer:
 
     def common_words(self) -> frozenset[str]:
         return self._common
+
+    def word_count(self, word: str) -> int:
+        """How often general text uses ``word`` as one word (jionlp's word
+        distribution: 6.2 billion tokens; a word seen fewer than about 300 times
+        is not listed, and counts 0 here)."""
+        found = self._word_counts.get(word)
+        return found[0] if found else 0
 
     # -- hierarchy -----------------------------------------------------------
 
@@ -668,6 +680,55 @@ def _common_words(
     return common
 
 
+def _parse_word_counts(text: str) -> dict[str, int]:
+    """jionlp's word distribution: one JSON pair ``["word", count]`` a line."""
+    import json
+
+    counts = {}
+    for line in text.splitlines():
+        try:
+            word, count = json.loads(line)
+        except (ValueError, TypeError):
+            continue
+        if isinstance(word, str) and isinstance(count, int) and word.strip() and 0 < count < 2**31:
+            counts[word] = count
+    return counts
+
+
+# How often a bearer explains its name is taken at two quantiles of its level's
+# names: the median (a string said more often than that is worth a closer look)
+# and the 90th percentile (a string said more often than that is more than its
+# bearers explain, unless it is one of the best-known places).
+NAME_RATE_QUANTILES = (0.5, 0.9)
+
+
+def _name_rates(levels: bytearray, by_full: dict[str, list[int]], counts: dict[str, int]) -> dict[str, tuple[float, ...]]:
+    """Per level, how often general text says the full name of one unit of that
+    level (at NAME_RATE_QUANTILES), from the names only one unit bears.
+
+    Below the word list's floor (about 300) counts are not listed: a level whose
+    quantile falls there (towns, villages) gets the deepest measured level's
+    rate shared out over its units, as each level's names take about the same
+    share of general text (prefectures 340 × 22,000, counties 2,900 × 2,900)."""
+    floor = min(counts.values(), default=1)
+    per_level: dict[int, list[int]] = defaultdict(list)
+    for name, uids in by_full.items():
+        if len(uids) == 1 and len(name) >= 2:
+            per_level[levels[uids[0]]].append(counts.get(name, 0))
+    rates: dict[str, tuple[float, ...]] = {}
+    measured = None
+    for level in sorted(per_level):
+        values = sorted(per_level[level])
+        found = [float(values[int(q * (len(values) - 1))]) for q in NAME_RATE_QUANTILES]
+        if measured is not None and min(found) < floor:
+            units, rate = measured
+            found = [r * units / levels.count(level) for r in rate]
+        else:
+            measured = (levels.count(level), found)
+        rates[LEVELS[level]] = tuple(max(r, 1.0) for r in found)
+    return rates
+
+
 def compile_gazetteer(sources: dict[str, tuple[bytes, str | None]], source_hash: str) -> dict:
     """Parse the jionlp data into the cache payload (builtins only, no classes)."""
     builder = _Builder()
@@ -679,6 +740,7 @@ def compile_gazetteer(sources: dict[str, tuple[bytes, str | None]], source_hash:
     by_short = {k: v for k, v in builder.by_short.items() if len(k) >= 2}
     common = _common_words(
         builder.levels, builder.shorts, builder.by_full, by_short, idf, ordinary)
+    word_counts = _parse_word_counts(_text(sources["distribution"]))
     names, name_offsets = _Strings.pack(builder.names)
     shorts, short_offsets = _Strings.pack(builder.shorts)
     return {
@@ -695,6 +757,9 @@ def compile_gazetteer(sources: dict[str, tuple[bytes, str | None]], source_hash:
         "full": _Index.pack(builder.by_full),
         "short": _Index.pack(by_short),
         "common": common,
+        "word_counts": _Index.pack({word: [count] for word, count in word_counts.items()}),
+        "word_total": sum(word_counts.values()),
+        "name_rates": _name_rates(builder.levels, builder.by_full, word_counts),
         "stats": {
             "counts": {name: builder.levels.count(i) for i, name in enumerate(LEVELS)},
             "former_names": dict(builder.former),

@@ -391,6 +391,13 @@ class ClueRules:
     elsewhere_after: Pattern
     unverified_suffixes: tuple[str, ...]
     min_stem_chars: int
+    # [ordinary]: the exceptions to auditor.ordinary's judgement
+    ordinary_words: tuple[str, ...] = ()  # never a place name where they stand (工业兴县)
+    ordinary_names: frozenset[str] = frozenset()  # always a place name
+    ordinary_title_before: Pattern | None = None  # an honour's verb before the name (创建“)
+    ordinary_title_after: Pattern | None = None  # an honour's noun after it (”称号)
+    ordinary_slogan: Pattern | None = None  # two characters before and the name (工业兴县)
+    ordinary_company_after: Pattern | None = None  # a company or brand after the name (…有限公司)
 
 
 @dataclass(frozen=True)
@@ -539,6 +546,7 @@ def load_clue_rules(folder: Path) -> ClueRules:
     names = table.table("names")
     elsewhere = table.table("elsewhere")
     unverified = table.table("unverified")
+    ordinary = table.table("ordinary") if "ordinary" in table.data else _Table(path, "[ordinary]", {})
     rules = ClueRules(
         weights=weights,
         min_short_chars=names.integer("min_short_chars", 1, 20),
@@ -549,8 +557,17 @@ def load_clue_rules(folder: Path) -> ClueRules:
         elsewhere_after=elsewhere.pattern("after"),
         unverified_suffixes=tuple(sorted(unverified.strings("suffixes"), key=len, reverse=True)),
         min_stem_chars=unverified.integer("min_stem_chars", 1, 20),
+        ordinary_words=ordinary.strings("words", ()),
+        ordinary_names=frozenset(ordinary.strings("names", ())),
+        ordinary_title_before=ordinary.pattern("title_before", None),
+        ordinary_title_after=ordinary.pattern("title_after", None),
+        ordinary_slogan=ordinary.pattern("slogan", None, may_match_empty=False),
+        ordinary_company_after=ordinary.pattern("company_after", None, may_match_empty=False),
     )
-    for part in (names, elsewhere, unverified, table):
+    both = set(rules.ordinary_words) & rules.ordinary_names
+    if both:
+        raise ordinary.error("names", f"{', '.join(sorted(both))} also listed in words: a string is one or the other")
+    for part in (names, elsewhere, unverified, ordinary, table):
         part.done()
     return rules
 
