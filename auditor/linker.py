@@ -294,6 +294,7 @@ def identity_for(analysis: DocumentAnalysis, group: str, inference: GroupInferen
     identity.top_clues = [own.get((c.text, c.kind), c) for c in inference.top_clues]
     if inference.decided is not None:
         identity.names_own_place = _names_own_place(analysis, inference.evidences, inference.decided, g)
+    identity.risk = identity.confidence  # the top posterior (issue 12 calibrates it)
     identity.verdict = verdict(identity, model.config)
     return DocumentInference(identity, inference.county, inference.prefecture, inference.evidences, inference.decided)
 
