@@ -328,6 +328,26 @@ class DocumentReport:
     def failed(self) -> bool:
         return self.fails or self.status == "fail"
 
+    @property
+    def status_label(self) -> str:
+        """The status as a reader is shown it (not anonymised, not checked)."""
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def label(self) -> str:
+        return "FAIL" if self.failed else self.status_label
+
+    def status_line(self) -> str:
+        """``FAIL: re-identified, …``: the document's line of ``auditor check``, without its path."""
+        # "skipped: a symbolic link" says it all; "empty: empty: …" would not.
+        head = "" if self.status in ("skipped", "empty") and not self.failed else f"{self.label}: "
+        return f"{head}{self.message}"
+
+
+# How a document's status is shown.
+STATUS_LABELS = {"pass": "pass", "fail": "FAIL", "not-anonymised": "not anonymised", "not-checked": "not checked",
+                 "skipped": "skipped", "empty": "empty"}
+
 
 @dataclass
 class GateReport:
@@ -664,16 +684,9 @@ def format_text(report: GateReport, quiet: bool = False) -> str:
     if quiet:
         return "\n".join(lines) + ("\n" if lines else "")
     for doc in report.documents:
-        label = "FAIL" if doc.failed else _STATUS_LABELS.get(doc.status, doc.status)
-        # "skipped: a symbolic link" says it all; "empty: empty: …" would not.
-        head = "" if doc.status in ("skipped", "empty") and not doc.failed else f"{label}: "
-        lines.append(printable_name(f"{doc.path}: {head}{doc.message}"))
+        lines.append(printable_name(f"{doc.path}: {doc.status_line()}"))
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
-
-
-_STATUS_LABELS = {"pass": "pass", "fail": "FAIL", "not-anonymised": "not anonymised", "not-checked": "not checked",
-                  "skipped": "skipped", "empty": "empty"}
 
 
 def summary_line(report: GateReport) -> str:

@@ -383,7 +383,7 @@ class _Workspace:
 
         # The linker writes weights and recoveries into the analyses; each
         # round links fresh copies so nothing of an earlier round leaks in.
-        result = AuditResult([copy.deepcopy(self.pristine[doc]) for doc in self.order])
+        result = AuditResult([_unlinked_copy(self.pristine[doc]) for doc in self.order])
         link_corpus(result, self.rules)
         return result
 

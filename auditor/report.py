@@ -1194,7 +1194,7 @@ def build_review(result: "AuditResult", policy: "Policy", rules=None) -> Review:
 
 def gate_view(document, policy: "Policy") -> GateView:
     """A document's gate record (gate.DocumentReport) as the page shows it."""
-    from .gate import _STATUS_LABELS, RULES
+    from .gate import RULES
 
     from .loading import printable_name
 
@@ -1209,12 +1209,10 @@ def gate_view(document, policy: "Policy") -> GateView:
         rules.append(GateRuleView(rule, fails, known.short if known else rule, lines,
                                   max(0, len(findings) - GATE_FINDINGS)))
     rules.sort(key=lambda r: not r.fails)  # stable: the gate's order within each kind
-    label = "FAIL" if document.failed else _STATUS_LABELS.get(document.status, document.status)
-    head = "" if document.status in ("skipped", "empty") and not document.failed else f"{label}: "
     return GateView(
-        status=document.status, failed=document.failed, label=label,
-        status_label=_STATUS_LABELS.get(document.status, document.status),
-        line=printable_name(f"{head}{document.message}"),
+        status=document.status, failed=document.failed, label=document.label,
+        status_label=document.status_label,
+        line=printable_name(document.status_line()),
         rules=tuple(rules), failing_rules=tuple(r.rule for r in rules if r.fails),
         policy=f"{policy.label()}: {policy.describe()}",
     )
@@ -1243,9 +1241,7 @@ def fix_view(planned, before) -> FixView:
     after = _gate_state(planned.after) if spans else ""
     still = planned.after is not None and planned.after.failed
     if not before.failed:
-        from .gate import _STATUS_LABELS
-
-        summary = (f"Nothing: the document does not fail the policy ({_STATUS_LABELS.get(before.status, before.status)}),"
+        summary = (f"Nothing: the document does not fail the policy ({before.status_label}),"
                    " so auditor fix copies it unchanged.")
     elif not spans:
         summary = "auditor fix finds nothing it can mask here" + (f": {planned.stuck}." if planned.stuck else ".")
