@@ -313,6 +313,9 @@ class AbbreviationRecognizer:
                     yield from self._pair(match, pattern)
                     continue
                 for group, char in match.groupdict().items():
+                    # 驻外机构, 驻军单位: the character and the one before it are a word.
+                    if char and text[max(0, match.start(group) - 1) : match.end(group)] in self.lexicon:
+                        continue
                     if char and group.startswith("a") and char in self.by_initial:
                         yield ClueMatch(match.start(group), match.end(group), self.by_initial[char],
                                         f"abbreviation pattern {pattern.name}: {char} = first character of a place")

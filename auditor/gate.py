@@ -24,6 +24,7 @@ from urllib.parse import quote
 from .errors import PolicyError
 from .loading import printable_name
 from .records import EMPTY_STATUS, NOT_CHECKED_STATUSES, SKIPPED_STATUS, Clue, Identity
+from .risk import DEFAULT_K, VERDICTS, verdict_for
 from .rules import MaskRules, read_toml
 from .slots import LineIndex
 
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from .scan import AuditResult
 
 ACTIONS = ("fail", "report", "ignore")
-VERDICTS = ("re-identified", "at-risk", "protected", "not-anonymised")
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 
@@ -54,10 +54,11 @@ RULES: dict[str, GateRule] = {
             "near-duplicate copies, or run `auditor fix`.",
         ),
         GateRule(
-            "small-anonymity-set", "SmallAnonymitySet",
-            "Too few places fit the clear text (anonymity set below K).",
-            "The clues left in clear narrow the masked place down to fewer candidates than the policy's K "
-            "(min_anonymity_set). Mask the clues that narrow it most, or run `auditor fix`.",
+            "at-risk", "AtRisk",
+            "A reader's best guess of the masked place is right more than one time in K.",
+            "The clues left in clear make one place likely enough (risk above 1/K, K the policy's "
+            "min_anonymity_set) that a reader's best guess is too often right. Mask the clues that point at "
+            "it most, or run `auditor fix`.",
         ),
         GateRule(
             "near-duplicate-leak", "NearDuplicateLeak",
@@ -109,7 +110,7 @@ RULES: dict[str, GateRule] = {
     )
 }
 # Old rule names a user's policy may still use, and the rules they now are.
-RULE_ALIASES = {"unreadable": "not-checked"}
+RULE_ALIASES = {"unreadable": "not-checked", "small-anonymity-set": "at-risk"}
 # What the mask finder must not be given as a [fix] mask: controls, format
 # characters (U+200B), separators (U+3000) and unassigned code points.
 _INVISIBLE_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp")
@@ -117,11 +118,11 @@ _INVISIBLE_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp")
 
 @dataclass(frozen=True)
 class Policy:
-    min_anonymity_set: int = 5
+    min_anonymity_set: int = DEFAULT_K  # K: see auditor.risk
     fail_verdicts: tuple[str, ...] = ("re-identified",)
     actions: tuple[tuple[str, str], ...] = (
         ("re-identified", "fail"),
-        ("small-anonymity-set", "fail"),
+        ("at-risk", "fail"),
         ("near-duplicate-leak", "fail"),
         ("names-own-place", "fail"),
         ("not-anonymised", "report"),
@@ -137,6 +138,12 @@ class Policy:
     literal_min_chars: int = 3
     source: str = ""  # the file it was read from
     rules_folder: str = ""  # the rules in use ('' for the default ones)
+
+    def verdict(self, identity: Identity, n_slots: int | None = None) -> str:
+        """The identity's verdict under this policy's K (``n_slots``: count these
+        as its masks instead of its own slots): one definition, auditor.risk's."""
+        masked = (identity.n_slots if n_slots is None else n_slots) > 0
+        return verdict_for(identity.risk, masked, self.min_anonymity_set)
 
     def action(self, rule: str) -> str:
         return dict(self.actions).get(rule, "report")
@@ -323,6 +330,7 @@ class DocumentReport:
     message: str = ""
     findings: list[Finding] = field(default_factory=list)
     fails: bool = False  # a finding fails it (a not-checked file keeps its status and fails too)
+    verdict: str = ""  # the identity's verdict under the policy's K ('' without one)
 
     @property
     def failed(self) -> bool:
@@ -437,6 +445,13 @@ class _Positions:
         return Location(doc, self.path(doc), line, column, end_line, end_column, text[start:end], note,
                         self.uri(doc))
 
+    def in_context(self, doc: str, start: int, end: int, around: int = 2) -> str:
+        """``驻原部队 at 12:5``: the text at ``start``, with a few characters either side, and its position."""
+        text = self._texts.get(doc, "")
+        context = "".join(ch for ch in text[max(0, start - around) : end + around] if ch.isprintable())
+        location = self.location(doc, start, end)
+        return f"{context} at {location.line}:{location.column}"
+
     def whole(self, doc: str) -> Location:
         return Location(doc, self.path(doc), uri=self.uri(doc))
 
@@ -456,8 +471,18 @@ def _occurrences(clues: list[Clue], text: str) -> list[Clue]:
     return sorted((c for c in clues if c.text == text), key=lambda c: c.start)
 
 
-def _mask_remedy(text: str, here: int, copies: list[tuple[str, int]]) -> str:
+# A clue this short is a piece of many ordinary words (原 of 原则): its remedy
+# names the places it stands as a clue, not "everywhere".
+_SHORT_CLUE = 2
+
+
+def _mask_remedy(text: str, here: int, copies: list[tuple[str, int]], found: list[Clue] = (),
+                 positions: "_Positions | None" = None, doc: str = "") -> str:
     elsewhere = "".join(f", {n} in {doc}" for doc, n in copies if n)
+    if len(text) < _SHORT_CLUE and found and positions is not None:
+        shown = [positions.in_context(doc, c.start, c.end) for c in found[:3]]
+        more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+        return f"mask {text} where it stands for the place: {', '.join(shown)}{more} ({here} here{elsewhere})"
     return f"mask {text} everywhere ({here} here{elsewhere})"
 
 
@@ -478,6 +503,7 @@ def evaluate(result: "AuditResult", policy: Policy) -> GateReport:
         identity = result.identity(doc)
         report = DocumentReport(
             doc, positions.path(doc), analysis.source.ok, bool(analysis.slots), len(analysis.slots), identity,
+            verdict=policy.verdict(identity) if identity is not None and identity.verdict else "",
         )
         reports[doc] = report
         source = analysis.source
@@ -555,24 +581,20 @@ def _unrecognised_masks(analysis, identity: Identity | None, policy: Policy, pos
     it must not pass as merely not anonymised."""
     if not analysis.suspects or identity is None or not identity.identity:
         return None
-    from .linker import verdict
-    from .rules import load_rules
-
-    config = load_rules(policy.rules_folder or None).linker
-    would_be = verdict(replace(identity, n_slots=len(analysis.suspects)), config)
-    if would_be not in policy.fail_verdicts and identity.anonymity_set >= policy.min_anonymity_set:
+    would_be = policy.verdict(identity, n_slots=len(analysis.suspects))
+    if would_be not in policy.fail_verdicts and would_be != "at-risk":
         return None
     first = analysis.suspects[0]
     location = positions.location(analysis.doc, first.start, first.end, "looks like a mask")
     related = [positions.location(analysis.doc, run.start, run.end, "looks like a mask") for run in analysis.suspects[1:5]]
     reveals = ("re-identifies" if would_be in policy.fail_verdicts
-               else f"leaves {identity.anonymity_set} place(s) (K={policy.min_anonymity_set}), most likely")
+               else f"puts at risk (above 1/K, K={policy.min_anonymity_set})")
     clues = ", ".join(dict.fromkeys(c.text for c in identity.top_clues[:5]))
     return Finding(
         "unrecognised-masks", policy.action("unrecognised-masks") == "fail", analysis.doc, location, first.text,
         printable_name(f"no mask auditor knows, but {first.text!r} at {location.line}:{location.column} looks like one"
                   f" ({_plural(len(analysis.suspects), 'such run')}); the clear text {reveals} {identity.identity}"
-                  f" (confidence {identity.confidence:.0%}, anonymity set {identity.anonymity_set}"
+                  f" (risk {identity.risk:.0%}, anonymity set {identity.anonymity_set}"
                   + (f"; clues {clues}" if clues else "") + ")"),
         "use a mask glyph of masks.toml (×) and mask the clues named, or add the glyph to masks.toml",
         related, docs=(analysis.doc,),
@@ -585,10 +607,10 @@ def _document_message(report: DocumentReport, policy: Policy, failing: list[Find
     if identity is not None and identity.verdict == "not-anonymised":
         # Only look-alikes of masks (unrecognised-masks): no verdict of its own.
         parts.append(f"no known masks; the clear text points at {identity.identity or '?'} "
-                     f"({identity.confidence:.0%}, anonymity set {identity.anonymity_set})")
+                     f"(risk {identity.risk:.0%}, anonymity set {identity.anonymity_set})")
     elif identity is not None and identity.verdict:
         where = f" as {identity.identity}" if identity.identity else ""
-        parts.append(f"{identity.verdict}{where} ({identity.confidence:.0%}, anonymity set {identity.anonymity_set})")
+        parts.append(f"{policy.verdict(identity)}{where} (risk {identity.risk:.0%}, anonymity set {identity.anonymity_set})")
     if failing:
         rules = sorted({f.rule for f in failing})
         parts.append(f"{_plural(len(failing), 'finding')} ({', '.join(rules)})")
@@ -599,14 +621,15 @@ def _identity_findings(
     identity: Identity, policy: Policy, positions: _Positions, clues_of, copies, first_slot: Location, add,
 ) -> None:
     k = policy.min_anonymity_set
-    if identity.verdict in policy.fail_verdicts:
+    verdict = policy.verdict(identity)
+    if verdict in policy.fail_verdicts:
         rule = "re-identified"
-        state = (f"the masked place is {identity.verdict} as {identity.identity} "
-                 f"(confidence {identity.confidence:.0%}, anonymity set {identity.anonymity_set})")
-    elif identity.anonymity_set < k:
-        rule = "small-anonymity-set"
-        state = (f"only {identity.anonymity_set} place(s) fit the clear text (K={k}), "
-                 f"most likely {identity.identity or '?'}")
+        state = (f"the masked place is {verdict} as {identity.identity} "
+                 f"(risk {identity.risk:.0%}, anonymity set {identity.anonymity_set})")
+    elif verdict == "at-risk":
+        rule = "at-risk"
+        state = (f"a reader's best guess, {identity.identity or '?'}, is right with probability "
+                 f"{identity.risk:.0%}, above 1/K (K={k}; anonymity set {identity.anonymity_set})")
     else:
         return
     fails = policy.action(rule) == "fail"
@@ -628,7 +651,7 @@ def _identity_findings(
         add(Finding(
             rule, fails, doc, location, top.text,
             f"{_clue_kind(top)} pointing at {identity.identity or 'the masked place'} (weight {weight:.2f}): {state}",
-            _mask_remedy(top.text, len(found), copy_counts), related, docs=(doc,),
+            _mask_remedy(top.text, len(found), copy_counts, found, positions, doc), related, docs=(doc,),
         ))
     if not seen:
         # The linker decided without naming clues (recovered slots, say): the
@@ -667,7 +690,7 @@ def _own_place_findings(identity: Identity, policy: Policy, positions: _Position
             "names-own-place", fails, doc, positions.location(doc, first.start, first.end), named.text,
             f"names the document's own place ({identity.identity or 'the masked place'}) in clear, "
             "while the masks hide it elsewhere",
-            _mask_remedy(named.text, len(found), copy_counts),
+            _mask_remedy(named.text, len(found), copy_counts, found, positions, doc),
             [positions.location(doc, c.start, c.end, "same name") for c in found[1:]], docs=(doc,),
         ))
 
@@ -730,9 +753,10 @@ def to_json(report: GateReport) -> dict:
         "documents": [
             {
                 "doc": d.doc, "path": d.path, "status": d.status, "message": d.message, "n_slots": d.n_slots,
-                "verdict": d.identity.verdict if d.identity else "",
+                "verdict": d.verdict,
                 "identity": d.identity.identity if d.identity else "",
                 "confidence": round(d.identity.confidence, 4) if d.identity else None,
+                "risk": round(d.identity.risk, 4) if d.identity else None,
                 "anonymity_set": d.identity.anonymity_set if d.identity else None,
                 "top_clues": [_clue_dict(c) for c in d.identity.top_clues] if d.identity else [],
                 "findings": sum(1 for f in d.findings if f.fails),

@@ -1,13 +1,15 @@
 """The corpus-level reduce: from clues to identities, across documents.
 
 For each document the linker weighs its clues against every county-level and
-prefecture-level unit of the gazetteer. Each clue is a likelihood ratio (from
-``clues.toml``) for the places it points to; a clue shared by many places
-lifts each of them equally and so tells little between them, a clue pointing
-to one place lifts that place alone. The posterior over places gives the
-identity, its confidence and the anonymity set. The corpus takes part: near-
-duplicates are grouped and their redactions compared, and a clue that
-confident documents about other places also use is discounted.
+prefecture-level unit of the gazetteer. Each clue is a likelihood ratio for
+the places that bear its name: large when few places bear it and general text
+rarely uses the string (a reader takes 崞阳镇 for one town), near 1 when many
+places bear it or it is an everyday word (see :meth:`EvidenceModel.base_ratio`).
+A clue shared by many places lifts each of them equally and so tells little
+between them. The posterior over places gives the identity and its risk
+(:mod:`auditor.risk`). The corpus takes part: near-duplicates are grouped and
+their redactions compared, and a clue that confident documents about other
+places also use is discounted.
 """
 from __future__ import annotations
 
@@ -21,8 +23,10 @@ from .clues import ClueRules
 from .forking import ForkedTasks, can_fork
 from .gazetteer import Gazetteer, load_gazetteer
 from .neardup import group_near_duplicates
+from .ordinary import OrdinaryWordJudge
 from .records import Candidate, Clue, DocumentAnalysis, Identity, Inconsistency
-from .rules import LinkerConfig, Rules, default_mask_characters, match_timeout, rule_timeout
+from .risk import DEFAULT_K, anonymity_set, calibrated, verdict_for
+from .rules import LEVEL_FEATURES, LinkerConfig, Rules, default_mask_characters, match_timeout, rule_timeout
 
 
 @dataclass
@@ -34,7 +38,8 @@ class ClueEvidence:
     level: str
     candidates: tuple[int, ...]
     occurrences: list[Clue] = field(default_factory=list)
-    log_ratio: float = 0.0
+    log_ratio: float = 0.0  # at county level
+    log_ratio_prefecture: float = 0.0
     counties: frozenset[int] = frozenset()
     prefectures: frozenset[int] = frozenset()  # named as a prefecture (all its counties)
     provinces: frozenset[int] = frozenset()  # named as a province
@@ -42,9 +47,14 @@ class ClueEvidence:
     # supports all its counties).
     supported_counties: frozenset[int] = frozenset()
     supported_prefectures: frozenset[int] = frozenset()
+    # Named in clear as the document's own subject (我市原平, 原平市人民政府成立).
+    subject: bool = False
 
     def supported(self, level: str) -> frozenset[int]:
         return self.supported_counties if level == "county" else self.supported_prefectures
+
+    def log_ratio_at(self, level: str) -> float:
+        return self.log_ratio if level == "county" else self.log_ratio_prefecture
 
     # Asked for every copy of a group (occurrences are final once gathered).
     @functools.cached_property
@@ -54,6 +64,11 @@ class ClueEvidence:
     @functools.cached_property
     def short_form(self) -> bool:
         return all(c.short_form for c in self.occurrences)
+
+    @functools.cached_property
+    def ordinary(self) -> float:
+        """The clearest occurrence decides: a reader needs only one."""
+        return min(c.ordinary for c in self.occurrences)
 
 
 @dataclass
@@ -73,18 +88,10 @@ class Posterior:
     def ranked(self) -> list[tuple[int, float]]:
         return sorted(self.probabilities.items(), key=lambda kv: (-kv[1], kv[0]))
 
-    def anonymity_set(self, mass: float) -> int:
-        total, count = 0.0, 0
-        for _, p in self.ranked():
-            if total >= mass:
-                return count
-            total += p
-            count += 1
-        if total >= mass:
-            return count
-        if self.rest_each <= 0:
-            return count
-        return count + min(self.rest_count, math.ceil((mass - total) / self.rest_each - 1e-9))
+    def anonymity_set(self, factor: float) -> int:
+        """The places within ``factor`` of the best one (see :func:`auditor.risk.anonymity_set`)."""
+        _, top = self.top()
+        return anonymity_set(top, self.probabilities.values(), self.rest_each, self.rest_count, factor)
 
 
 class EvidenceModel:
@@ -93,10 +100,16 @@ class EvidenceModel:
     def __init__(self, gazetteer: Gazetteer, clue_rules: ClueRules, config: LinkerConfig):
         self.gazetteer = gazetteer
         self.weights = clue_rules.weights
+        self.clue_rules = clue_rules
         self.config = config
         self.counties = gazetteer.units_at("county")
         self.prefectures = gazetteer.units_at("prefecture")
         self._counties_in: dict[int, tuple[int, ...]] = {}
+        # General-language frequencies of a clue's string (no segmenter needed for those).
+        self.frequencies = OrdinaryWordJudge(gazetteer, clue_rules)
+        # How many counties and prefectures a character could abbreviate (its short form's first).
+        self.initials = Counter(gazetteer.units[u].short[0] for u in (*self.counties, *self.prefectures)
+                                if gazetteer.units[u].short)
 
     def counties_in(self, uid: int) -> tuple[int, ...]:
         cached = self._counties_in.get(uid)
@@ -106,7 +119,9 @@ class EvidenceModel:
             self._counties_in[uid] = cached
         return cached
 
-    def gather(self, clues: list[Clue]) -> list[ClueEvidence]:
+    def gather(self, clues: list[Clue], texts: dict[str, str] | None = None) -> list[ClueEvidence]:
+        """The clues grouped by text and kind; ``texts`` (doc → text) lets the
+        subject patterns read around each clue."""
         g = self.gazetteer
         grouped: dict[tuple[str, str], ClueEvidence] = {}
         for clue in clues:
@@ -117,7 +132,12 @@ class EvidenceModel:
             if evidence is None:
                 evidence = grouped[key] = ClueEvidence(clue.text, clue.kind, clue.level, clue.candidates)
             evidence.occurrences.append(clue)
+            if texts is not None and not evidence.subject and self.is_subject(clue, texts.get(clue.doc, "")):
+                evidence.subject = True
         for evidence in grouped.values():
+            if evidence.subject:  # 太原 as the text's own subject is the city, not 彭水's 太原镇
+                evidence.candidates = tuple(u for u in evidence.candidates
+                                            if g.level_of(u) == evidence.level) or evidence.candidates
             counties, prefectures, provinces = set(), set(), set()
             for uid in evidence.candidates:
                 level = g.level_of(uid)
@@ -154,31 +174,57 @@ class EvidenceModel:
         evidence.supported_counties = frozenset(counties)
         evidence.supported_prefectures = frozenset(prefectures)
 
-    def base_ratio(self, evidence: ClueEvidence) -> float:
-        w = self.weights
-        if evidence.kind == "admin":
-            level = evidence.level if evidence.level in ("province", "prefecture", "county", "town") else "village"
-            if evidence.short_form and level != "village":
-                return w[f"{level}_short"]
-            return w[f"{level}_name"]
-        if evidence.kind == "landmark":
-            return w["landmark"]
-        if evidence.kind == "abbreviation":
-            pair = any("joined" in c.rule for c in evidence.occurrences)
-            return w["abbreviation_pair"] if pair else w["abbreviation"]
-        return 1.0
+    def is_subject(self, clue: Clue, text: str) -> bool:
+        """A county or prefecture named in clear as the document's own subject:
+        right after 我市/本县 or before 人民政府成立 (linker.toml [subject])."""
+        config = self.config
+        if clue.kind != "admin" or clue.elsewhere or clue.level not in ("county", "prefecture") or not text:
+            return False
+        timeout = match_timeout(text)
+        before, after = config.subject_before, config.subject_after
+        try:
+            return bool((before is not None and before.search(text[max(0, clue.start - 6) : clue.start], timeout=timeout))
+                        or (after is not None and after.match(text[clue.end : clue.end + 12], timeout=timeout)))
+        except TimeoutError:
+            return False  # the level cues' time-out marks the document; a subject unread is no subject
 
-    def weigh(self, evidence: ClueEvidence, outside: int) -> float:
+    def base_ratio(self, evidence: ClueEvidence, level: str) -> float:
+        """The likelihood ratio of one clue for each place of ``level`` it fits:
+        1 + (1 − ordinary) × local_rate / (bearers + general_rate × f). The bearers
+        are the places of that level the name fits (a town: its county; 成都:
+        each of its twenty counties, as 河北 fits 170), so a name that fits many
+        answers tells little between them; f is how
+        often general text uses the string as something other than the name of
+        its bearers (per million words, jionlp's word distribution, as a word or a
+        run of words: ordinary.Frequencies). A name one place bears and
+        general text hardly uses gives local_rate; one many places bear, or an
+        everyday word, gives little. Both rates are fitted on dev-eval."""
         w = self.weights
-        log_ratio = math.log(self.base_ratio(evidence))
+        if evidence.subject:
+            return self.config.subject_ratio
+        frequency = self.frequencies.frequencies(evidence.text, evidence.candidates)
+        # The uses its bearers do not explain: the string as an ordinary word.
+        ordinary_uses = frequency.prior * (frequency.as_word + frequency.across_words)
+        per_million = ordinary_uses * 1e6 / self.gazetteer.word_total
+        bearers = max(1, len(evidence.candidates), len(evidence.supported(level)))
+        if evidence.kind == "abbreviation":
+            # Every reading of the characters is a bearer, not only the related
+            # pairs the recognizer kept (津石: 天津 + 石家庄 as well as 津市 + 石门).
+            readings = math.prod(max(1, self.initials[ch]) for ch in evidence.text)
+            bearers = max(bearers, readings)
+        return 1.0 + (1.0 - evidence.ordinary) * w["local_rate"] / (bearers + w["general_rate"] * per_million)
+
+    def weigh(self, evidence: ClueEvidence, outside: int) -> None:
+        w = self.weights
         # Copies of one text repeat its clues; count the repeats within one copy.
         repeats = Counter(c.doc for c in evidence.occurrences).most_common(1)[0][1]
-        log_ratio *= 1.0 + w["repeat_bonus"] * math.log2(repeats)
+        scale = 1.0 + w["repeat_bonus"] * math.log2(repeats)
         if evidence.elsewhere:
-            log_ratio *= w["elsewhere_factor"]
-        log_ratio /= 1.0 + self.config.outside_discount * outside
-        evidence.log_ratio = log_ratio
-        return log_ratio
+            scale *= w["elsewhere_factor"]
+        if not evidence.subject:
+            scale /= 1.0 + self.config.outside_discount * outside
+        evidence.log_ratio = scale * math.log(self.base_ratio(evidence, "county"))
+        evidence.log_ratio_prefecture = scale * math.log(self.base_ratio(evidence, "prefecture"))
 
     def scores(self, evidences: list[ClueEvidence]) -> tuple[dict[int, float], dict[int, float]]:
         """Log-score per county and per prefecture (units with no evidence score 0)."""
@@ -188,7 +234,7 @@ class EvidenceModel:
             for county in evidence.supported_counties:
                 county_score[county] += evidence.log_ratio
             for prefecture in evidence.supported_prefectures:
-                prefecture_score[prefecture] += evidence.log_ratio
+                prefecture_score[prefecture] += evidence.log_ratio_prefecture
         return county_score, prefecture_score
 
     @staticmethod
@@ -223,6 +269,7 @@ class DocumentInference:
     prefecture: Posterior
     evidences: list[ClueEvidence]
     decided_uid: int | None
+    level_features: tuple[float, ...] = ()  # LEVEL_FEATURES of the group's representative
 
 
 @dataclass
@@ -235,15 +282,22 @@ class GroupInference:
     evidences: list[ClueEvidence]
     level: str
     decided: int | None
-    confidence: float
+    confidence: float  # the top posterior, calibrated (risk.calibrated)
     anonymity_set: int
     candidates: list[Candidate]
     top_clues: list[Clue]
+    level_features: tuple[float, ...]
+    subject: bool  # a clue names the decided place as the document's subject
+    # The least risk that the names only one place bears carry, and those names (sole_names).
+    sole_name_risk: float = 0.0
+    sole_name_clues: list[Clue] = field(default_factory=list)
 
 
 def infer_group(members: list[DocumentAnalysis], model: EvidenceModel, outside: dict[str, int]) -> GroupInference:
     g = model.gazetteer
-    evidences = model.gather([clue for member in members for clue in member.clues])
+    config = model.config
+    texts = {member.doc: member.source.text for member in members}
+    evidences = model.gather([clue for member in members for clue in member.clues], texts)
     for evidence in evidences:
         model.weigh(evidence, outside.get(evidence.text, 0))
     county_scores, prefecture_scores = model.scores(evidences)
@@ -251,28 +305,77 @@ def infer_group(members: list[DocumentAnalysis], model: EvidenceModel, outside: 
     prefecture_post = model.posterior(prefecture_scores, len(model.prefectures))
     top_prefecture, _ = prefecture_post.top()
     representative = max(members, key=lambda a: (len(a.source.text), a.doc))
-    level = _decide_level(representative, evidences, top_prefecture, model)
+    features = level_features(representative, evidences, top_prefecture, model)
+    level = decide_level(features, config) if top_prefecture is not None else "county"
+    subjects = {e.level for e in evidences if e.subject}
+    if subjects == {"prefecture"}:
+        # The text names its own prefecture: one county of it is no answer.
+        # (A county named so may be the subject of a prefecture's report that
+        # promotes it: the level model decides.)
+        level = "prefecture"
+    if level == "county" and top_prefecture is not None and not model.counties_in(top_prefecture):
+        level = "prefecture"  # 东莞, 中山: a prefecture with towns and no counties
     posterior = county_post if level == "county" else prefecture_post
-    decided, confidence = posterior.top()
-    supports = [e for e in evidences if decided is not None and e.log_ratio > 0 and decided in e.supported(level)]
+    decided, top = posterior.top()
+    confidence = calibrated(top, *config.calibration) if decided is not None else 0.0
+    sole_risk, sole = sole_names(evidences, g, model.clue_rules.generic_endings)
+    supports = [e for e in evidences if decided is not None and e.log_ratio_at(level) > 0 and decided in e.supported(level)]
     supporting = set(map(id, supports))
     for evidence in evidences:
-        # What a clue gave away: its weight, shared among the places it supports.
-        contribution = evidence.log_ratio / len(evidence.supported(level)) if id(evidence) in supporting else 0.0
+        # What a clue gave away: its weight for the decided place.
+        contribution = evidence.log_ratio_at(level) if id(evidence) in supporting else 0.0
         for clue in evidence.occurrences:
             clue.weight = contribution
-    ranked = sorted(supports, key=lambda e: (-e.occurrences[0].weight, -e.log_ratio, e.text))
+    ranked = sorted(supports, key=lambda e: (-e.occurrences[0].weight, -e.log_ratio_at(level), e.text))
     return GroupInference(
         county=county_post,
         prefecture=prefecture_post,
         evidences=evidences,
         level=level if decided is not None else "",
         decided=decided,
-        confidence=confidence if decided is not None else 0.0,
-        anonymity_set=posterior.anonymity_set(model.config.anonymity_mass),
+        confidence=confidence,
+        anonymity_set=posterior.anonymity_set(config.anonymity_factor),
         candidates=[Candidate(g.path(u), level, p) for u, p in posterior.ranked()[:10]],
         top_clues=[e.occurrences[0] for e in ranked[:10]],
+        level_features=features,
+        subject=any(e.subject for e in supports),
+        sole_name_risk=sole_risk,
+        sole_name_clues=[e.occurrences[0] for e in sole[:10]],
     )
+
+
+def sole_place(evidence: ClueEvidence, g: Gazetteer, generic_endings: tuple[str, ...] = ()) -> int | None:
+    """The one county-level unit every bearer of the clue's name lies in (a
+    town's county, a county, a landmark's place; an abbreviation's place, of
+    any level), or None: bearers spread over several, or a prefecture's or
+    province's name, which reports about other places name all the time."""
+    # A community named after a street or a station (迎宾大道, 火车南站社区)
+    # shares its name with streets of every town.
+    if evidence.level == "village" and evidence.text.endswith(generic_endings):
+        return None
+    units = set()
+    for uid in evidence.candidates:
+        county = g.county_of(uid)
+        if county is None and evidence.kind != "abbreviation":
+            return None
+        units.add(county if county is not None else uid)
+        if len(units) > 1:
+            return None
+    return units.pop() if units else None
+
+
+def sole_names(evidences: list[ClueEvidence], g: Gazetteer, generic_endings: tuple[str, ...] = ()
+               ) -> tuple[float, list[ClueEvidence]]:
+    """A name only one place bears (a town, a distinctive village, a landmark)
+    is enough for a reader, however short the text, whatever else the text
+    says: the gate cannot tell which of several such names is the document's
+    place, and each would give it away if it were. So the risk is at least
+    the chance that the likeliest of them is meant as a place (1 − ordinary),
+    named or not as elsewhere (周边五台山 tells a reader where to look). Returns
+    that bound and the names, likeliest first."""
+    found = [e for e in evidences if sole_place(e, g, generic_endings) is not None]
+    found.sort(key=lambda e: (e.ordinary, -len(e.occurrences), e.text))
+    return (1.0 - found[0].ordinary if found else 0.0), found
 
 
 def identity_for(analysis: DocumentAnalysis, group: str, inference: GroupInference, model: EvidenceModel) -> DocumentInference:
@@ -291,33 +394,43 @@ def identity_for(analysis: DocumentAnalysis, group: str, inference: GroupInferen
     own: dict[tuple[str, str], Clue] = {}
     for clue in analysis.clues:
         own.setdefault((clue.text, clue.kind), clue)  # the first occurrence
-    identity.top_clues = [own.get((c.text, c.kind), c) for c in inference.top_clues]
+    top = inference.top_clues
+    config = model.config
+    if verdict_for(inference.sole_name_risk, True, DEFAULT_K, config.reidentified_confidence) != \
+            verdict_for(inference.confidence, True, DEFAULT_K, config.reidentified_confidence) and \
+            inference.sole_name_risk > inference.confidence:
+        # The names only one place bears, not the posterior, make the risk: they come first.
+        top = list({(c.text, c.kind): c for c in inference.sole_name_clues + top}.values())
+    identity.top_clues = [own.get((c.text, c.kind), c) for c in top[:10]]
     if inference.decided is not None:
         identity.names_own_place = _names_own_place(analysis, inference.evidences, inference.decided, g)
-    identity.risk = identity.confidence  # the top posterior (issue 12 calibrates it)
+    identity.risk = max(inference.confidence, inference.sole_name_risk)
+    if inference.subject:
+        # A text that names its place as its subject (我市原平) has told the reader.
+        identity.risk = max(identity.risk, model.config.reidentified_confidence)
     identity.verdict = verdict(identity, model.config)
-    return DocumentInference(identity, inference.county, inference.prefecture, inference.evidences, inference.decided)
+    return DocumentInference(identity, inference.county, inference.prefecture, inference.evidences, inference.decided,
+                             inference.level_features)
 
 
-def verdict(identity: Identity, config: LinkerConfig) -> str:
-    if identity.n_slots == 0:
-        return "not-anonymised"
-    if identity.identity and identity.confidence >= config.reidentified_confidence:
-        return "re-identified"
-    if identity.identity and identity.anonymity_set <= config.at_risk_anonymity_set:
-        return "at-risk"
-    return "protected"
+def verdict(identity: Identity, config: LinkerConfig, k: int = DEFAULT_K) -> str:
+    """The verdict under K (the policy's: gate.Policy.verdict): see :func:`auditor.risk.verdict_for`."""
+    return verdict_for(identity.risk, identity.n_slots > 0, k, config.reidentified_confidence)
 
 
-def _decide_level(analysis: DocumentAnalysis, evidences: list[ClueEvidence], top_prefecture: int | None, model: EvidenceModel) -> str:
-    """County or prefecture: does the text name the counties of a prefecture,
-    or the towns and villages of one county?"""
+def level_features(analysis: DocumentAnalysis, evidences: list[ClueEvidence], top_prefecture: int | None,
+                   model: EvidenceModel) -> tuple[float, ...]:
+    """What tells a prefecture's report from one of its counties' (LEVEL_FEATURES, in order):
+    the text's self-descriptions (各县区 vs 各乡镇), how many of the best prefecture's
+    counties it names, whether one county holds most of the evidence inside the
+    prefecture, whether it names the prefecture more than any county, and what
+    its place masks hide (×县 vs ×市)."""
     g = model.gazetteer
-    config = model.config
+    cues = _cue_counts(analysis, model.config)
     if top_prefecture is None:
-        return "county"
-    inside = set(model.counties_in(top_prefecture)) or {top_prefecture}
-    # A clear report names its own place most: 阳泉 29 times in 阳泉's report, 盂县 10.
+        inside: set[int] = set()
+    else:
+        inside = set(model.counties_in(top_prefecture)) or {top_prefecture}
     # A name shared by the prefecture and one of its counties (黄山 of 黄山市 and
     # 黄山区, 恩施 of 恩施州 and 恩施市) tells neither.
     county_cores = {_core(g.name(u)) for u in inside}
@@ -326,44 +439,45 @@ def _decide_level(analysis: DocumentAnalysis, evidences: list[ClueEvidence], top
         if e.kind == "admin" and not e.elsewhere and e.level == "prefecture" and top_prefecture in e.prefectures
         and not (e.counties & inside) and e.text not in county_cores
     )
-    county_mentions = Counter()
+    county_mentions: Counter = Counter()
     for e in evidences:
         if e.kind == "admin" and not e.elsewhere and e.level == "county" and len(e.counties) == 1 and e.counties <= inside:
             county_mentions[next(iter(e.counties))] += len(e.occurrences)
-    named_counties = set(county_mentions)
     top_county_mentions = max(county_mentions.values(), default=0)
-    if prefecture_mentions >= config.own_name_min_mentions and prefecture_mentions >= top_county_mentions:
-        return "prefecture"
-    cues = _cue_balance(analysis, config)
-    # A clear county report names itself far more than any other county.
-    ranked_mentions = county_mentions.most_common(2) + [(None, 0)]
-    if (cues <= 0 and ranked_mentions[0][1] >= config.own_name_min_mentions
-            and ranked_mentions[0][1] > prefecture_mentions and ranked_mentions[0][1] >= 3 * ranked_mentions[1][1]):
-        return "county"
-    # Several of its counties named again and again, none far more than the
-    # others: a report on the prefecture (盂县 10 times, 平定 9 in 阳泉's), not
-    # on one county, which would name itself far more often than a neighbour.
-    repeated = sorted((n for n in county_mentions.values() if n >= 2), reverse=True)
-    if len(repeated) >= 2 and repeated[0] <= 2 * repeated[1]:
-        return "prefecture"
     # Evidence pointing at one county inside the prefecture, vs spread over many.
-    specific = Counter()
+    specific: Counter = Counter()
     for e in evidences:
         inner = e.counties & inside
-        if inner and len(inner) <= 2 and e.kind != "abbreviation" and not e.elsewhere and e.level != "county":
+        if inner and len(inner) <= 2 and e.kind != "abbreviation" and not e.elsewhere and e.log_ratio > 0:
             for county in inner:
                 specific[county] += e.log_ratio / len(inner)
     total = sum(specific.values())
-    share = (specific.most_common(1)[0][1] / total) if total else 0.0
-    if len(named_counties) + max(0, cues) >= config.prefecture_min_counties:
-        return "prefecture"
-    if total and share < config.county_min_share and len(specific) >= 3:
-        return "prefecture"
-    if not total and cues > 0:
-        return "prefecture"
-    if top_prefecture is not None and not total and not named_counties:
-        return "prefecture"
-    return "county"
+    share = specific.most_common(1)[0][1] / total if total else 0.0
+    levels = Counter(s.place_level for s in analysis.slots if s.slot_type == "place")
+    masked = levels["county"] + levels["prefecture"]
+    county_slot_share = levels["county"] / masked if masked else 0.5
+    values = {
+        "bias": 1.0,
+        "prefecture_cues": float(cues["prefecture_cues"]),
+        "county_cues": float(cues["county_cues"]),
+        "named_counties": math.log1p(len(county_mentions)),
+        "top_county_share": share,
+        "own_name_balance": math.log1p(prefecture_mentions) - math.log1p(top_county_mentions),
+        "county_slot_share": county_slot_share,
+        "unmasked": 0.0 if masked else 1.0,
+        "own_name_balance_unmasked": 0.0 if masked else math.log1p(prefecture_mentions) - math.log1p(top_county_mentions),
+    }
+    return tuple(values[name] for name in LEVEL_FEATURES)
+
+
+def prefecture_probability(features: tuple[float, ...], weights: tuple[float, ...]) -> float:
+    """The level model: the probability that the text is about the prefecture rather than one county."""
+    z = sum(w * x for w, x in zip(weights, features))
+    return 1.0 / (1.0 + math.exp(-z)) if z >= -500 else 0.0
+
+
+def decide_level(features: tuple[float, ...], config: LinkerConfig) -> str:
+    return "prefecture" if prefecture_probability(features, config.level_model) >= 0.5 else "county"
 
 
 _COUNTY_SUFFIX = re.compile(r"(?:自治县|自治旗|县|区|市|旗)$")
@@ -423,21 +537,46 @@ def _outside_counts(inferences: dict[str, DocumentInference], groups: dict[str, 
 FORKED_ALIGNMENT_SLOTS = 20_000
 
 
-def _cue_balance(analysis: DocumentAnalysis, config: LinkerConfig) -> int:
-    """Prefecture cues found minus county cues found (each counted once)."""
+def _cue_counts(analysis: DocumentAnalysis, config: LinkerConfig) -> dict[str, int]:
+    """How many of the prefecture cues and of the county cues the text holds (each counted once)."""
+    found = {"prefecture_cues": 0, "county_cues": 0}
     if analysis.source.status == "rule-timeout":
-        return 0  # not checked whatever the cues say: one time-out per document is enough
+        return found  # not checked whatever the cues say: one time-out per document is enough
     text = analysis.source.text
     timeout = match_timeout(text)
-    found = {"prefecture_cues": 0, "county_cues": 0}
     for key in found:
         for index, pattern in enumerate(getattr(config, key)):
             try:
                 found[key] += pattern.search(text, timeout=timeout) is not None
             except TimeoutError:
                 analysis.mark_rule_timeout(rule_timeout(f"linker.toml [level] {key}[{index}]", timeout))
-                return 0
-    return found["prefecture_cues"] - found["county_cues"]
+                return {"prefecture_cues": 0, "county_cues": 0}
+    return found
+
+
+def infer_identities(analyses: list[DocumentAnalysis], rules: Rules, groups: dict[str, str] | None = None,
+                     gazetteer: Gazetteer | None = None) -> dict[str, DocumentInference]:
+    """Each readable document's inference, its copies pooled (``groups``: doc →
+    group name, found from the fingerprints when not given): two passes, the
+    second discounting clues that confident documents about other places use."""
+    g = gazetteer or load_gazetteer()
+    model = EvidenceModel(g, rules.clues, rules.linker)
+    if groups is None:
+        groups = _group_names(analyses, rules.linker)
+    members: dict[str, list[DocumentAnalysis]] = defaultdict(list)
+    for analysis in analyses:
+        if analysis.source.ok:
+            members[groups[analysis.doc]].append(analysis)
+
+    def infer_all(outside: dict[str, int]) -> dict[str, DocumentInference]:
+        inferences = {}
+        for group, docs in members.items():
+            pooled = infer_group(docs, model, outside)
+            for analysis in docs:
+                inferences[analysis.doc] = identity_for(analysis, group, pooled, model)
+        return inferences
+
+    return infer_all(_outside_counts(infer_all({}), groups, model))
 
 
 def link_corpus(result, rules: Rules, workers: int = 1) -> None:
@@ -448,28 +587,15 @@ def link_corpus(result, rules: Rules, workers: int = 1) -> None:
     g = load_gazetteer()
     result.gazetteer = g
     config = rules.linker
-    model = EvidenceModel(g, rules.clues, config)
     analyses = [a for a in result.analyses]
     groups = _group_names(analyses, config)
     readable = [a for a in analyses if a.source.ok]
-    members: dict[str, list[DocumentAnalysis]] = defaultdict(list)
-    for analysis in readable:
-        members[groups[analysis.doc]].append(analysis)
 
     alignment = None
     if workers > 1 and can_fork() and sum(len(a.slots) for a in readable) >= FORKED_ALIGNMENT_SLOTS:
         alignment = _ForkedAlignment(readable, groups, config, workers)
 
-    def infer_all(outside: dict[str, int]) -> dict[str, DocumentInference]:
-        inferences = {}
-        for group, docs in members.items():
-            pooled = infer_group(docs, model, outside)
-            for analysis in docs:
-                inferences[analysis.doc] = identity_for(analysis, group, pooled, model)
-        return inferences
-
-    outside = _outside_counts(infer_all({}), groups, model)
-    final = infer_all(outside)
+    final = infer_identities(analyses, rules, groups, g)
     result.identities = [final[a.doc].identity for a in readable]
     if alignment is not None:
         result.inconsistencies = alignment.result()

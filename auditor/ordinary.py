@@ -155,12 +155,19 @@ class OrdinaryWordJudge:
         if rules.ordinary_slogan is not None and \
                 _match(rules.ordinary_slogan, line[max(0, start - 2) : end], "slogan", full=True):
             return Judgement(1.0, why="a slogan")
+        if _match(rules.ordinary_listed_as, line[end : end + 40], "listed_as"):
+            return Judgement(1.0, why="one of a list of scenic spots or the like, not the unit")
         company = _match(rules.ordinary_company_after, line[end : end + 16], "company_after")
         levels = {self.gazetteer.level_of(u) for u in uids}
         if levels & _NEVER_ORDINARY_LEVELS:
             return Judgement(0.0, company, "in a company or brand name" if company else "")
         freq = self.frequencies(text, uids)
-        if not freq.in_doubt:
+        # A short form of two characters is a piece of countless phrases
+        # (维护|安全, 山青水秀), and one only one place bears decides a short text
+        # on its own (linker.sole_names): both always get the segmenter's
+        # reading, as 护安, 田湖 of 山水林田湖草 and 马铃 of 马铃薯 need.
+        decisive = core_end == end and (len(text) <= 2 or self._one_place(uids))
+        if not freq.in_doubt and not decisive:
             return Judgement(freq.prior, company, "in a company or brand name" if company else "")
         if self._beside_sibling(start, end, line, uids, neighbours):
             return Judgement(0.0, company, "listed beside a place of the same county or prefecture")
@@ -168,6 +175,11 @@ class OrdinaryWordJudge:
         if cut == "word":
             return Judgement(freq.as_one_word, company, "the segmenter cuts it as a word")
         return Judgement(max(freq.prior, DROP_AT), why=f"the segmenter cuts it {cut}")
+
+    def _one_place(self, uids) -> bool:
+        """Every bearer lies in one county."""
+        counties = {self.gazetteer.county_of(uid) for uid in uids}
+        return len(counties) == 1 and None not in counties
 
     def _after_ancestor(self, start: int, uids, neighbours) -> bool:
         gazetteer = self.gazetteer

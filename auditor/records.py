@@ -130,7 +130,7 @@ class DocumentAnalysis:
 class Candidate:
     path: str  # 山西省/忻州市/原平市
     level: str
-    probability: float
+    probability: float  # the posterior (Identity.confidence is the top one, calibrated)
 
 
 @dataclass

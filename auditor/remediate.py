@@ -9,7 +9,7 @@ A document that fails the policy is masked there, a little at a time:
 * a slot that a near-duplicate copy shows in clear is masked in that copy,
   with the glyphs the masked copy used;
 * a name of the document's own place left in clear is masked everywhere;
-* while the clear text still identifies the place (verdict or anonymity set),
+* while the clear text still identifies the place or puts it at risk (risk above 1/K),
   the clue that weighs most for the identity is masked, then the copies are
   audited again, and so on (greedy), until the document passes or no clue is
   left.
@@ -37,14 +37,14 @@ from .gate import DocumentReport, GateReport, Policy, display_path, evaluate, re
 from .errors import FixError, InputError
 from .loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_file
 from .output_dir import OutputError, OutputFolder, refuse_overlap, safe_relative_name, target_inside
-from .records import Clue, DocumentAnalysis
+from .records import Clue, DocumentAnalysis, Identity
 from .rules import Rules, load_rules
 from .scan import Analyzer, AuditResult, audit, map_documents
 from .slots import LineIndex
 
 log = logging.getLogger(__name__)
 
-IDENTITY_RULES = ("re-identified", "small-anonymity-set")
+IDENTITY_RULES = ("re-identified", "at-risk")
 
 
 @dataclass
@@ -208,16 +208,25 @@ def clue_scores(analysis: DocumentAnalysis, covered: set[str]) -> dict[str, floa
     return scores
 
 
-def greedy_pick(analyses: Iterable[DocumentAnalysis], covered: set[str]) -> tuple[str, float] | None:
+def greedy_pick(analyses: Iterable[DocumentAnalysis], covered: set[str],
+                identities: Iterable[Identity] = ()) -> tuple[str, float] | None:
     """The clue text that weighs most for the failing copies of one text, still in clear.
 
     Near-duplicates are masked alike, so one pick serves every copy; a text
-    that leaks in several failing copies counts for each of them.
+    that leaks in several failing copies counts for each of them. When no
+    clue weighs for the decided place, the identities' top clues still in
+    clear come next: the names only one place bears that set the risk
+    (linker.sole_names) weigh for no place in particular, as 周边五台山 does not.
     """
     scores: dict[str, float] = defaultdict(float)
     for analysis in analyses:
         for text, weight in clue_scores(analysis, covered).items():
             scores[text] += weight
+    if not scores:
+        for identity in identities:
+            for rank, clue in enumerate(identity.top_clues):
+                if clue.text not in covered:
+                    scores[clue.text] = max(scores[clue.text], 1.0 / (rank + 1))
     if not scores:
         return None
     # Ties go to the longer name: it hides more of what a reader could search for.
@@ -268,7 +277,7 @@ class _Plan:
                 identity_failing[self.group(doc)].append(doc)
         for group, docs in identity_failing.items():
             names = self.names[group]
-            picked = greedy_pick([analyses[d] for d in docs], names)
+            picked = greedy_pick([analyses[d] for d in docs], names, [self.result.identity(d) for d in docs])
             if picked is None:
                 for doc in docs:
                     self.stuck[doc] = "no clue left that weighs for the identity"
@@ -672,8 +681,8 @@ def _state(report: DocumentReport | None) -> str:
     if report is None:
         return "missing"
     identity = report.identity
-    if identity is not None and identity.verdict and identity.verdict != report.status:
-        return f"{report.status}, {identity.verdict}, anonymity set {identity.anonymity_set}"
+    if identity is not None and report.verdict and report.verdict != report.status:
+        return f"{report.status}, {report.verdict}, risk {identity.risk:.0%}, anonymity set {identity.anonymity_set}"
     return report.status
 
 
@@ -726,10 +735,12 @@ def fix_to_json(report: FixReport) -> dict:
                 "doc": d.doc, "source": d.source, "target": d.target, "encoding": d.encoding, "chars": d.chars,
                 "chars_masked": d.chars_masked,
                 "masked": [{"text": text, "count": n} for text, n in d.masked.most_common()],
-                "before": {"status": d.before.status, "verdict": d.before.identity.verdict if d.before.identity else "",
+                "before": {"status": d.before.status, "verdict": d.before.verdict,
+                           "risk": round(d.before.identity.risk, 4) if d.before.identity else None,
                            "anonymity_set": d.before.identity.anonymity_set if d.before.identity else None},
                 "after": None if d.after is None else {
-                    "status": d.after.status, "verdict": d.after.identity.verdict if d.after.identity else "",
+                    "status": d.after.status, "verdict": d.after.verdict,
+                    "risk": round(d.after.identity.risk, 4) if d.after.identity else None,
                     "anonymity_set": d.after.identity.anonymity_set if d.after.identity else None},
                 "not_fixed": d.stuck if d.after is not None and d.after.failed else "",
             }

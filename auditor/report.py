@@ -17,6 +17,7 @@ import json
 import re
 import time
 from array import array
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from markupsafe import Markup, escape
 from . import __version__
 from .forking import ForkedTasks, can_fork, chunks
 from .records import NOT_CHECKED_STATUSES, READ_STATUSES, Clue, Identity, Inconsistency, Slot, SourceText
+from .risk import VERDICTS
 
 if TYPE_CHECKING:
     from .gate import GateReport, Policy
@@ -42,7 +44,6 @@ SLOT_TYPES = ("place", "number", "year", "date", "ordinal", "code", "person", "f
 SLOT_TYPE_LABELS = {"place": "P", "number": "N", "year": "Y", "date": "D", "ordinal": "O", "code": "C",
                     "person": "H", "formula": "F", "unknown": "?"}
 CLUE_KINDS = ("admin", "abbreviation", "landmark", "unverified")
-VERDICTS = ("re-identified", "at-risk", "protected", "not-anonymised")
 VERDICT_LABELS = {
     "re-identified": "Re-identified",
     "at-risk": "At risk",
@@ -176,7 +177,7 @@ class GateRuleView:
     rule: str  # its name in policy.toml
     fails: bool  # the policy's action is fail (else the finding is only reported)
     reason: str  # the rule's one-line reason
-    findings: tuple[str, ...]  # the first GATE_FINDINGS lines `auditor check` prints for it
+    findings: tuple[Markup, ...]  # the first GATE_FINDINGS lines `auditor check` prints for it, paths in <bdi>
     more: int  # the lines left out
 
 
@@ -192,6 +193,7 @@ class GateView:
     rules: tuple[GateRuleView, ...]  # failing rules first
     failing_rules: tuple[str, ...]
     policy: str  # which policy, and what it fails
+    verdict: str = ""  # the identity's verdict under the policy's K ('' without one)
 
 
 @dataclass(frozen=True)
@@ -858,11 +860,13 @@ def verdict_sentence(book: PlaceBook, row: DocumentRow, identity: Identity | Non
     if identity.verdict == "re-identified":
         return f"Re-identified: most likely {place}, risk {risk}" + (f": {clues}{more}" if clues else ".")
     if identity.verdict == "at-risk":
-        others = f", one of {identity.anonymity_set} plausible places" if identity.anonymity_set else ""
+        others = (f", one of {identity.anonymity_set} places a reader cannot tell apart"
+                  if identity.anonymity_set > 1 else "")
         return (f"At risk: most likely {place} (risk {risk}{others})"
                 + (f"; clues: {clues}{more}" if clues else "."))
     if identity.verdict == "protected":
-        setsize = f"{identity.anonymity_set} places remain plausible" if identity.anonymity_set else "no place stands out"
+        setsize = (f"{identity.anonymity_set} places a reader cannot tell apart" if identity.anonymity_set
+                   else "no place stands out")
         best = f"; best guess {place}, risk {risk}" if identity.identity else ""
         return f"Protected: {setsize}{best}."
     if identity.verdict == "not-anonymised":
@@ -1019,6 +1023,11 @@ class ReportViews:
         for analysis in analyses:
             source, identity = analysis.source, identities.get(analysis.doc)
             linked = identity is not None and bool(identity.verdict) and source.ok
+            gate = review.gates.get(analysis.doc) if review is not None else None
+            if linked and gate is not None and gate.verdict:
+                # The verdict under the policy's K, as `auditor check` gives it.
+                identity = dataclasses.replace(identity, verdict=gate.verdict)
+                identities[analysis.doc] = identity
             rows[analysis.doc] = DocumentRow(
                 doc=analysis.doc, href=hrefs.get(analysis.doc, ""), status=source.status, message=source.message,
                 encoding=source.encoding, chars=len(source.text), n_slots=len(analysis.slots),
@@ -1034,7 +1043,7 @@ class ReportViews:
                 anonymity_value=identity.anonymity_set if linked else -1,
                 group=identity.group if identity is not None else "",
                 n_clues=len(analysis.clues),
-                gate=review.gates.get(analysis.doc) if review is not None else None,
+                gate=gate,
             )
 
         self.members: dict[str, list[DocumentRow]] = defaultdict(list)
@@ -1178,7 +1187,8 @@ def build_review(result: "AuditResult", policy: "Policy", rules=None) -> Review:
 
     report = evaluate(result, policy)
     linked = is_linked(result)
-    gates = {d.doc: gate_view(d, policy) for d in report.documents if linked or not d.readable}
+    paths = tuple(sorted({d.path for d in report.documents}, key=len, reverse=True))
+    gates = {d.doc: gate_view(d, policy, paths) for d in report.documents if linked or not d.readable}
     fixes: dict[str, FixView] = {}
     if linked:
         from .remediate import plan_fix
@@ -1192,8 +1202,9 @@ def build_review(result: "AuditResult", policy: "Policy", rules=None) -> Review:
     return Review(f"{policy.label()}: {policy.describe()}", summary, gates, fixes, linked)
 
 
-def gate_view(document, policy: "Policy") -> GateView:
-    """A document's gate record (gate.DocumentReport) as the page shows it."""
+def gate_view(document, policy: "Policy", paths: tuple[str, ...] = ()) -> GateView:
+    """A document's gate record (gate.DocumentReport) as the page shows it;
+    ``paths``, the documents' shown paths, are isolated (<bdi>) in its lines."""
     from .gate import RULES
 
     from .loading import printable_name
@@ -1204,7 +1215,7 @@ def gate_view(document, policy: "Policy") -> GateView:
     rules = []
     for rule, findings in by_rule.items():
         fails = any(f.fails for f in findings)
-        lines = tuple(printable_name(f.line()) for f in findings[:GATE_FINDINGS])
+        lines = tuple(_isolating_paths(printable_name(f.line()), paths) for f in findings[:GATE_FINDINGS])
         known = RULES.get(rule)
         rules.append(GateRuleView(rule, fails, known.short if known else rule, lines,
                                   max(0, len(findings) - GATE_FINDINGS)))
@@ -1215,7 +1226,23 @@ def gate_view(document, policy: "Policy") -> GateView:
         line=printable_name(document.status_line()),
         rules=tuple(rules), failing_rules=tuple(r.rule for r in rules if r.fails),
         policy=f"{policy.label()}: {policy.describe()}",
+        verdict=document.verdict,
     )
+
+
+def _isolating_paths(line: str, paths: tuple[str, ...]) -> Markup:
+    """``line`` as markup, each document path in it (longest first) in <bdi>:
+    a name holding U+202E must not turn the rest of the line around."""
+    if not paths:
+        return Markup(escape(line))
+    pattern = re.compile("|".join(re.escape(p) for p in paths if p))
+    out, at = [], 0
+    for match in pattern.finditer(line):
+        out.append(escape(line[at:match.start()]))
+        out.append(Markup(f"<bdi>{escape(match.group())}</bdi>"))
+        at = match.end()
+    out.append(escape(line[at:]))
+    return Markup("").join(out)
 
 
 def _gate_state(document) -> str:
@@ -1224,9 +1251,9 @@ def _gate_state(document) -> str:
         return ""
     identity = document.identity
     status = "FAIL" if document.failed else document.status
-    if identity is None or not identity.verdict or identity.verdict == "not-anonymised":
+    if identity is None or not document.verdict or document.verdict == "not-anonymised":
         return status
-    return f"{status} ({identity.verdict}, risk {_percent(identity.risk)}, anonymity set {identity.anonymity_set})"
+    return f"{status} ({document.verdict}, risk {_percent(identity.risk)}, anonymity set {identity.anonymity_set})"
 
 
 _MASK_REASONS = {"clue": "a clue to the place", "near-duplicate-leak": "masked in a near-duplicate copy"}

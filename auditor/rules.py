@@ -277,7 +277,8 @@ class _Table:
                      for index, source in enumerate(self.strings(key, default)))
 
     def table(self, key: str) -> "_Table":
-        return _Table(self.path, f"[{key}]", self.value(key, (dict,), "a table"))
+        where = f"[{self.where[1:-1]}.{key}]" if self.where.startswith("[") else f"[{key}]"
+        return _Table(self.path, where, self.value(key, (dict,), "a table"))
 
     def entries(self, key: str) -> list["_Table"]:
         """The ``[[key]]`` entries, each named by its required ``name``."""
@@ -398,6 +399,8 @@ class ClueRules:
     ordinary_title_after: Pattern | None = None  # an honour's noun after it (”称号)
     ordinary_slogan: Pattern | None = None  # two characters before and the name (工业兴县)
     ordinary_company_after: Pattern | None = None  # a company or brand after the name (…有限公司)
+    ordinary_listed_as: Pattern | None = None  # a list of things other than units the name is one of (…等景区)
+    generic_endings: tuple[str, ...] = ()  # a village-level name ending so is a street's, not one place's
 
 
 @dataclass(frozen=True)
@@ -421,16 +424,27 @@ class LandmarkRow:
     line: int
 
 
+# What the level model of linker.toml [level.model] weighs, in this order (see
+# linker.level_features): a constant, the text's self-descriptions, how its
+# clues spread over the best prefecture's counties, and what its masks hide
+# (a text that masks no place names its own in clear: the balance of names
+# means another thing there, and has its own weight).
+LEVEL_FEATURES = ("bias", "prefecture_cues", "county_cues", "named_counties", "top_county_share",
+                  "own_name_balance", "county_slot_share", "unmasked", "own_name_balance_unmasked")
+
+
 @dataclass(frozen=True)
 class LinkerConfig:
     reidentified_confidence: float
-    at_risk_anonymity_set: int
-    anonymity_mass: float
-    prefecture_min_counties: int
-    county_min_share: float
+    anonymity_factor: float
+    calibration: tuple[float, float]  # Platt (slope, intercept) of the top posterior: risk.calibrated
     prefecture_cues: tuple[Pattern, ...]
     county_cues: tuple[Pattern, ...]
-    own_name_min_mentions: int
+    # The level model: P(prefecture) = sigmoid(Σ weight × feature), LEVEL_FEATURES in order.
+    level_model: tuple[float, ...]
+    subject_before: Pattern | None
+    subject_after: Pattern | None
+    subject_ratio: float
     outside_discount: float
     near_duplicate_threshold: float
     anchor_chars: int
@@ -530,16 +544,11 @@ def load_slot_rules(folder: Path) -> SlotRules:
     return SlotRules(context_chars, rules, units)
 
 
-_WEIGHT_RATIOS = ("county_name", "county_short", "prefecture_name", "prefecture_short", "province_name",
-                  "province_short", "town_name", "town_short", "village_name", "landmark", "abbreviation",
-                  "abbreviation_pair")
-
-
 def load_clue_rules(folder: Path) -> ClueRules:
     path = folder / "clues.toml"
     table = _Table(path, "", read_toml(path))
     weights_table = table.table("weights")
-    weights = {key: weights_table.positive(key) for key in _WEIGHT_RATIOS}
+    weights = {key: weights_table.positive(key) for key in ("local_rate", "general_rate")}
     weights["elsewhere_factor"] = weights_table.number("elsewhere_factor", 0.0, 1.0)
     weights["repeat_bonus"] = weights_table.number("repeat_bonus", 0.0, 10.0)
     weights_table.done()
@@ -552,6 +561,7 @@ def load_clue_rules(folder: Path) -> ClueRules:
         min_short_chars=names.integer("min_short_chars", 1, 20),
         min_village_core_chars=names.integer("min_village_core_chars", 1, 20),
         generic_names=frozenset(names.strings("generic", ())),
+        generic_endings=names.strings("generic_endings", ()),
         not_a_place_after=_fast_if_bounded(names.pattern("not_a_place_after", "(?!)")),
         elsewhere_before=elsewhere.pattern("before"),
         elsewhere_after=elsewhere.pattern("after"),
@@ -563,6 +573,7 @@ def load_clue_rules(folder: Path) -> ClueRules:
         ordinary_title_after=ordinary.pattern("title_after", None),
         ordinary_slogan=ordinary.pattern("slogan", None, may_match_empty=False),
         ordinary_company_after=ordinary.pattern("company_after", None, may_match_empty=False),
+        ordinary_listed_as=ordinary.pattern("listed_as", None, may_match_empty=False),
     )
     both = set(rules.ordinary_words) & rules.ordinary_names
     if both:
@@ -630,16 +641,20 @@ def load_landmarks(folder: Path) -> tuple[LandmarkRow, ...]:
 def load_linker_config(folder: Path) -> LinkerConfig:
     path = folder / "linker.toml"
     table = _Table(path, "", read_toml(path))
-    verdict, level, corpus, recovery = (table.table(key) for key in ("verdict", "level", "corpus", "recovery"))
+    verdict, risk, level, subject, corpus, recovery = (
+        table.table(key) for key in ("verdict", "risk", "level", "subject", "corpus", "recovery"))
+    model = level.table("model")
+    calibration = risk.table("calibration")
     config = LinkerConfig(
         reidentified_confidence=verdict.number("reidentified_confidence", 0.0, 1.0),
-        at_risk_anonymity_set=verdict.integer("at_risk_anonymity_set", 1, 1_000_000),
-        anonymity_mass=verdict.number("anonymity_mass", 0.01, 1.0),
-        prefecture_min_counties=level.integer("prefecture_min_counties", 1, 1000),
-        county_min_share=level.number("county_min_share", 0.0, 1.0),
+        anonymity_factor=verdict.number("anonymity_factor", 1.0, 1e9),
+        calibration=(calibration.number("slope", 0.0, 100.0), calibration.number("intercept", -100.0, 100.0)),
         prefecture_cues=level.patterns("prefecture_cues"),
         county_cues=level.patterns("county_cues"),
-        own_name_min_mentions=level.integer("own_name_min_mentions", 1, 1_000_000, 3),
+        level_model=tuple(model.number(name, -1000.0, 1000.0) for name in LEVEL_FEATURES),
+        subject_before=subject.pattern("before", None, may_match_empty=False),
+        subject_after=subject.pattern("after", None, may_match_empty=False),
+        subject_ratio=subject.positive("ratio"),
         outside_discount=corpus.number("outside_discount", 0.0, 1000.0),
         near_duplicate_threshold=corpus.number("near_duplicate_threshold", 0.0, 1.0),
         anchor_chars=recovery.integer("anchor_chars", 1, 100),
@@ -649,7 +664,7 @@ def load_linker_config(folder: Path) -> LinkerConfig:
     for index, pattern in enumerate(config.year_sections):
         if "year" not in pattern.groupindex:
             raise RulesError(f"{path}: [recovery] year_sections[{index}]: needs a named group 'year'")
-    for part in (verdict, level, corpus, recovery, table):
+    for part in (verdict, calibration, risk, model, level, subject, corpus, recovery, table):
         part.done()
     return config
 

@@ -19,7 +19,8 @@ SLOT_COLUMNS = [
 ]
 FILE_COLUMNS = ["doc", "encoding", "chars", "n_slots", "status", "message"]
 DOCUMENT_COLUMNS = [
-    "doc", "group", "n_slots", "identity", "identity_level", "confidence", "anonymity_set", "verdict", "top_clues",
+    "doc", "group", "n_slots", "identity", "identity_level", "confidence", "risk", "anonymity_set", "verdict",
+    "top_clues",
 ]
 CLUE_COLUMNS = ["doc", "start", "end", "line", "text", "kind", "candidates", "weight"]
 
@@ -66,7 +67,8 @@ def documents_frame(result: "AuditResult") -> pd.DataFrame:
         rows.append({
             "doc": identity.doc, "group": identity.group, "n_slots": identity.n_slots,
             "identity": identity.identity, "identity_level": identity.identity_level,
-            "confidence": round(identity.confidence, 4), "anonymity_set": identity.anonymity_set,
+            "confidence": round(identity.confidence, 4), "risk": round(identity.risk, 4),
+            "anonymity_set": identity.anonymity_set,
             "verdict": identity.verdict,
             "top_clues": "; ".join(f"{c.text} ({c.kind}, {c.weight:.2f})" for c in identity.top_clues),
         })

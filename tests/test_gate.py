@@ -81,11 +81,11 @@ def corpus(tmp_path, monkeypatch):
     a002 = analysed(folder, "002.txt", TEXT_002, occurrences("002.txt", TEXT_002, "太原", level="prefecture"))
     result = AuditResult([a000, a001, a002])
     result.identities = [
-        Identity("000.txt", "G001", len(a000.slots), YUANPING, "county", 0.97, 1, "re-identified",
+        Identity("000.txt", "G001", len(a000.slots), YUANPING, "county", 0.97, 1, "re-identified", risk=0.97,
                  top_clues=[guoyang[0], xuangang[0], hutuo[0]]),
-        Identity("001.txt", "G001", len(a001.slots), YUANPING, "county", 0.999, 1, "re-identified",
+        Identity("001.txt", "G001", len(a001.slots), YUANPING, "county", 0.999, 1, "re-identified", risk=0.999,
                  top_clues=[own[0], copy_guoyang[0]], names_own_place=own),
-        Identity("002.txt", "G002", 0, "山西省/太原市", "prefecture", 0.99, 1, "not-anonymised"),
+        Identity("002.txt", "G002", 0, "山西省/太原市", "prefecture", 0.99, 1, "not-anonymised", risk=0.99),
     ]
     start = TEXT_001.index("原平")
     result.inconsistencies = [Inconsistency("000.txt", a000.slots[0].slot_id, "001.txt", start, start + 2, "原平")]
@@ -127,11 +127,11 @@ def test_text_output_has_file_line_column_clue_why_and_what_to_mask(corpus):
     line = next(l for l in text.splitlines() if l.startswith("docs/000.txt:3:5:"))
     assert line.startswith("docs/000.txt:3:5: error: 轩岗: town name pointing at 山西省/忻州市/原平市 (weight 3.20)")
     assert line.endswith("; mask 轩岗 everywhere (1 here) [re-identified]")
-    assert "docs/000.txt: FAIL: re-identified as 山西省/忻州市/原平市 (97%, anonymity set 1)" in text
+    assert "docs/000.txt: FAIL: re-identified as 山西省/忻州市/原平市 (risk 97%, anonymity set 1)" in text
     assert "docs/002.txt: not anonymised: no masks: nothing to check" in text
     assert text.splitlines()[-1] == (
         "3 documents: 3 checked, 1 passed, 2 failed, 0 not checked (built-in policy: K=5; fails re-identified, "
-        "small-anonymity-set, near-duplicate-leak, names-own-place, unrecognised-masks, not-checked)")
+        "at-risk, near-duplicate-leak, names-own-place, unrecognised-masks, not-checked)")
 
 
 def test_quiet_text_output_keeps_only_failing_findings(corpus):
@@ -172,25 +172,32 @@ def test_unmasked_document_is_reported_not_failed_unless_the_policy_says_so(corp
     assert not evaluate(only_002, strict).passed
 
 
-def test_anonymity_set_below_k_fails_and_k_comes_from_the_policy(corpus):
+def test_risk_above_one_over_k_fails_at_risk_and_k_comes_from_the_policy(corpus):
     identity = corpus.identity("000.txt")
-    identity.verdict, identity.confidence, identity.anonymity_set = "at-risk", 0.41, 3
+    identity.verdict, identity.confidence, identity.risk, identity.anonymity_set = "at-risk", 0.41, 0.41, 3
     corpus.inconsistencies = []
     report = evaluate(corpus, Policy())
     rules = {f.rule for f in report.document("000.txt").findings}
-    assert rules == {"small-anonymity-set"}
-    assert "only 3 place(s) fit the clear text (K=5)" in report.document("000.txt").findings[0].why
-    assert evaluate(corpus, Policy(min_anonymity_set=3)).document("000.txt").status == "pass"
-    # A verdict listed in fail_verdicts fails whatever the anonymity set.
+    assert rules == {"at-risk"}
+    assert report.document("000.txt").verdict == "at-risk"
+    assert "is right with probability 41%, above 1/K (K=5" in report.document("000.txt").findings[0].why
+    # K = 2: a guess right 41% of the time is below 1/2.
+    assert evaluate(corpus, Policy(min_anonymity_set=2)).document("000.txt").status == "pass"
+    assert evaluate(corpus, Policy(min_anonymity_set=2)).document("000.txt").verdict == "protected"
+    # The anonymity set plays no part in the verdict.
     identity.anonymity_set = 40
-    assert evaluate(corpus, Policy()).document("000.txt").status == "pass"
-    assert evaluate(corpus, Policy(fail_verdicts=("re-identified", "at-risk"))).document("000.txt").status == "fail"
+    assert evaluate(corpus, Policy()).document("000.txt").status == "fail"
+    # A policy that lets at-risk documents through, and one that fails them as re-identified.
+    lenient = Policy(actions=tuple((r, "report" if r == "at-risk" else a) for r, a in Policy().actions))
+    assert evaluate(corpus, lenient).document("000.txt").status == "pass"
+    strict = evaluate(corpus, Policy(fail_verdicts=("re-identified", "at-risk"))).document("000.txt")
+    assert {f.rule for f in strict.findings} == {"re-identified"}
 
 
 def test_protected_masked_documents_pass(corpus):
     for doc in ("000.txt", "001.txt"):
         identity = corpus.identity(doc)
-        identity.verdict, identity.confidence, identity.anonymity_set = "protected", 0.05, 120
+        identity.verdict, identity.confidence, identity.risk, identity.anonymity_set = "protected", 0.05, 0.05, 120
         identity.names_own_place = []
     corpus.inconsistencies = []
     report = evaluate(corpus, Policy())
@@ -217,9 +224,9 @@ def test_shipped_policy_file_says_what_the_issue_asks():
     policy = load_policy(REPO_POLICY)
     assert policy.min_anonymity_set == 5
     assert policy.fail_verdicts == ("re-identified",)
-    assert {rule: policy.action(rule) for rule in ("re-identified", "small-anonymity-set", "near-duplicate-leak",
+    assert {rule: policy.action(rule) for rule in ("re-identified", "at-risk", "near-duplicate-leak",
                                                    "names-own-place", "not-anonymised")} == {
-        "re-identified": "fail", "small-anonymity-set": "fail", "near-duplicate-leak": "fail",
+        "re-identified": "fail", "at-risk": "fail", "near-duplicate-leak": "fail",
         "names-own-place": "fail", "not-anonymised": "report"}
     assert policy.mask == "×"
     lengths = [len(s) for s in policy.keep_suffixes]
@@ -335,6 +342,7 @@ def test_check_exits_1_when_a_document_fails(corpus, monkeypatch):
 def test_check_exits_0_when_every_document_passes(corpus, monkeypatch):
     for doc in ("000.txt", "001.txt"):
         corpus.identity(doc).verdict, corpus.identity(doc).anonymity_set = "protected", 80
+        corpus.identity(doc).risk = corpus.identity(doc).confidence = 0.1
         corpus.identity(doc).names_own_place = []
     corpus.inconsistencies = []
     outcome, _ = run_check(monkeypatch, corpus, ["docs"])
@@ -371,6 +379,7 @@ def test_check_policy_option_changes_the_outcome(corpus, monkeypatch, tmp_path):
     corpus.inconsistencies = []
     for doc in ("000.txt", "001.txt"):
         corpus.identity(doc).verdict, corpus.identity(doc).anonymity_set = "at-risk", 3
+        corpus.identity(doc).risk = 0.3  # above 1/5, below 1/2
         corpus.identity(doc).names_own_place = []
     assert run_check(monkeypatch, corpus, ["docs"])[0].exit_code == 1
     (tmp_path / "lenient.toml").write_text("min_anonymity_set = 2\n", encoding="utf-8")

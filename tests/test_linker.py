@@ -13,6 +13,7 @@ from conftest import run_audit_in
 from auditor.linker import LinkerConfig, Posterior, verdict
 from auditor.records import Identity
 from auditor.redact import names_for, redact_text
+from auditor.risk import calibrated
 from auditor.rules import load_rules
 from auditor.tables import CLUE_COLUMNS, DOCUMENT_COLUMNS, SLOT_COLUMNS
 
@@ -52,7 +53,8 @@ def test_redacted_report_is_yuanping(seeds_audit, config, prefix):
     assert identity.n_slots > 250
     assert identity.verdict == "re-identified"
     assert identity.candidates[0].path == YUANPING
-    assert identity.candidates[0].probability == pytest.approx(identity.confidence)
+    # The candidates hold the posterior; the confidence is its top, calibrated.
+    assert identity.confidence == pytest.approx(calibrated(identity.candidates[0].probability, *config.calibration))
 
 
 def test_both_copies_of_the_report_share_a_group(seeds_audit):
@@ -99,13 +101,11 @@ def test_clear_prefecture_reports(seeds_audit, prefix, place):
     assert identity.verdict == "not-anonymised"
 
 
-def test_anonymity_set_agrees_with_confidence(seeds_audit, config):
+def test_anonymity_set_agrees_with_risk(seeds_audit, config):
     for identity in seeds_audit.identities:
         assert identity.anonymity_set >= 1
-        if identity.confidence >= config.anonymity_mass:
-            assert identity.anonymity_set == 1, identity.doc
-        else:
-            assert identity.anonymity_set >= 2, identity.doc
+        if identity.risk >= 0.5:  # the places within a factor of the top: never thousands
+            assert identity.anonymity_set <= config.anonymity_factor + 1, identity.doc
         probabilities = [c.probability for c in identity.candidates]
         assert probabilities == sorted(probabilities, reverse=True)
         assert sum(probabilities) <= 1 + 1e-9
@@ -114,7 +114,8 @@ def test_anonymity_set_agrees_with_confidence(seeds_audit, config):
 def test_documents_table(seeds_audit):
     frame = seeds_audit.documents
     assert list(frame.columns) == DOCUMENT_COLUMNS == [
-        "doc", "group", "n_slots", "identity", "identity_level", "confidence", "anonymity_set", "verdict", "top_clues",
+        "doc", "group", "n_slots", "identity", "identity_level", "confidence", "risk", "anonymity_set", "verdict",
+        "top_clues",
     ]
     assert len(frame) == 5
     row = frame.set_index("doc").loc["seeds/000_f10a573ecf1e5254.txt"]
@@ -144,32 +145,31 @@ def test_slots_table_has_recovery(seeds_audit):
 # -- verdict rules -------------------------------------------------------------------
 
 
-def make_identity(n_slots: int, place: str, confidence: float, anonymity_set: int) -> Identity:
+def make_identity(n_slots: int, place: str, risk: float, anonymity_set: int) -> Identity:
     return Identity(doc="d.txt", group="G001", n_slots=n_slots, identity=place, identity_level="county",
-                    confidence=confidence, anonymity_set=anonymity_set)
+                    confidence=risk, risk=risk, anonymity_set=anonymity_set)
 
 
-def test_verdict_rules(config):
+def test_verdict_follows_risk_and_k_alone(config):
     sure = config.reidentified_confidence
-    small = config.at_risk_anonymity_set
     assert verdict(make_identity(0, YUANPING, 1.0, 1), config) == "not-anonymised"
     assert verdict(make_identity(0, "", 0.0, 3000), config) == "not-anonymised"
     assert verdict(make_identity(271, YUANPING, sure, 1), config) == "re-identified"
-    assert verdict(make_identity(271, YUANPING, sure - 0.01, small), config) == "at-risk"
-    assert verdict(make_identity(271, YUANPING, sure - 0.01, small + 1), config) == "protected"
-    assert verdict(make_identity(271, YUANPING, 0.2, 2), config) == "at-risk"
+    assert verdict(make_identity(271, YUANPING, sure - 0.01, 1), config) == "at-risk"
+    # At-risk above 1/K whatever the anonymity set says.
+    assert verdict(make_identity(271, YUANPING, 0.21, 3000), config) == "at-risk"
+    assert verdict(make_identity(271, YUANPING, 0.2, 2), config) == "protected"
+    assert verdict(make_identity(271, YUANPING, 0.2, 2), config, k=10) == "at-risk"
     assert verdict(make_identity(271, "", 0.0, 1), config) == "protected"  # no identity, nothing at risk
 
 
-def test_anonymity_set_covers_the_mass():
+def test_anonymity_set_counts_the_places_within_the_factor_of_the_top():
     posterior = Posterior({1: 0.6, 2: 0.3}, rest_each=0.001, rest_count=100)
-    # 0.6 + 0.3 leaves 0.05 for the 0.95 mass: 50 of the undistinguished rest.
-    assert posterior.anonymity_set(0.95) == 52
-    assert posterior.anonymity_set(0.6) == 1
-    assert posterior.anonymity_set(0.9) == 2
-    assert Posterior({1: 0.97}, rest_each=0.0003, rest_count=100).anonymity_set(0.95) == 1
-    # Without any evidence every unit is as likely: the set is (nearly) everything.
-    assert Posterior({}, rest_each=1 / 2800, rest_count=2800).anonymity_set(0.95) == 2660
+    assert posterior.anonymity_set(10) == 2  # 0.3 is within 10× of 0.6; the rest is not
+    assert posterior.anonymity_set(1000) == 102
+    assert Posterior({1: 0.05, 2: 0.004}, rest_each=0.006, rest_count=100).anonymity_set(10) == 101
+    # Without any evidence every unit is as likely: the set is everything.
+    assert Posterior({}, rest_each=1 / 2800, rest_count=2800).anonymity_set(10) == 2800
 
 
 # -- level decision on redacted dev-eval reports ------------------------------------

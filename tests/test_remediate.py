@@ -357,7 +357,7 @@ def test_fix_command_exit_codes(place_list_pipeline, small_corpus, tmp_path, mon
     runner = CliRunner()
     outcome = runner.invoke(main, ["fix", "corpus", "--out", "fixed", "-j", "1"])
     assert outcome.exit_code == 0, outcome.output
-    assert "  fixed/000.txt: fail, re-identified, anonymity set 1 -> pass, protected, anonymity set 60; " \
+    assert "  fixed/000.txt: fail, re-identified, risk 99%, anonymity set 1 -> pass, protected, risk 2%, anonymity set 60; " \
            "masked 4 occurrence(s) of 3 clue(s), 8 of 140 characters (5.71%): 崞阳 ×2, 原平 ×1, 轩岗 ×1" \
            in outcome.stdout
     assert "Re-audit of fixed: all 3 document(s) pass the policy" in outcome.stdout
