@@ -651,7 +651,11 @@ class ScannedCorpus:
     def outcomes(self, folds: list[Fold], rates: tuple[float, float]) -> dict[str, Outcome]:
         """Every report's outcome under ``rates``, each fold linked alone."""
         if rates not in self._outcomes:
-            fit = LinkerFit((), *rates, self.base_rules.linker.level_model, (1.0, 0.0))
+            # Neither the shipped level model nor its calibration (fitted on every
+            # report, the held-out ones too) may shape what the folds are fitted on.
+            from auditor.rules import LEVEL_FEATURES
+
+            fit = LinkerFit((), *rates, tuple(0.0 for _ in LEVEL_FEATURES), (1.0, 0.0))
             rules = fit.rules(self.base_rules)
             found = {}
             for fold in folds:
@@ -701,8 +705,6 @@ def fit_linker(training: tuple[Truth, ...], corpus: ScannedCorpus, folds: list[F
     """Fits on ``training`` only: the rates that give the truth the highest
     likelihood, then the level model, then the calibration of the top posterior
     at the level that model decides."""
-    from auditor.linker import prefecture_probability
-
     ids = [t.id for t in training]
     places, uids = corpus.places, corpus.truth_uids
 
@@ -1056,41 +1058,26 @@ def redact_thoroughly(text: str, spans: list[tuple[int, int]], truth: Truth, lan
 class PlaceNameMasker:
     """The spans a redactor who masks every place name would mask, found without
     auditor's clue finder, leftmost-longest as plain substrings: every full
-    gazetteer name of any level (崞阳镇, 南关村, 易县), the
-    short forms of every county, prefecture and province (西安, 忻州), and the
-    short forms of the true place's own towns (崞阳); short forms the gazetteer
-    marks as ordinary words (文化, 和平) are left, as a redactor would leave them."""
+    gazetteer name of any level (崞阳镇, 南关村, 易县), the short forms of every
+    town, county, prefecture and province (崞阳, 西安, 忻州); short forms the
+    gazetteer marks as ordinary words (文化, 和平) are left, as a redactor would
+    leave them, and so are villages' (北三泉 of 北三泉村), too many and too
+    ordinary to mask as plain substrings."""
 
-    def __init__(self, gazetteer, truth_uids: set[int]):
+    def __init__(self, gazetteer):
         import ahocorasick_rs
 
         self.g = gazetteer
         # two-character full names are counties (易县, 沧县) or ordinary words (新村)
         names = {n for n in gazetteer.full_names() if len(n) >= 3 or (len(n) == 2 and not gazetteer.is_common_word(n))}
-        self.own_short: dict[int, set[str]] = {uid: set() for uid in truth_uids if uid is not None}
         for name, uids in gazetteer.short_names().items():
-            if gazetteer.is_common_word(name):
-                continue
-            if any(gazetteer.level_of(uid) in ("county", "prefecture", "province") for uid in uids):
+            if not gazetteer.is_common_word(name) and any(
+                    gazetteer.level_of(uid) in ("town", "county", "prefecture", "province") for uid in uids):
                 names.add(name)
-            for uid in uids:
-                if gazetteer.level_of(uid) not in ("county", "town"):
-                    continue
-                for level in ("county", "prefecture", "province"):
-                    holder = gazetteer.ancestor(uid, level)
-                    if holder in self.own_short:
-                        self.own_short[holder].add(name)
         self.names = ahocorasick_rs.AhoCorasick(sorted(names), matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
 
-    def spans(self, text: str, truth_uid: int | None) -> list[tuple[int, int]]:
-        import ahocorasick_rs
-
-        found = [(s, e) for _, s, e in self.names.find_matches_as_indexes(text)]
-        own = sorted(self.own_short.get(truth_uid, ()))
-        if own:
-            matcher = ahocorasick_rs.AhoCorasick(own, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
-            found += [(s, e) for _, s, e in matcher.find_matches_as_indexes(text)]
-        return found
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        return [(s, e) for _, s, e in self.names.find_matches_as_indexes(text)]
 
 
 def false_alarm_evaluation(folder: Path, truths: list[Truth], spans_of, out: Path, name: str,
@@ -1137,8 +1124,8 @@ FALSE_ALARM_WAYS = {
     "clue finder": "every place clue auditor's clue finder finds in the clear report (any level; masked where "
                    "found, so a one-character abbreviation is masked there only)",
     "gazetteer names": "found without the clue finder, as plain substrings: every full gazetteer name of any "
-                       "level, the short forms of every county, prefecture and province, and those "
-                       "of the true place's own towns (short forms the gazetteer marks as ordinary words are left)",
+                       "level and the short forms of every town, county, prefecture and province (short forms "
+                       "the gazetteer marks as ordinary words, and villages' short forms, are left)",
 }
 
 
@@ -1294,8 +1281,8 @@ def evaluate(folder: Path, out: Path, workers: int = 2, excerpts: bool = False, 
             print(f"evaluate: wrote the fit on all {len(truths)} reports into {write_rules}", file=sys.stderr)
         clue_spans = lambda truth, _text: [  # noqa: E731
             (c.start, c.end) for c in clear.analysis(document_name(folder / f"{truth.id}.txt")).clues if c.candidates]
-        masker = PlaceNameMasker(gazetteer, set(truth_uids.values()))
-        name_spans = lambda truth, text: masker.spans(text, truth_uids[truth.id])  # noqa: E731
+        masker = PlaceNameMasker(gazetteer)
+        name_spans = lambda truth, text: masker.spans(text)  # noqa: E731
         sums["false_alarms"] = {
             "clue finder": false_alarm_evaluation(folder, truths, clue_spans, out, "thorough", workers,
                                                   places, truth_uids),

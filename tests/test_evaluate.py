@@ -140,12 +140,8 @@ def test_place_name_masker_finds_names_without_the_clue_finder(ev):
     from auditor.gazetteer import load_gazetteer
 
     gazetteer = load_gazetteer()
-    places = ev.Places(gazetteer)
-    yuanping = places.resolve("山西省/忻州市/原平市")
-    masker = ev.PlaceNameMasker(gazetteer, {yuanping})
-    text = "与西安合作建设崞阳镇，崞阳文化繁荣。"
-    masked = ev.mask_spans(text, masker.spans(text, yuanping))
-    # another city's short form, the own town's full and short forms; not the ordinary word 文化
-    assert masked == "与×合作建设×，×文化繁荣。"
-    # the short form of a town of another county is left (a redactor of 原平 would not know it)
-    assert ev.mask_spans("崞阳", masker.spans("崞阳", places.resolve("山西省/太原市/晋源区"))) == "崞阳"
+    masker = ev.PlaceNameMasker(gazetteer)
+    text = "与西安合作建设崞阳镇，崞阳文化繁荣，北联镇、北联一带。"
+    masked = ev.mask_spans(text, masker.spans(text))
+    # a city's short form, a town's full and short forms, whoever's town it is; not the ordinary word 文化
+    assert masked == "与×合作建设×，×文化繁荣，×、×一带。"
