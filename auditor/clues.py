@@ -27,10 +27,12 @@ from pathlib import Path
 import ahocorasick_rs
 import regex
 
+from .codes import CodeRecognizer
 from .gazetteer import Gazetteer, load_gazetteer
 from .masks import MaskRun
 from .normalise import Normaliser
 from .ordinary import DROP_AT, OrdinaryWordJudge
+from .recognizer import ClueMatch
 from .records import Clue
 from .rules import MATCH_TIMEOUT_SECONDS, AbbreviationPattern, ClueRules, Rules, match_timeout, rule_timeout
 from .segment import Segmenter, shared_segmenter
@@ -46,22 +48,7 @@ _LEVEL_WEIGHT_KEY = {
 }
 _VILLAGE_SUFFIX = re.compile(r"村|社区|嘎查|居委会")
 VILLAGE_MEMO_SIZE = 1 << 16
-_KIND_PRIORITY = {"landmark": 3, "admin": 2, "abbreviation": 1, "unverified": 0}
-
-
-@dataclass(frozen=True, slots=True)
-class ClueMatch:
-    """What a recognizer found, before the finder picks among overlaps."""
-
-    start: int
-    end: int
-    candidates: tuple[int, ...]
-    rule: str
-    level: str = ""
-    short_form: bool = False
-    core_end: int = -1  # where an administrative name's unit suffix begins (its end for a short form)
-    ordinary: float = 0.0  # see auditor.ordinary
-    in_company_name: bool = False  # 大连 of 大连××包装有限公司
+_KIND_PRIORITY = {"code": 4, "landmark": 3, "admin": 2, "abbreviation": 1, "unverified": 0}
 
 
 # A clue found in a line: (match, kind, named as elsewhere, its text, its rule).
@@ -400,6 +387,7 @@ class ClueFinder:
             AdminNameRecognizer(gazetteer, self.clue_rules, lexicon),
             AbbreviationRecognizer(gazetteer, rules, lexicon),
             UnverifiedNameRecognizer(gazetteer, self.clue_rules),
+            CodeRecognizer(gazetteer, rules),
         ]
         self.ordinary = OrdinaryWordJudge(gazetteer, self.clue_rules)
         self.normaliser = Normaliser(keep=self._name_characters())

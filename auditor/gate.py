@@ -417,6 +417,8 @@ def _clue_kind(clue: Clue) -> str:
         return "abbreviated place name"
     if clue.kind == "landmark":
         return "landmark"
+    if clue.kind == "code":
+        return "area code" if clue.text.startswith("0") else "division code"
     return "name not in the gazetteer"
 
 

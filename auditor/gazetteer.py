@@ -48,7 +48,8 @@ _LEVEL_INDEX = {name: i for i, name in enumerate(LEVELS)}
 # Bump whenever parsing, aliasing, the common-word rule or the payload layout
 # changes: the version is part of the cache file name, so old caches are ignored.
 # 5: general-language word counts and per-level name rates (auditor.ordinary).
-FORMAT_VERSION = 5
+# 6: telephone area codes (auditor.codes).
+FORMAT_VERSION = 6
 _CACHE_PREFIX = "gazetteer"
 
 # key -> (file in jionlp/dictionary, member inside the zip)
@@ -59,6 +60,7 @@ _SOURCES = {
     "idf": ("idf.zip", "idf.txt"),
     "idioms": ("chinese_idiom.zip", "chinese_idiom.txt"),
     "distribution": ("word_distribution.zip", "word_distribution.json"),
+    "area_codes": ("landline_phone_area_code.txt", None),
 }
 
 
@@ -216,6 +218,8 @@ class Gazetteer:
         self._parents = _int_array(data["parents"])  # -1 for provinces
         self._ends = _int_array(data["ends"])  # one past the last uid of the subtree
         self._codes: dict[int, str] = data["codes"]
+        self._by_code: dict[str, int] | None = None
+        self.area_codes: dict[str, int] = data["area_codes"]  # 0350 -> 忻州市
         self._full = _Index(data["full"])
         self._short = _Index(data["short"])
         self._common: frozenset[str] = frozenset(data["common"])
@@ -250,6 +254,12 @@ class Gazetteer:
             parent=parent if parent >= 0 else None,
             code=self._codes.get(uid, ""),
         )
+
+    def unit_of_code(self, code: str) -> int | None:
+        """The province, prefecture or county whose administrative code is ``code`` (140981 → 原平市)."""
+        if self._by_code is None:
+            self._by_code = {c: uid for uid, c in self._codes.items() if c}
+        return self._by_code.get(code)
 
     # -- names ---------------------------------------------------------------
 
@@ -729,6 +739,39 @@ def _name_rates(levels: bytearray, by_full: dict[str, list[int]], counts: dict[s
     return rates
 
 
+def _area_codes(text: str, builder: "_Builder") -> dict[str, int]:
+    """Telephone area codes (jionlp's ``0350 山西/忻州``) to the unit they serve:
+    the prefecture (or municipality, or county-level city under a province)
+    whose short form is the second name, inside the province of the first."""
+    provinces = {builder.shorts[u]: u for u in range(len(builder.levels)) if LEVELS[builder.levels[u]] == "province"}
+    out = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) != 2 or "/" not in parts[1] or not parts[0].isdigit():
+            continue
+        province_name, place = parts[1].split("/", 1)
+        province = provinces.get(province_name)
+        if province is None:
+            continue
+        if place == province_name:
+            out[parts[0]] = province
+            continue
+        found = [u for u in [*builder.by_short.get(place, ()), *builder.by_full.get(place, ())]
+                 if LEVELS[builder.levels[u]] in ("prefecture", "county") and _under(builder, u, province)]
+        found.sort(key=lambda u: builder.levels[u])  # a prefecture before a county of the same name
+        if found:
+            out[parts[0]] = found[0]
+    return out
+
+
+def _under(builder: "_Builder", uid: int, ancestor: int) -> bool:
+    while uid >= 0:
+        if uid == ancestor:
+            return True
+        uid = builder.parents[uid]
+    return False
+
+
 def compile_gazetteer(sources: dict[str, tuple[bytes, str | None]], source_hash: str) -> dict:
     """Parse the jionlp data into the cache payload (builtins only, no classes)."""
     builder = _Builder()
@@ -759,6 +802,7 @@ def compile_gazetteer(sources: dict[str, tuple[bytes, str | None]], source_hash:
         "common": common,
         "word_counts": _Index.pack({word: [count] for word, count in word_counts.items()}),
         "word_total": sum(word_counts.values()),
+        "area_codes": _area_codes(_text(sources["area_codes"]), builder),
         "name_rates": _name_rates(builder.levels, builder.by_full, word_counts),
         "stats": {
             "counts": {name: builder.levels.count(i) for i, name in enumerate(LEVELS)},

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 SLOT_TYPES = ("place", "number", "year", "date", "ordinal", "code", "person", "formula", "unknown")
 SLOT_TYPE_LABELS = {"place": "P", "number": "N", "year": "Y", "date": "D", "ordinal": "O", "code": "C",
                     "person": "H", "formula": "F", "unknown": "?"}
-CLUE_KINDS = ("admin", "abbreviation", "landmark", "unverified")
+CLUE_KINDS = ("admin", "abbreviation", "landmark", "code", "unverified")
 VERDICT_LABELS = {
     "re-identified": "Re-identified",
     "at-risk": "At risk",

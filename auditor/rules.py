@@ -461,6 +461,7 @@ class Rules:
     abbreviations: tuple[AbbreviationPattern, ...] = ()
     landmarks: tuple[LandmarkRow, ...] = ()
     linker: LinkerConfig | None = None
+    codes: tuple[CodePattern, ...] = ()
 
 
 # ---------------------------------------------------------------------------
@@ -608,6 +609,40 @@ def load_abbreviations(folder: Path) -> tuple[AbbreviationPattern, ...]:
     return tuple(patterns)
 
 
+CODE_KINDS = ("admin-code", "area-code")
+
+
+@dataclass(frozen=True)
+class CodePattern:
+    """Where a code that names a place stands in clear text (codes.toml)."""
+
+    name: str
+    kind: str  # one of CODE_KINDS: what table the group ``code`` is looked up in
+    regex: Pattern
+    not_after: Pattern | None  # text right after the code that makes it something else (an amount)
+    where: str
+
+
+def load_code_patterns(folder: Path) -> tuple[CodePattern, ...]:
+    path = folder / "codes.toml"
+    if not path.exists() and not path.is_symlink():
+        return ()  # optional, like abbreviations.toml
+    table = _Table(path, "", read_toml(path))
+    patterns = []
+    for entry in table.entries("pattern"):
+        kind = entry.string("kind")
+        if kind not in CODE_KINDS:
+            raise entry.error("kind", f"unknown kind {kind!r} (known: {', '.join(CODE_KINDS)})")
+        pattern = entry.pattern("regex", may_match_empty=False)
+        if "code" not in pattern.groupindex:
+            raise entry.error("regex", "needs the named group 'code'")
+        not_after = entry.pattern("not_after", None, may_match_empty=False)
+        entry.done()
+        patterns.append(CodePattern(entry.data["name"], kind, pattern, not_after, f"codes.toml {entry.where}"))
+    table.done()
+    return tuple(patterns)
+
+
 LANDMARK_KINDS = ("river", "mountain", "scenic", "temple", "grotto", "pass", "reservoir", "lake",
                   "ancient-town", "person", "product", "other")
 
@@ -677,5 +712,5 @@ def load_rules(folder: str | os.PathLike | None = None) -> Rules:
         raise RulesError(f"rules folder not found: {path}")
     return Rules(
         path, load_mask_rules(path), load_slot_rules(path), load_clue_rules(path), load_abbreviations(path),
-        load_landmarks(path), load_linker_config(path),
+        load_landmarks(path), load_linker_config(path), load_code_patterns(path),
     )
