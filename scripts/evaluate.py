@@ -968,6 +968,45 @@ def excerpt_evaluation(target: Path, window_truths: list[Truth], truths: list[Tr
     return sums
 
 
+CLUE_KINDS = ("admin", "abbreviation", "landmark", "code")
+
+
+def clue_kind_figures(result, files: dict[str, Path], places: "Places", truth_uids: dict) -> dict[str, dict]:
+    """Per clue kind (issue 13): in how many reports it fired, and of the
+    distinct clue texts it found per report, how many point into the true
+    prefecture-level place (a candidate inside it) — how often the kind tells
+    the truth."""
+    figures = {kind: {"documents": 0, "clues": 0, "pointing_home": 0} for kind in CLUE_KINDS}
+    for truth_id, path in files.items():
+        home = places.prefecture(truth_uids.get(truth_id))
+        seen: dict[str, set[str]] = {kind: set() for kind in CLUE_KINDS}
+        for clue in result.analysis(document_name(path)).clues:
+            if clue.kind in seen and clue.candidates and clue.text not in seen[clue.kind]:
+                seen[clue.kind].add(clue.text)
+                figure = figures[clue.kind]
+                figure["clues"] += 1
+                if home is not None and any(uid == home or places.contains(home, uid) for uid in clue.candidates):
+                    figure["pointing_home"] += 1
+        for kind, texts in seen.items():
+            figures[kind]["documents"] += bool(texts)
+    return figures
+
+
+def clue_kind_markdown(ways: dict[str, dict]) -> list[str]:
+    out = ["", "## Clue kinds", "",
+           "Per kind of clue: the reports it fired in, the distinct clue texts it found (per report), and the "
+           "share of those pointing into the report's true prefecture-level place.", "",
+           "| kind | " + " | ".join(ways) + " |", "|---|" + "---|" * len(ways)]
+    for kind in CLUE_KINDS:
+        cells = []
+        for figures in ways.values():
+            f = figures[kind]
+            share = f"{f['pointing_home'] / f['clues']:.2f}" if f["clues"] else "–"
+            cells.append(f"{f['documents']} reports, {f['clues']} clues, {share} home")
+        out.append(f"| {kind} | " + " | ".join(cells) + " |")
+    return out
+
+
 def held_out_markdown(sums: dict, shipped: dict | None = None) -> list[str]:
     out = ["", f"## Held out: {len(sums['folds'])}-fold cross-validation by place", "",
            "For each fold, `fit_linker` fits on the other folds only (the clue rates of clues.toml [weights] by the "
@@ -1257,6 +1296,11 @@ def evaluate(folder: Path, out: Path, workers: int = 2, excerpts: bool = False, 
         clear_preds = [judge(auditor_prediction(clear.identity(document_name(folder / f"{t.id}.txt"))), t, places,
                              truth_uids[t.id]) for t in truths]
         sums["auditor, unredacted"] = summary(clear_preds)
+        sums["clue_kinds"] = {
+            "redacted": clue_kind_figures(result, {t.id: redacted_dir / f"{t.id}.txt" for t in truths}, places,
+                                          truth_uids),
+            "in clear": clue_kind_figures(clear, {t.id: folder / f"{t.id}.txt" for t in truths}, places, truth_uids),
+        }
         folds = folds_by_place(truths)
         # The calibration is fitted on the training reports' windows too (fit_linker).
         window_truths = write_windows(folder, truths, out / "excerpts")
@@ -1302,6 +1346,7 @@ def evaluate(folder: Path, out: Path, workers: int = 2, excerpts: bool = False, 
     if "auditor, held out" in sums:
         text += "\n" + "\n".join(held_out_markdown(sums["auditor, held out"], sums.get("fit on all")))
         text += "\n" + "\n".join(false_alarm_markdown(sums["false_alarms"])) + "\n"
+        text += "\n".join(clue_kind_markdown(sums["clue_kinds"])) + "\n"
     if "excerpts, held out" in sums:
         text += "\n".join(excerpt_markdown(sums["excerpts, held out"], sums.get("excerpts"))) + "\n"
     print(text)

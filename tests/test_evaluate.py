@@ -145,3 +145,18 @@ def test_place_name_masker_finds_names_without_the_clue_finder(ev):
     masked = ev.mask_spans(text, masker.spans(text))
     # a city's short form, a town's full and short forms, whoever's town it is; not the ordinary word 文化
     assert masked == "与×合作建设×，×文化繁荣，×、×一带。"
+
+
+def test_clue_kind_figures_count_reports_and_clues_that_point_home(ev, tmp_path):
+    import auditor
+    from auditor.gazetteer import load_gazetteer
+
+    places = ev.Places(load_gazetteer())
+    path = tmp_path / "r.txt"
+    # 崞阳镇 and 天涯山 lie in 原平 (忻州); 娘子关 in 阳泉; the code 140981 is 原平's.
+    path.write_text("×市崞阳镇、天涯山景区和娘子关镇，电话(0350)3021234，代码140981。\n", encoding="utf-8")
+    result = auditor.audit([path])
+    figures = ev.clue_kind_figures(result, {"r": path}, places, {"r": places.resolve("山西省/忻州市/原平市")})
+    assert figures["code"] == {"documents": 1, "clues": 2, "pointing_home": 2}
+    assert figures["admin"]["documents"] == 1 and figures["admin"]["pointing_home"] < figures["admin"]["clues"]
+    assert figures["abbreviation"] == {"documents": 0, "clues": 0, "pointing_home": 0}
