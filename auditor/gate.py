@@ -25,7 +25,7 @@ from .errors import PolicyError
 from .loading import printable_name
 from .records import EMPTY_STATUS, NOT_CHECKED_STATUSES, SKIPPED_STATUS, Clue, Identity
 from .risk import DEFAULT_K, VERDICTS, verdict_for
-from .rules import MaskRules, read_toml
+from .rules import MaskRules, load_rules, read_toml
 from .slots import LineIndex
 
 if TYPE_CHECKING:
@@ -143,7 +143,9 @@ class Policy:
         """The identity's verdict under this policy's K (``n_slots``: count these
         as its masks instead of its own slots): one definition, auditor.risk's."""
         masked = (identity.n_slots if n_slots is None else n_slots) > 0
-        return verdict_for(identity.risk, masked, self.min_anonymity_set)
+        # The re-identified threshold is the rules' (linker.toml [verdict]), as the linker's verdict.
+        threshold = load_rules(self.rules_folder or None).linker.reidentified_confidence
+        return verdict_for(identity.risk, masked, self.min_anonymity_set, threshold)
 
     def action(self, rule: str) -> str:
         return dict(self.actions).get(rule, "report")

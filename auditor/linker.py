@@ -456,16 +456,17 @@ def level_features(analysis: DocumentAnalysis, evidences: list[ClueEvidence], to
     levels = Counter(s.place_level for s in analysis.slots if s.slot_type == "place")
     masked = levels["county"] + levels["prefecture"]
     county_slot_share = levels["county"] / masked if masked else 0.5
+    own_name_balance = math.log1p(prefecture_mentions) - math.log1p(top_county_mentions)
     values = {
         "bias": 1.0,
         "prefecture_cues": float(cues["prefecture_cues"]),
         "county_cues": float(cues["county_cues"]),
         "named_counties": math.log1p(len(county_mentions)),
         "top_county_share": share,
-        "own_name_balance": math.log1p(prefecture_mentions) - math.log1p(top_county_mentions),
+        "own_name_balance": own_name_balance,
         "county_slot_share": county_slot_share,
         "unmasked": 0.0 if masked else 1.0,
-        "own_name_balance_unmasked": 0.0 if masked else math.log1p(prefecture_mentions) - math.log1p(top_county_mentions),
+        "own_name_balance_unmasked": 0.0 if masked else own_name_balance,
     }
     return tuple(values[name] for name in LEVEL_FEATURES)
 

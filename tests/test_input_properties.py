@@ -102,11 +102,10 @@ def entries(root: bytes, locked: bytes | None) -> dict[object, set[bytes]]:
         for name in names:
             path = os.path.join(folder, name)
             key: object = path
-            if not name.startswith(b"."):
-                target = os.path.realpath(path)
-                reachable = not (locked_path and target.startswith(locked_path + b"/"))
-                if reachable and os.path.isfile(path):
-                    key = (os.stat(path).st_dev, os.stat(path).st_ino)
+            # A locked folder (mode 0o300) cannot be listed but can be passed
+            # through: a link to a file inside it still reaches that file.
+            if not name.startswith(b".") and os.path.isfile(path):
+                key = (os.stat(path).st_dev, os.stat(path).st_ino)
             found.setdefault(key, set()).add(path)
     return found
 
