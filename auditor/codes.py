@@ -12,6 +12,10 @@ from .recognizer import ClueMatch
 from .rules import MATCH_TIMEOUT_SECONDS, Rules, rule_timeout
 
 
+# What a code of each kind says, in a reviewer's words (the clue's rule, shown in the report).
+_MEANING = {"admin-code": "the administrative division code of", "area-code": "the telephone area code of"}
+
+
 class CodeRecognizer:
     """One recognizer of the clue finder (auditor.recognizer's interface)."""
 
@@ -39,8 +43,8 @@ class CodeRecognizer:
                 uid = self.unit(pattern.kind, match.group("code"))
                 if uid is None or self._followed_by_other(pattern, text, end):
                     continue
-                yield ClueMatch(start, end, (uid,), f"{pattern.kind} ({pattern.name} in codes.toml): "
-                                f"{self.gazetteer.path(uid)}", level=self.gazetteer.level_of(uid))
+                yield ClueMatch(start, end, (uid,), f"{_MEANING[pattern.kind]} {self.gazetteer.path(uid)} "
+                                f"(codes.toml {pattern.name})", level=self.gazetteer.level_of(uid))
 
     @staticmethod
     def _followed_by_other(pattern, text: str, end: int) -> bool:

@@ -76,3 +76,8 @@ def test_codes_toml_is_validated_at_load(tmp_path, rules, change, message):
     with pytest.raises(RulesError) as raised:
         load_rules(str(folder))
     assert message in str(raised.value)
+
+
+def test_a_code_says_what_it_is_in_words(clues_in):
+    (code,) = [c for c in clues_in("联系电话：(0350)3021234") if c.kind == "code"]
+    assert code.rule == "the telephone area code of 山西省/忻州市 (codes.toml phone-number)"
