@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 
 from .clues import ClueRules
 from .forking import ForkedTasks, can_fork
+from .anchors import ANCHOR_WINDOW, CLEAR_AFTER, CLEAR_BEFORE
 from .gazetteer import Gazetteer, load_gazetteer
+from .inference import DocumentInference, Posterior
 from .neardup import group_near_duplicates
 from .ordinary import OrdinaryWordJudge
 from .records import Candidate, Clue, DocumentAnalysis, Identity, Inconsistency
-from .risk import DEFAULT_K, anonymity_set, calibrated, verdict_for
+from .risk import DEFAULT_K, calibrated, verdict_for
 from .rules import LEVEL_FEATURES, LinkerConfig, Rules, default_mask_characters, match_timeout, rule_timeout
 
 
@@ -69,29 +71,6 @@ class ClueEvidence:
     def ordinary(self) -> float:
         """The clearest occurrence decides: a reader needs only one."""
         return min(c.ordinary for c in self.occurrences)
-
-
-@dataclass
-class Posterior:
-    """Probabilities over units of one level; units not listed share ``rest``."""
-
-    probabilities: dict[int, float]
-    rest_each: float
-    rest_count: int
-
-    def top(self) -> tuple[int | None, float]:
-        if not self.probabilities:
-            return None, self.rest_each
-        uid = max(self.probabilities, key=lambda u: (self.probabilities[u], -u))
-        return uid, self.probabilities[uid]
-
-    def ranked(self) -> list[tuple[int, float]]:
-        return sorted(self.probabilities.items(), key=lambda kv: (-kv[1], kv[0]))
-
-    def anonymity_set(self, factor: float) -> int:
-        """The places within ``factor`` of the best one (see :func:`auditor.risk.anonymity_set`)."""
-        _, top = self.top()
-        return anonymity_set(top, self.probabilities.values(), self.rest_each, self.rest_count, factor)
 
 
 class EvidenceModel:
@@ -260,16 +239,6 @@ def _descendants_at(g: Gazetteer, uid: int, level: str) -> list[int]:
             continue
         stack.extend(g.children(current))
     return out
-
-
-@dataclass
-class DocumentInference:
-    identity: Identity
-    county: Posterior
-    prefecture: Posterior
-    evidences: list[ClueEvidence]
-    decided_uid: int | None
-    level_features: tuple[float, ...] = ()  # LEVEL_FEATURES of the group's representative
 
 
 @dataclass
@@ -678,7 +647,7 @@ def _group_inconsistencies(group_docs: list[DocumentAnalysis], config: LinkerCon
             around = (text[max(0, slot.start - ANCHOR_WINDOW) : slot.start], text[slot.end : slot.end + ANCHOR_WINDOW])
             clear = anchors.get(around)
             if clear is None:
-                clear = anchors[around] = (_CLEAR_BEFORE.search(around[0]).group(), _CLEAR_AFTER.match(around[1]).group())
+                clear = anchors[around] = (CLEAR_BEFORE.search(around[0]).group(), CLEAR_AFTER.match(around[1]).group())
             left, right = clear
             if len(left) < config.anchor_chars or len(right) < config.anchor_chars:
                 continue
@@ -693,19 +662,6 @@ def _group_inconsistencies(group_docs: list[DocumentAnalysis], config: LinkerCon
                     found.append(Inconsistency(analysis.doc, slot.slot_id, partner.doc, start, end, partner.source.text[start:end]))
                     break
     return found
-
-
-ANCHOR_WINDOW = 8  # clear characters on each side that align a slot with a copy
-_ANCHOR_STOP = "\n" + _MASK_CHARACTERS.symbol_class()
-_CLEAR_BEFORE = re.compile(f"[^{_ANCHOR_STOP}]*$")
-_CLEAR_AFTER = re.compile(f"[^{_ANCHOR_STOP}]*")
-
-
-def clear_anchor(text: str, start: int, end: int, before: bool, want: int) -> str:
-    """Up to ``want`` clear characters next to a slot, stopping at a line break or another mask."""
-    if before:
-        return _CLEAR_BEFORE.search(text, max(0, start - want), start).group()
-    return _CLEAR_AFTER.match(text, end, end + want).group()
 
 
 def _align_slot(left: str, right: str, other: str) -> tuple[int, int] | None:

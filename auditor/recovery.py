@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from .linker import DocumentInference, clear_anchor
+from .anchors import clear_anchor
+from .inference import DocumentInference
 from .rules import LinkerConfig, match_timeout, rule_timeout
 from .records import Slot
 
