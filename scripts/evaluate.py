@@ -588,34 +588,39 @@ class Outcome:
     prefecture_top: tuple[int | None, float]
 
 
+@dataclass(frozen=True)
+class Scanned:
+    """A folder of documents audited once: ``folder/<truth.id>.txt`` for each truth."""
+
+    folder: Path
+    truths: tuple[Truth, ...]
+    result: object  # auditor.AuditResult
+
+
 class ScannedCorpus:
     """The redacted reports scanned once (slots and clues); linking them again
     under other numbers costs a second, not a scan."""
 
-    def __init__(self, redacted_dir: Path, truths: list[Truth], places: "Places", truth_uids: dict, workers: int,
-                 windows_dir: Path | None = None, window_truths: list[Truth] = (), clear_dir: Path | None = None):
-        import auditor
-
+    def __init__(self, truths: list[Truth], places: "Places", truth_uids: dict, redacted: "Scanned",
+                 windows: "Scanned | None" = None, clear: "Scanned | None" = None):
+        """``redacted``, ``windows``, ``clear``: the folders as audited already
+        (each once in `make eval`, shared with its other figures)."""
         self.truths = {t.id: t for t in truths}
         self.places = places
         self.truth_uids = dict(truth_uids)
         self.analyses = {}
         # Each report's windows (its excerpts), by report id.
         self.windows: dict[str, list[str]] = {t.id: [] for t in truths}
-        for folder, members in ((redacted_dir, truths), (windows_dir, window_truths)):
-            if not members:
+        window_truths = windows.truths if windows is not None else ()
+        for scanned, prefix in ((redacted, ""), (windows, ""), (clear, CLEAR)):
+            if scanned is None:
                 continue
-            files = [folder / f"{t.id}.txt" for t in members]
-            # The clues come with the linking (link=False skips both).
-            result = auditor.audit(files, workers=workers)
-            self.analyses.update({t.id: result.analysis(document_name(f)) for t, f in zip(members, files)})
-        # The reports in clear too (``clear:<id>``): documents a user scans as well
-        # (seeds 002–004), whose level the level model must get right.
-        if clear_dir is not None:
-            files = [clear_dir / f"{t.id}.txt" for t in truths]
-            result = auditor.audit(files, workers=workers)
-            for t, f in zip(truths, files):
-                self.analyses[CLEAR + t.id] = result.analysis(document_name(f))
+            for t in scanned.truths:
+                self.analyses[prefix + t.id] = scanned.result.analysis(document_name(scanned.folder / f"{t.id}.txt"))
+        # The reports in clear (``clear:<id>``) are documents a user scans as
+        # well (seeds 002–004), whose level the level model must get right.
+        if clear is not None:
+            for t in truths:
                 self.truths[CLEAR + t.id] = t
                 self.truth_uids[CLEAR + t.id] = truth_uids[t.id]
         for t in window_truths:
@@ -932,16 +937,13 @@ def write_windows(folder: Path, truths: list[Truth], target: Path) -> list[Truth
     return window_truths
 
 
-def excerpt_evaluation(target: Path, window_truths: list[Truth], truths: list[Truth], places: "Places", gazetteer,
-                       workers: int) -> dict:
-    """The windows (written by :func:`write_windows` into ``target``) scanned as
-    one corpus and put through the gate of `auditor check`, under the numbers
-    shipped in rules/."""
-    import auditor
+def excerpt_evaluation(windows: "Scanned", truths: list[Truth], places: "Places", gazetteer) -> dict:
+    """The windows (written by :func:`write_windows`), scanned as one corpus
+    under the numbers shipped in rules/, put through the gate of `auditor check`."""
     from auditor.gate import evaluate as gate_evaluate, resolve_policy
 
+    target, window_truths, result = windows.folder, windows.truths, windows.result
     uids = {t.id: places.resolve(t.path) for t in truths}
-    result = auditor.audit([target], workers=workers)
     gate = gate_evaluate(result, resolve_policy(None, None))
     preds, passed_examples, reidentifiable, unmasked, passed = [], [], 0, 0, 0
     for t in window_truths:
@@ -1304,8 +1306,11 @@ def evaluate(folder: Path, out: Path, workers: int = 2, excerpts: bool = False, 
         folds = folds_by_place(truths)
         # The calibration is fitted on the training reports' windows too (fit_linker).
         window_truths = write_windows(folder, truths, out / "excerpts")
-        corpus = ScannedCorpus(redacted_dir, truths, places, truth_uids, workers, out / "excerpts", window_truths,
-                               clear_dir=folder)
+        windows = Scanned(out / "excerpts", tuple(window_truths), auditor.audit([out / "excerpts"], workers=workers))
+        if excerpts:  # the gate on the windows as scanned, before the folds link them again
+            sums["excerpts"] = excerpt_evaluation(windows, truths, places, gazetteer)
+        corpus = ScannedCorpus(truths, places, truth_uids, Scanned(redacted_dir, tuple(truths), result), windows,
+                               Scanned(folder, tuple(truths), clear))
         fits: list[LinkerFit] = []
 
         def fit(training):
@@ -1333,8 +1338,6 @@ def evaluate(folder: Path, out: Path, workers: int = 2, excerpts: bool = False, 
             "gazetteer names": false_alarm_evaluation(folder, truths, name_spans, out, "thorough-names", workers,
                                                       places, truth_uids),
         }
-        if excerpts:
-            sums["excerpts"] = excerpt_evaluation(out / "excerpts", window_truths, truths, places, gazetteer, workers)
 
     text = markdown(truths, auditor_preds, baseline, sums, note)
     if "auditor, unredacted" in sums:
