@@ -152,7 +152,7 @@ def scan(paths, out, no_link, policy_file, rules_dir, workers, max_bytes, quiet)
     for identity in result.identities:
         if identity.identity:
             click.echo(f"  {identity.doc}: {identity.verdict} as {identity.identity} "
-                       f"({identity.confidence:.0%}, anonymity set {identity.anonymity_set})")
+                       f"(risk {identity.risk:.0%}, anonymity set {identity.anonymity_set})")
     click.echo(f"Wrote {', '.join(str(p) for p in written)}")
 
 
