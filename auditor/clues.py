@@ -28,6 +28,7 @@ import ahocorasick_rs
 import regex
 
 from .codes import CodeRecognizer
+from .geography import GeographyRecognizer
 from .gazetteer import Gazetteer, load_gazetteer
 from .masks import MaskRun
 from .normalise import Normaliser
@@ -48,7 +49,10 @@ _LEVEL_WEIGHT_KEY = {
 }
 _VILLAGE_SUFFIX = re.compile(r"村|社区|嘎查|居委会")
 VILLAGE_MEMO_SIZE = 1 << 16
-_KIND_PRIORITY = {"code": 4, "landmark": 3, "admin": 2, "abbreviation": 1, "unverified": 0}
+# A geography clue stands on a name's own characters (东邻五台县: 五台县), so it
+# must win over the name; a zone or an old name is as specific as a landmark.
+_KIND_PRIORITY = {"geography": 5, "code": 4, "landmark": 3, "zone": 3, "old-name": 3, "admin": 2,
+                  "abbreviation": 1, "unverified": 0}
 
 
 # A clue found in a line: (match, kind, named as elsewhere, its text, its rule).
@@ -217,18 +221,20 @@ def admin_names(gazetteer: Gazetteer, min_short_chars: int, lexicon: frozenset[s
 
 
 class LandmarkRecognizer:
-    """Landmarks from ``landmarks.tsv``: name, kind, places (gazetteer paths)."""
+    """Names that point at the places a table lists: landmarks (``landmarks.tsv``),
+    and in the same form zones (``zones.tsv``: 两江新区) and old names
+    (``old_names.tsv``: 豳州); rows of name, kind, places (gazetteer paths)."""
 
-    kind = "landmark"
-
-    def __init__(self, gazetteer: Gazetteer, rules: Rules):
+    def __init__(self, gazetteer: Gazetteer, rows, kind: str = "landmark", filename: str = "landmarks.tsv"):
+        self.kind = kind
+        self.filename = filename
         self.places: dict[str, tuple[int, ...]] = {}
         self.kinds: dict[str, str] = {}
         self.table = None
-        by_path = _units_by_path(gazetteer) if rules.landmarks else {}
+        by_path = _units_by_path(gazetteer) if rows else {}
         # The rows were validated when the rules were loaded; a place the
         # gazetteer does not know only weakens the landmark.
-        for row in rules.landmarks:
+        for row in rows:
             name, kind = row.name, row.kind
             uids = tuple(by_path[p] for p in row.places if p in by_path)
             if uids:
@@ -242,7 +248,8 @@ class LandmarkRecognizer:
             return
         for index, start, end in self.table.matcher.find_matches_as_indexes(text):
             name = self.table.entries[index][0]
-            yield ClueMatch(start, end, self.places[name], f"landmark ({self.kinds[name]}) in landmarks.tsv")
+            what = self.kind if self.kinds[name] == self.kind else f"{self.kind} ({self.kinds[name]})"
+            yield ClueMatch(start, end, self.places[name], f"{what.replace('-', ' ')} in {self.filename}")
 
 
 @lru_cache(maxsize=4)
@@ -383,12 +390,16 @@ class ClueFinder:
         self.segmenter = segmenter or shared_segmenter()
         lexicon = shared_segmenter("lexicon").lexicon
         self.recognizers = [
-            LandmarkRecognizer(gazetteer, rules),
+            LandmarkRecognizer(gazetteer, rules.landmarks),
+            LandmarkRecognizer(gazetteer, rules.zones, "zone", "zones.tsv"),
+            LandmarkRecognizer(gazetteer, rules.old_names, "old-name", "old_names.tsv"),
             AdminNameRecognizer(gazetteer, self.clue_rules, lexicon),
             AbbreviationRecognizer(gazetteer, rules, lexicon),
             UnverifiedNameRecognizer(gazetteer, self.clue_rules),
             CodeRecognizer(gazetteer, rules),
         ]
+        # Reads the administrative names found in a line (东邻五台县: 五台县).
+        self.geography = GeographyRecognizer(gazetteer, rules.geography)
         self.ordinary = OrdinaryWordJudge(gazetteer, self.clue_rules)
         self.normaliser = Normaliser(keep=self._name_characters())
         self._line_cache: dict[tuple[str, tuple], list[LineClue]] = {}
@@ -467,6 +478,8 @@ class ClueFinder:
             for recognizer in self.recognizers
             for match in recognizer.find(line, self.segmenter)
         ])
+        names = [match for match, kind in found if kind == "admin"]
+        found += [(match, "geography") for match in self.geography.relate(line, names)]
         # Clues that point somewhere first (忻原 of 忻原大道 over the unplaced name
         # 忻原大道), then the longest, then the more specific kind: 崞阳古城
         # (landmark) over 崞阳.
@@ -479,8 +492,9 @@ class ClueFinder:
             if taken.find(1, match.start, match.end) >= 0:
                 continue
             taken[match.start : match.end] = b"\x01" * (match.end - match.start)
-            # An abbreviation pattern (太忻一体化) states its own relation.
-            elsewhere = kind != "abbreviation" and (
+            # An abbreviation pattern (太忻一体化) and a geography clue (东邻五台县)
+            # state their own relation.
+            elsewhere = kind not in ("abbreviation", "geography") and (
                 match.in_company_name or self._named_as_elsewhere(line, match.start, match.end))
             # The name and the rule are made here, once per line read: the
             # clues of every copy of the line then share them.

@@ -39,6 +39,8 @@ from itertools import accumulate, chain
 from pathlib import Path
 from typing import overload
 
+from . import boundaries
+
 log = logging.getLogger("auditor")
 
 LEVELS = ("province", "prefecture", "county", "town", "village")
@@ -49,7 +51,8 @@ _LEVEL_INDEX = {name: i for i, name in enumerate(LEVELS)}
 # changes: the version is part of the cache file name, so old caches are ignored.
 # 5: general-language word counts and per-level name rates (auditor.ordinary).
 # 6: telephone area codes (auditor.codes).
-FORMAT_VERSION = 6
+# 7: points, borders and postal codes (auditor.boundaries).
+FORMAT_VERSION = 7
 _CACHE_PREFIX = "gazetteer"
 
 # key -> (file in jionlp/dictionary, member inside the zip)
@@ -220,6 +223,10 @@ class Gazetteer:
         self._codes: dict[int, str] = data["codes"]
         self._by_code: dict[str, int] | None = None
         self.area_codes: dict[str, int] = data["area_codes"]  # 0350 -> 忻州市
+        geography = data["geography"]
+        self._points: dict[int, tuple[float, float]] = geography["points"]
+        self._borders: dict[int, tuple[int, ...]] = geography["borders"]
+        self.postal_codes: dict[str, tuple[int, ...]] = geography["postal_codes"]  # 034100 -> 原平市
         self._full = _Index(data["full"])
         self._short = _Index(data["short"])
         self._common: frozenset[str] = frozenset(data["common"])
@@ -260,6 +267,17 @@ class Gazetteer:
         if self._by_code is None:
             self._by_code = {c: uid for uid, c in self._codes.items() if c}
         return self._by_code.get(code)
+
+    # -- geography (auditor.boundaries) --------------------------------------
+
+    def point(self, uid: int) -> tuple[float, float] | None:
+        """(longitude, latitude) of a province's, prefecture's or county's seat."""
+        return self._points.get(uid)
+
+    def borders(self, uid: int) -> tuple[int, ...]:
+        """The prefectures and counties across the border of a province,
+        prefecture or county (not its own ancestors or descendants)."""
+        return self._borders.get(uid, ())
 
     # -- names ---------------------------------------------------------------
 
@@ -412,7 +430,7 @@ def _text(source: tuple[bytes, str | None]) -> str:
 
 def _source_hash(sources: dict[str, tuple[bytes, str | None]]) -> str:
     h = hashlib.blake2b(digest_size=10)
-    h.update(f"format={FORMAT_VERSION}\n".encode())
+    h.update(f"format={FORMAT_VERSION}\n{boundaries.source_versions()}\n".encode())
     for key in sorted(sources):
         raw = sources[key][0]
         h.update(f"{key}:{len(raw)}\n".encode())
@@ -784,6 +802,7 @@ def compile_gazetteer(sources: dict[str, tuple[bytes, str | None]], source_hash:
     common = _common_words(
         builder.levels, builder.shorts, builder.by_full, by_short, idf, ordinary)
     word_counts = _parse_word_counts(_text(sources["distribution"]))
+    geography = boundaries.compile_geography(builder.names, builder.levels, builder.parents, builder.codes)
     names, name_offsets = _Strings.pack(builder.names)
     shorts, short_offsets = _Strings.pack(builder.shorts)
     return {
@@ -803,12 +822,15 @@ def compile_gazetteer(sources: dict[str, tuple[bytes, str | None]], source_hash:
         "word_counts": _Index.pack({word: [count] for word, count in word_counts.items()}),
         "word_total": sum(word_counts.values()),
         "area_codes": _area_codes(_text(sources["area_codes"]), builder),
+        "geography": geography,
         "name_rates": _name_rates(builder.levels, builder.by_full, word_counts),
         "stats": {
             "counts": {name: builder.levels.count(i) for i, name in enumerate(LEVELS)},
             "former_names": dict(builder.former),
             "common_words": len(common),
             "common_short_names": sum(1 for w in common if w in by_short),
+            "geography": {"points": len(geography["points"]), "with_borders": len(geography["borders"]),
+                          "postal_codes": len(geography["postal_codes"])},
         },
     }
 
@@ -912,7 +934,7 @@ def load_gazetteer(cache_dir: str | os.PathLike | None = None) -> Gazetteer:
             data = _read_cache(path)
             if data is None:
                 # The first run after `pip install` lands here: say why it waits.
-                log.warning("auditor: building the gazetteer cache in %s (first use only, about 10 s; "
+                log.warning("auditor: building the gazetteer cache in %s (first use only, about 25 s; "
                             "'python -m auditor.gazetteer build' does it ahead of time)", folder)
                 data = compile_gazetteer(sources, source_hash)
                 _write_atomic(path, data)
@@ -961,6 +983,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  former names: {g.stats.get('former_names')}")
         print(f"  common words: {g.stats.get('common_words')} "
               f"({g.stats.get('common_short_names')} of them short names)")
+        print(f"  geography: {g.stats.get('geography')}")
         print(f"{'build' if built else 'check'} {elapsed:.2f} s, load {load_time:.3f} s")
         return 0
 

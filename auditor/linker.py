@@ -27,6 +27,7 @@ from .inference import DocumentInference, Posterior
 from .neardup import group_near_duplicates
 from .ordinary import OrdinaryWordJudge
 from .records import Candidate, Clue, DocumentAnalysis, Identity, Inconsistency
+from .mask_length import MaskLengths, read_mask_lengths
 from .risk import DEFAULT_K, calibrated, verdict_for
 from .rules import LEVEL_FEATURES, LinkerConfig, Rules, default_mask_characters, match_timeout, rule_timeout
 
@@ -181,10 +182,13 @@ class EvidenceModel:
         w = self.weights
         if evidence.subject:
             return self.config.subject_ratio
-        frequency = self.frequencies.frequencies(evidence.text, evidence.candidates)
-        # The uses its bearers do not explain: the string as an ordinary word.
-        ordinary_uses = frequency.prior * (frequency.as_word + frequency.across_words)
-        per_million = ordinary_uses * 1e6 / self.gazetteer.word_total
+        if evidence.kind == "geography":
+            per_million = 0.0  # the sentence states the relation: how often the name is a word does not matter
+        else:
+            frequency = self.frequencies.frequencies(evidence.text, evidence.candidates)
+            # The uses its bearers do not explain: the string as an ordinary word.
+            ordinary_uses = frequency.prior * (frequency.as_word + frequency.across_words)
+            per_million = ordinary_uses * 1e6 / self.gazetteer.word_total
         bearers = max(1, len(evidence.candidates), len(evidence.supported(level)))
         if evidence.kind == "abbreviation":
             # Every reading of the characters is a bearer, not only the related
@@ -215,6 +219,21 @@ class EvidenceModel:
             for prefecture in evidence.supported_prefectures:
                 prefecture_score[prefecture] += evidence.log_ratio_prefecture
         return county_score, prefecture_score
+
+    def with_lengths(self, scores: dict[int, float], lengths: MaskLengths, level: str) -> dict[int, float]:
+        """``scores`` with the mask-length channel: a unit whose name the
+        level's own mask cannot hide loses log(mismatch_ratio); every such unit
+        of the level is scored (the rest of the posterior is no longer uniform)."""
+        if not lengths.keeps or level not in lengths.own:
+            return scores
+        g = self.gazetteer
+        penalty = math.log(self.config.mask_length_mismatch_ratio)
+        adjusted = dict(scores)
+        for uid in (self.counties if level == "county" else self.prefectures):
+            unit = g.units[uid]
+            if lengths.fits(unit.name, unit.short, level) is False:
+                adjusted[uid] = adjusted.get(uid, 0.0) + penalty
+        return adjusted
 
     @staticmethod
     def posterior(scores: dict[int, float], universe: int) -> Posterior:
@@ -260,6 +279,7 @@ class GroupInference:
     # The least risk that the names only one place bears carry, and those names (sole_names).
     sole_name_risk: float = 0.0
     sole_name_clues: list[Clue] = field(default_factory=list)
+    mask_lengths: str = ""  # what the masks' lengths tell, in words (mask_length.MaskLengths.note)
 
 
 def infer_group(members: list[DocumentAnalysis], model: EvidenceModel, outside: dict[str, int]) -> GroupInference:
@@ -270,10 +290,16 @@ def infer_group(members: list[DocumentAnalysis], model: EvidenceModel, outside: 
     for evidence in evidences:
         model.weigh(evidence, outside.get(evidence.text, 0))
     county_scores, prefecture_scores = model.scores(evidences)
-    county_post = model.posterior(county_scores, len(model.counties))
-    prefecture_post = model.posterior(prefecture_scores, len(model.prefectures))
-    top_prefecture, _ = prefecture_post.top()
     representative = max(members, key=lambda a: (len(a.source.text), a.doc))
+    lengths = read_mask_lengths(representative.slots, config.mask_length_min_slots, config.mask_length_max_glyphs)
+    # Without the mask lengths too: the gate's risk is the larger of the two
+    # (a publisher whose masks vary for another reason must not lower it).
+    plain_county = model.posterior(county_scores, len(model.counties))
+    plain_prefecture = model.posterior(prefecture_scores, len(model.prefectures))
+    county_post = model.posterior(model.with_lengths(county_scores, lengths, "county"), len(model.counties))
+    prefecture_post = model.posterior(model.with_lengths(prefecture_scores, lengths, "prefecture"),
+                                      len(model.prefectures))
+    top_prefecture, _ = prefecture_post.top()
     features = level_features(representative, evidences, top_prefecture, model)
     level = decide_level(features, config) if top_prefecture is not None else "county"
     subjects = {e.level for e in evidences if e.subject}
@@ -285,7 +311,9 @@ def infer_group(members: list[DocumentAnalysis], model: EvidenceModel, outside: 
     if level == "county" and top_prefecture is not None and not model.counties_in(top_prefecture):
         level = "prefecture"  # 东莞, 中山: a prefecture with towns and no counties
     posterior = county_post if level == "county" else prefecture_post
+    plain = plain_county if level == "county" else plain_prefecture
     decided, top = posterior.top()
+    top = max(top, plain.top()[1])
     confidence = calibrated(top, *config.calibration) if decided is not None else 0.0
     sole_risk, sole = sole_names(evidences, g, model.clue_rules.generic_endings)
     supports = [e for e in evidences if decided is not None and e.log_ratio_at(level) > 0 and decided in e.supported(level)]
@@ -303,13 +331,14 @@ def infer_group(members: list[DocumentAnalysis], model: EvidenceModel, outside: 
         level=level if decided is not None else "",
         decided=decided,
         confidence=confidence,
-        anonymity_set=posterior.anonymity_set(config.anonymity_factor),
+        anonymity_set=min(posterior.anonymity_set(config.anonymity_factor), plain.anonymity_set(config.anonymity_factor)),
         candidates=[Candidate(g.path(u), level, p) for u, p in posterior.ranked()[:10]],
         top_clues=[e.occurrences[0] for e in ranked[:10]],
         level_features=features,
         subject=any(e.subject for e in supports),
         sole_name_risk=sole_risk,
         sole_name_clues=[e.occurrences[0] for e in sole[:10]],
+        mask_lengths=lengths.note(),
     )
 
 
@@ -358,6 +387,7 @@ def identity_for(analysis: DocumentAnalysis, group: str, inference: GroupInferen
         confidence=inference.confidence,
         anonymity_set=inference.anonymity_set,
         candidates=list(inference.candidates),
+        mask_lengths=inference.mask_lengths,
     )
     # Name the clues as they stand in this copy where it has them.
     own: dict[tuple[str, str], Clue] = {}

@@ -151,6 +151,7 @@ class Identity:
     candidates: list[Candidate] = field(default_factory=list)
     top_clues: list[Clue] = field(default_factory=list)
     names_own_place: list[Clue] = field(default_factory=list)
+    mask_lengths: str = ""  # what the masks' lengths tell a reader (auditor.mask_length), in words
 
 
 @pickled_as_arguments

@@ -106,18 +106,20 @@ def names_for(province: str | None, prefecture: str | None, county: str | None) 
     return sorted(names, key=lambda n: (-len(n), n))
 
 
-def _mask_numbers(text: str, mask: str) -> str:
+def _mask_numbers(text: str, mask: str, keep_length: bool = False) -> str:
     def replace(m: re.Match) -> str:
         if _YEAR.match(text, m.start()) and len(m.group()) == 4:
             return m.group()
-        return mask
+        return mask * len(m.group()) if keep_length else mask
 
     return _NUMBER.sub(replace, text)
 
 
-def redact_text(text: str, names: Iterable[str], mask: str = MASK, numbers: bool = True) -> str:
+def redact_text(text: str, names: Iterable[str], mask: str = MASK, numbers: bool = True,
+                keep_length: bool = False) -> str:
     """``text`` with every occurrence of ``names`` masked to its core (忻州市 → ×市,
-    忻州 → ×) and, if ``numbers``, every non-year Arabic number masked (12.5 → ×).
+    忻州 → ×) and, if ``numbers``, every non-year Arabic number masked (12.5 → ×);
+    with ``keep_length``, one glyph per hidden character (忻州市 → ××市, 12.5 → ××××).
 
     Where names overlap the longest wins (黄山区 before 黄山), so pass full
     names as well as cores, as :func:`names_for` returns them."""
@@ -125,7 +127,12 @@ def redact_text(text: str, names: Iterable[str], mask: str = MASK, numbers: bool
     if wanted:
         pattern = re.compile("|".join(map(re.escape, wanted)))
         suffixes = {n: split_name(n)[1] for n in wanted}
-        text = pattern.sub(lambda m: mask + suffixes[m.group()], text)
+        def masked(m: re.Match) -> str:
+            suffix = suffixes[m.group()]
+            hidden = len(m.group()) - len(suffix)
+            return (mask * hidden if keep_length else mask) + suffix
+
+        text = pattern.sub(masked, text)
     if numbers:
-        text = _mask_numbers(text, mask)
+        text = _mask_numbers(text, mask, keep_length)
     return text

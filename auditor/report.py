@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 SLOT_TYPES = ("place", "number", "year", "date", "ordinal", "code", "person", "formula", "unknown")
 SLOT_TYPE_LABELS = {"place": "P", "number": "N", "year": "Y", "date": "D", "ordinal": "O", "code": "C",
                     "person": "H", "formula": "F", "unknown": "?"}
-CLUE_KINDS = ("admin", "abbreviation", "landmark", "code", "unverified")
+CLUE_KINDS = ("admin", "abbreviation", "landmark", "zone", "old-name", "geography", "code", "unverified")
 VERDICT_LABELS = {
     "re-identified": "Re-identified",
     "at-risk": "At risk",
@@ -437,6 +437,13 @@ def describe_clue(clue: Clue, paths: list[str], identity: str) -> str:
         return f"abbreviation of {short_name(parts[-1])}"
     if clue.kind == "landmark":
         return f"landmark in {short_name(holder)}"
+    if clue.kind == "zone":
+        return f"zone hosted by {short_name(holder)}"
+    if clue.kind == "old-name":
+        return f"old name of {short_name(holder)}"
+    if clue.kind in ("geography", "code"):
+        # The rule says it in words: "about 120 km from 陕西省/西安市 …: 37 counties fit".
+        return clue.rule.split(f" ({clue.kind if clue.kind == 'geography' else 'codes'}.toml", 1)[0]
     if names_itself and len(parts) == 1:
         return clue.level or clue.kind
     return f"{clue.level} of {short_name(holder)}" if clue.level else f"in {short_name(holder)}"
@@ -846,6 +853,14 @@ def _describe_top(book: PlaceBook, identity: Identity, clues: list[Clue]) -> str
 
 
 def verdict_sentence(book: PlaceBook, row: DocumentRow, identity: Identity | None) -> str:
+    sentence = _verdict_sentence(book, row, identity)
+    if row.audited and identity is not None and identity.mask_lengths:
+        # The mask-length channel: say why candidates of another length stand lower.
+        sentence += f" {identity.mask_lengths[:1].upper()}{identity.mask_lengths[1:]}."
+    return sentence
+
+
+def _verdict_sentence(book: PlaceBook, row: DocumentRow, identity: Identity | None) -> str:
     if not row.audited:
         return f"Not audited: the file is {row.status}" + (f" ({row.message})." if row.message else ".")
     if identity is None or not identity.verdict:

@@ -450,6 +450,12 @@ class LinkerConfig:
     anchor_chars: int
     year_sections: tuple[Pattern, ...]
     year_section_confidence: float
+    # Mask length (auditor.mask_length): read in a document with at least
+    # min_slots place masks of varied length, none longer than max_glyphs; a
+    # unit whose name fits none of the masks is that much less likely.
+    mask_length_min_slots: int = 3
+    mask_length_max_glyphs: int = 5
+    mask_length_mismatch_ratio: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -462,6 +468,9 @@ class Rules:
     landmarks: tuple[LandmarkRow, ...] = ()
     linker: LinkerConfig | None = None
     codes: tuple[CodePattern, ...] = ()
+    geography: "GeographyRules | None" = None
+    zones: tuple[LandmarkRow, ...] = ()
+    old_names: tuple[LandmarkRow, ...] = ()
 
 
 # ---------------------------------------------------------------------------
@@ -609,7 +618,16 @@ def load_abbreviations(folder: Path) -> tuple[AbbreviationPattern, ...]:
     return tuple(patterns)
 
 
-CODE_KINDS = ("admin-code", "area-code")
+# admin-code, area-code: the code itself; id-card: the first six digits of a
+# resident ID number (the county of household registration); court-case: the
+# court's code in a case number ((2024)晋0981民初123号), looked up through
+# [court_provinces]; plate: a number-plate prefix (晋H), looked up in plates.tsv;
+# postal-code: a six-digit postal code (034100), looked up in the gazetteer cache.
+CODE_KINDS = ("admin-code", "area-code", "id-card", "court-case", "plate", "postal-code")
+# What a rule may look behind a match for (not_before): the label of another number.
+CODE_NOT_BEFORE_CHARS = 16
+_PLATE_PREFIX = re.compile(r"[\u4e00-\u9fff][A-HJ-NP-Z]")  # 晋H: no I or O, as GA 36 prints them
+_PROVINCE_CODE = re.compile(r"[1-8][0-9]")
 
 
 @dataclass(frozen=True)
@@ -621,6 +639,13 @@ class CodePattern:
     regex: Pattern
     not_after: Pattern | None  # text right after the code that makes it something else (an amount)
     where: str
+    # Searched in the CODE_NOT_BEFORE_CHARS characters before the match: the
+    # label of another number (账号, 订单号 before an ID-shaped number).
+    not_before: Pattern | None = None
+    check_digit: bool = False  # id-card: a number written in full must pass its check digit (GB 11643)
+    # court-case: province abbreviation -> (two-digit code, where stated);
+    # plate: prefix -> (gazetteer path, where stated: plates.tsv line N).
+    table: dict[str, tuple[str, str]] | None = None
 
 
 def load_code_patterns(folder: Path) -> tuple[CodePattern, ...]:
@@ -628,6 +653,8 @@ def load_code_patterns(folder: Path) -> tuple[CodePattern, ...]:
     if not path.exists() and not path.is_symlink():
         return ()  # optional, like abbreviations.toml
     table = _Table(path, "", read_toml(path))
+    provinces = _court_provinces(table) if "court_provinces" in table.data else None
+    plates = load_plates(folder)
     patterns = []
     for entry in table.entries("pattern"):
         kind = entry.string("kind")
@@ -637,18 +664,83 @@ def load_code_patterns(folder: Path) -> tuple[CodePattern, ...]:
         if "code" not in pattern.groupindex:
             raise entry.error("regex", "needs the named group 'code'")
         not_after = entry.pattern("not_after", None, may_match_empty=False)
+        not_before = entry.pattern("not_before", None, may_match_empty=False)
+        check_digit = entry.flag("check_digit")
+        if check_digit and kind != "id-card":
+            raise entry.error("check_digit", f"only an id-card pattern has a check digit, not {kind!r}")
+        lookup = None
+        if kind == "court-case":
+            if not provinces:
+                raise entry.error("kind", "a court-case pattern needs the [court_provinces] table of codes.toml")
+            lookup = provinces
+        elif kind == "plate":
+            if plates is None:
+                raise entry.error("kind", f"a plate pattern needs {folder / PLATES_FILE} (prefix, path, source)")
+            lookup = plates
         entry.done()
-        patterns.append(CodePattern(entry.data["name"], kind, pattern, not_after, f"codes.toml {entry.where}"))
+        patterns.append(CodePattern(entry.data["name"], kind, pattern, not_after, f"codes.toml {entry.where}",
+                                    not_before, check_digit, lookup))
     table.done()
     return tuple(patterns)
 
 
+def _court_provinces(table: _Table) -> dict[str, tuple[str, str]]:
+    """[court_provinces]: the province abbreviation of a case number -> the first
+    two digits of its division codes (晋 = "14")."""
+    provinces = table.table("court_provinces")
+    found = {}
+    for key in list(provinces.data):
+        code = provinces.string(key)
+        if len(key) != 1 or not "\u4e00" <= key <= "\u9fff":
+            raise provinces.error(key, "the key must be one Chinese character (a province abbreviation: 晋)")
+        if not _PROVINCE_CODE.fullmatch(code):
+            raise provinces.error(key, f"must be the two digits of a province code (\"14\"), not {code!r}")
+        found[key] = (code, f"codes.toml {provinces.name(key)}")
+    provinces.done()
+    return found
+
+
+PLATES_FILE = "plates.tsv"
+
+
+def load_plates(folder: Path) -> dict[str, tuple[str, str]] | None:
+    """plates.tsv: prefix (晋H), gazetteer path (山西省/忻州市), source; None without the file.
+    Checked here for form; tests/test_codes.py checks every path against the
+    gazetteer (the recognizer skips a row whose path it does not know, as the
+    landmark recognizer does)."""
+    path = folder / PLATES_FILE
+    if not path.exists() and not path.is_symlink():
+        return None
+    found: dict[str, tuple[str, str]] = {}
+    for number, columns in read_table(path):
+        where = f"{path}: line {number}"
+        if len(columns) != 3:
+            raise RulesError(f"{where}: expected 3 tab-separated columns (prefix, path, source), found {len(columns)}")
+        prefix, place, source = (column.strip() for column in columns)
+        if not _PLATE_PREFIX.fullmatch(prefix):
+            raise RulesError(f"{where}: {prefix!r} is not a plate prefix (a province character and a letter "
+                             "other than I and O: 晋H)")
+        if not 1 <= place.count("/") + 1 <= 3 or any(not part.strip() for part in place.split("/")):
+            raise RulesError(f"{where}: {place!r} is not a gazetteer path (province[/prefecture[/county]])")
+        if not source:
+            raise RulesError(f"{where}: the source (column 3) of {prefix} is empty")
+        if prefix in found:
+            raise RulesError(f"{where}: {prefix} is listed twice (first at {found[prefix][1]})")
+        found[prefix] = (place, f"{PLATES_FILE} line {number}")
+    return found
+
+
 LANDMARK_KINDS = ("river", "mountain", "scenic", "temple", "grotto", "pass", "reservoir", "lake",
                   "ancient-town", "person", "product", "other")
+# The other files of landmark form: zones.tsv (new areas, development and bonded
+# zones, each with its host counties) and old_names.tsv (古称, 别称: 豳州, 并州).
+ZONE_KINDS = ("new-area", "dev-zone", "hi-tech-zone", "bonded-zone", "ftz-area")
+OLD_NAME_KINDS = ("old-name",)
 
 
-def load_landmarks(folder: Path) -> tuple[LandmarkRow, ...]:
-    path = folder / "landmarks.tsv"
+def load_landmarks(folder: Path, filename: str = "landmarks.tsv",
+                   kinds: tuple[str, ...] = LANDMARK_KINDS) -> tuple[LandmarkRow, ...]:
+    path = folder / filename
     if not path.exists() and not path.is_symlink():
         return ()  # optional, like abbreviations.toml
     rows = []
@@ -660,8 +752,8 @@ def load_landmarks(folder: Path) -> tuple[LandmarkRow, ...]:
         name, kind, places = columns[0].strip(), columns[1].strip(), columns[2]
         if not name:
             raise RulesError(f"{where}: the name (column 1) is empty")
-        if kind not in LANDMARK_KINDS:
-            raise RulesError(f"{where}: unknown kind {kind!r} (known: {', '.join(LANDMARK_KINDS)})")
+        if kind not in kinds:
+            raise RulesError(f"{where}: unknown kind {kind!r} (known: {', '.join(kinds)})")
         paths = tuple(p.strip() for p in places.split(";") if p.strip())
         if not paths:
             raise RulesError(f"{where}: no places (column 3) for {name!r}")
@@ -673,11 +765,70 @@ def load_landmarks(folder: Path) -> tuple[LandmarkRow, ...]:
     return tuple(rows)
 
 
+GEOGRAPHY_KINDS = ("inside", "border", "distance")
+
+
+@dataclass(frozen=True)
+class GeographyRelation:
+    """One way a sentence places the text's place relative to a named one
+    (geography.toml [[relation]]): ``before`` must match right before the name
+    (it ends in $), ``after`` right after it (it begins with ^)."""
+
+    name: str
+    kind: str  # one of GEOGRAPHY_KINDS
+    before: Pattern | None
+    after: Pattern | None
+    where: str
+
+
+@dataclass(frozen=True)
+class GeographyRules:
+    trigger: Pattern  # a line without it holds no relation: the names in it are not read again
+    relations: tuple[GeographyRelation, ...]
+    low: float  # distance: a seat fits a road distance d at low·d − slack_km … high·d + slack_km in a straight line
+    high: float
+    slack_km: float
+    sector_degrees: float  # inside: half the width of a compass part (北部: 0° ± this)
+
+
+def load_geography(folder: Path) -> GeographyRules | None:
+    path = folder / "geography.toml"
+    if not path.exists() and not path.is_symlink():
+        return None  # optional, like abbreviations.toml
+    table = _Table(path, "", read_toml(path))
+    trigger = table.pattern("trigger", may_match_empty=False)
+    relations = []
+    for entry in table.entries("relation"):
+        kind = entry.string("kind")
+        if kind not in GEOGRAPHY_KINDS:
+            raise entry.error("kind", f"unknown kind {kind!r} (known: {', '.join(GEOGRAPHY_KINDS)})")
+        before = entry.pattern("before", None)
+        after = entry.pattern("after", None)
+        if before is None and after is None:
+            raise entry.error("before", "a relation needs a before or an after pattern")
+        if kind == "distance" and "km" not in (after.groupindex if after is not None else {}):
+            raise entry.error("after", "a distance relation's after pattern needs the named group 'km'")
+        entry.done()
+        relations.append(GeographyRelation(entry.data["name"], kind, before, after, f"geography.toml {entry.where}"))
+    distance, inside = table.table("distance"), table.table("inside")
+    rules = GeographyRules(
+        trigger, tuple(relations),
+        low=distance.number("low", 0.0, 10.0), high=distance.number("high", 0.0, 10.0),
+        slack_km=distance.number("slack_km", 0.0, 1000.0),
+        sector_degrees=inside.number("sector_degrees", 1.0, 180.0),
+    )
+    if rules.low > rules.high:
+        raise distance.error("low", f"must not exceed high ({rules.high})")
+    for part in (distance, inside, table):
+        part.done()
+    return rules
+
+
 def load_linker_config(folder: Path) -> LinkerConfig:
     path = folder / "linker.toml"
     table = _Table(path, "", read_toml(path))
-    verdict, risk, level, subject, corpus, recovery = (
-        table.table(key) for key in ("verdict", "risk", "level", "subject", "corpus", "recovery"))
+    verdict, risk, level, subject, corpus, recovery, lengths = (
+        table.table(key) for key in ("verdict", "risk", "level", "subject", "corpus", "recovery", "mask_length"))
     model = level.table("model")
     calibration = risk.table("calibration")
     config = LinkerConfig(
@@ -695,11 +846,14 @@ def load_linker_config(folder: Path) -> LinkerConfig:
         anchor_chars=recovery.integer("anchor_chars", 1, 100),
         year_sections=recovery.patterns("year_sections", ()),
         year_section_confidence=recovery.number("year_section_confidence", 0.0, 1.0, 0.8),
+        mask_length_min_slots=lengths.integer("min_slots", 1, 1000),
+        mask_length_max_glyphs=lengths.integer("max_glyphs", 1, 100),
+        mask_length_mismatch_ratio=lengths.number("mismatch_ratio", 1e-6, 1.0),
     )
     for index, pattern in enumerate(config.year_sections):
         if "year" not in pattern.groupindex:
             raise RulesError(f"{path}: [recovery] year_sections[{index}]: needs a named group 'year'")
-    for part in (verdict, calibration, risk, model, level, subject, corpus, recovery, table):
+    for part in (verdict, calibration, risk, model, level, subject, corpus, recovery, lengths, table):
         part.done()
     return config
 
@@ -712,5 +866,6 @@ def load_rules(folder: str | os.PathLike | None = None) -> Rules:
         raise RulesError(f"rules folder not found: {path}")
     return Rules(
         path, load_mask_rules(path), load_slot_rules(path), load_clue_rules(path), load_abbreviations(path),
-        load_landmarks(path), load_linker_config(path), load_code_patterns(path),
+        load_landmarks(path), load_linker_config(path), load_code_patterns(path), load_geography(path),
+        load_landmarks(path, "zones.tsv", ZONE_KINDS), load_landmarks(path, "old_names.tsv", OLD_NAME_KINDS),
     )

@@ -923,7 +923,7 @@ def reidentifying_clues(clues, truth_uid: int | None, gazetteer) -> list:
     return found
 
 
-def write_windows(folder: Path, truths: list[Truth], target: Path) -> list[Truth]:
+def write_windows(folder: Path, truths: list[Truth], target: Path, keep_length: bool = False) -> list[Truth]:
     """Each report cut into windows, each redacted as the full report is, written
     as ``<id>__wNNN.txt``; returns the windows' truths (the report's place)."""
     _fresh(folder, target)
@@ -932,9 +932,58 @@ def write_windows(folder: Path, truths: list[Truth], target: Path) -> list[Truth
         text = _read_report(folder, truth)
         for n, window in enumerate(windows(text)):
             window_truth = replace(truth, id=f"{truth.id}__w{n:03d}")
-            (target / f"{window_truth.id}.txt").write_text(redact_text(window, _names(truth)), encoding="utf-8")
+            redacted = redact_text(window, _names(truth), keep_length=keep_length)
+            (target / f"{window_truth.id}.txt").write_text(redacted, encoding="utf-8")
             window_truths.append(window_truth)
     return window_truths
+
+
+def mask_length_evaluation(folder: Path, truths: list[Truth], out: Path, workers: int, places: "Places",
+                           truth_uids: dict) -> dict:
+    """The reports and their windows masked one glyph per hidden character
+    (忻州市 → ××市), linked with the mask-length channel (linker.toml
+    [mask_length]) and without it (mismatch_ratio 1): top-1 at the true level,
+    ECE and how often the channel was read."""
+    import auditor
+    from auditor.rules import load_rules
+
+    rules = load_rules()
+    off = replace(rules, linker=replace(rules.linker, mask_length_mismatch_ratio=1.0))
+    target = out / "redacted-length"
+    _fresh(folder, target)
+    for truth in truths:
+        text = redact_text(_read_report(folder, truth), _names(truth), keep_length=True)
+        (target / f"{truth.id}.txt").write_text(text, encoding="utf-8")
+    window_truths = write_windows(folder, truths, out / "excerpts-length", keep_length=True)
+    figures = {}
+    for name, corpus, corpus_truths in (("reports", target, truths),
+                                        ("excerpts", out / "excerpts-length", window_truths)):
+        for channel, chosen in (("with the channel", rules), ("without", off)):
+            result = auditor.audit([corpus], rules=chosen, workers=workers)
+            preds, read = [], 0
+            for t in corpus_truths:
+                identity = result.identity(document_name(corpus / f"{t.id}.txt"))
+                read += bool(identity.mask_lengths)
+                uid = truth_uids[t.id.rsplit("__w", 1)[0]]
+                preds.append(judge(auditor_prediction(identity), t, places, uid))
+            figure = summary(preds)
+            figures[f"{name}, {channel}"] = {
+                "documents": len(preds), "channel_read": read,
+                "top1_county": figure["top1_true_level_county"], "top1_prefecture": figure["top1_true_level_prefecture"],
+                "ece": figure["ece"], "wrong_confident": len(figure["wrong_confident"]),
+            }
+    return figures
+
+
+def mask_length_markdown(figures: dict) -> list[str]:
+    out = ["", "## Masks that keep the length of the name", "",
+           "The reports and windows masked one glyph per hidden character (忻州市 → ××市), linked with the "
+           "mask-length channel and without it.", "",
+           "| | documents | channel read | top-1 county | top-1 prefecture | ECE | wrong ≥ 0.9 |", "|---|---|---|---|---|---|---|"]
+    for name, f in figures.items():
+        out.append(f"| {name} | {f['documents']} | {f['channel_read']} | {_fmt(f['top1_county'])} | "
+                   f"{_fmt(f['top1_prefecture'])} | {_fmt(f['ece'])} | {f['wrong_confident']} |")
+    return out
 
 
 def excerpt_evaluation(windows: "Scanned", truths: list[Truth], places: "Places", gazetteer) -> dict:
@@ -970,7 +1019,22 @@ def excerpt_evaluation(windows: "Scanned", truths: list[Truth], places: "Places"
     return sums
 
 
-CLUE_KINDS = ("admin", "abbreviation", "landmark", "code")
+# The kinds of clue, codes and geography by what they are (the words of their rule).
+CLUE_KINDS = ("admin", "abbreviation", "landmark", "zone", "old-name", "geography: inside", "geography: border",
+              "geography: distance", "code: division code", "code: area code", "code: postal code",
+              "code: ID number", "code: case number", "code: number plate")
+_RULE_WORDS = (("geography: inside", "inside "), ("geography: border", "borders "), ("geography: distance", "about "),
+               ("code: division code", "the administrative division code"),
+               ("code: area code", "the telephone area code"), ("code: postal code", "the postal code"),
+               ("code: ID number", "the household-registration code"), ("code: case number", "the court code"),
+               ("code: number plate", "the number-plate prefix"))
+
+
+def clue_kind(clue) -> str:
+    """The kind a clue is counted under in the figures (CLUE_KINDS)."""
+    if clue.kind not in ("geography", "code"):
+        return clue.kind
+    return next((kind for kind, words in _RULE_WORDS if clue.rule.startswith(words)), clue.kind)
 
 
 def clue_kind_figures(result, files: dict[str, Path], places: "Places", truth_uids: dict) -> dict[str, dict]:
@@ -983,9 +1047,10 @@ def clue_kind_figures(result, files: dict[str, Path], places: "Places", truth_ui
         home = places.prefecture(truth_uids.get(truth_id))
         seen: dict[str, set[str]] = {kind: set() for kind in CLUE_KINDS}
         for clue in result.analysis(document_name(path)).clues:
-            if clue.kind in seen and clue.candidates and clue.text not in seen[clue.kind]:
-                seen[clue.kind].add(clue.text)
-                figure = figures[clue.kind]
+            kind = clue_kind(clue)
+            if kind in seen and clue.candidates and clue.text not in seen[kind]:
+                seen[kind].add(clue.text)
+                figure = figures[kind]
                 figure["clues"] += 1
                 if home is not None and any(uid == home or places.contains(home, uid) for uid in clue.candidates):
                     figure["pointing_home"] += 1
@@ -1332,6 +1397,7 @@ def evaluate(folder: Path, out: Path, workers: int = 2, excerpts: bool = False, 
             (c.start, c.end) for c in clear.analysis(document_name(folder / f"{truth.id}.txt")).clues if c.candidates]
         masker = PlaceNameMasker(gazetteer)
         name_spans = lambda truth, text: masker.spans(text)  # noqa: E731
+        sums["mask_length"] = mask_length_evaluation(folder, truths, out, workers, places, truth_uids)
         sums["false_alarms"] = {
             "clue finder": false_alarm_evaluation(folder, truths, clue_spans, out, "thorough", workers,
                                                   places, truth_uids),
@@ -1350,6 +1416,7 @@ def evaluate(folder: Path, out: Path, workers: int = 2, excerpts: bool = False, 
         text += "\n" + "\n".join(held_out_markdown(sums["auditor, held out"], sums.get("fit on all")))
         text += "\n" + "\n".join(false_alarm_markdown(sums["false_alarms"])) + "\n"
         text += "\n".join(clue_kind_markdown(sums["clue_kinds"])) + "\n"
+        text += "\n".join(mask_length_markdown(sums["mask_length"])) + "\n"
     if "excerpts, held out" in sums:
         text += "\n".join(excerpt_markdown(sums["excerpts, held out"], sums.get("excerpts"))) + "\n"
     print(text)

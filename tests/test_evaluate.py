@@ -157,6 +157,7 @@ def test_clue_kind_figures_count_reports_and_clues_that_point_home(ev, tmp_path)
     path.write_text("×市崞阳镇、天涯山景区和娘子关镇，电话(0350)3021234，代码140981。\n", encoding="utf-8")
     result = auditor.audit([path])
     figures = ev.clue_kind_figures(result, {"r": path}, places, {"r": places.resolve("山西省/忻州市/原平市")})
-    assert figures["code"] == {"documents": 1, "clues": 2, "pointing_home": 2}
+    assert figures["code: area code"] == {"documents": 1, "clues": 1, "pointing_home": 1}
+    assert figures["code: division code"] == {"documents": 1, "clues": 1, "pointing_home": 1}
     assert figures["admin"]["documents"] == 1 and figures["admin"]["pointing_home"] < figures["admin"]["clues"]
     assert figures["abbreviation"] == {"documents": 0, "clues": 0, "pointing_home": 0}

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from auditor.gazetteer import load_gazetteer
+from auditor.rules import OLD_NAME_KINDS, ZONE_KINDS, load_landmarks, load_rules
 
 LANDMARKS = Path(__file__).resolve().parent.parent / "rules" / "landmarks.tsv"
 KINDS = {
@@ -211,14 +212,41 @@ def test_a_river_named_like_a_town_lists_that_towns_county(by_name):
 
 
 def test_new_areas_that_are_not_gazetteer_units_point_at_their_counties(by_name):
-    assert by_name["贵安新区"] == {
+    zones = {row.name: set(row.places) for row in load_rules().zones}
+    assert zones["贵安新区"] == {
         "贵州省/贵阳市/花溪区", "贵州省/贵阳市/清镇市", "贵州省/安顺市/平坝区", "贵州省/安顺市/西秀区",
     }
-    assert by_name["两江新区"] == {"重庆市/江北区", "重庆市/渝北区", "重庆市/北碚区"}
+    assert zones["两江新区"] == {"重庆市/江北区", "重庆市/渝北区", "重庆市/北碚区"}
     # Units of the gazetteer are found by the admin clues; national strategies that
     # reports everywhere in the region invoke would point at the wrong county.
     assert "滨海新区" not in by_name and "天府新区" not in by_name
-    assert "雄安新区" not in by_name
+    assert "雄安新区" not in by_name and "雄安新区" not in zones
+    assert not set(zones) & set(by_name), "a zone is listed once, in zones.tsv"
+
+
+@pytest.mark.parametrize("filename, kinds", [("zones.tsv", ZONE_KINDS), ("old_names.tsv", OLD_NAME_KINDS)])
+def test_zones_and_old_names_are_sourced_and_resolve(filename, kinds, valid_paths):
+    # An old name of a municipality (渝州) points at the municipality itself.
+    valid_paths = valid_paths | {"北京市", "天津市", "上海市", "重庆市"}
+    rows = load_landmarks(load_rules().folder, filename, kinds)
+    assert len(rows) >= 50
+    lines = (load_rules().folder / filename).read_text(encoding="utf-8").splitlines()
+    unsourced = [row.name for row in rows if "source:" not in lines[row.line - 1]]
+    assert unsourced == []
+    unresolved = [(row.name, place) for row in rows for place in row.places if place not in valid_paths]
+    assert unresolved == []
+
+
+@pytest.mark.parametrize("text, kind, place", [
+    ("积极融入两江新区建设，承接产业转移。", "zone", "重庆市/渝北区"),
+    ("古豳大地，××县城新貌日新月异。", "old-name", "陕西省/咸阳市/彬州市"),
+    ("并州大地，龙城××，锦绣太原。", "old-name", "山西省/太原市"),
+])
+def test_a_zone_or_an_old_name_points_at_its_places(clues_in, text, kind, place):
+    g = load_gazetteer()
+    found = [c for c in clues_in(text) if c.kind == kind]
+    assert found and any(g.path(u) == place or g.path(u).startswith(place + "/")
+                         for c in found for u in c.candidates)
 
 
 @pytest.mark.parametrize(

@@ -126,7 +126,8 @@ def test_documents_table(seeds_audit):
 def test_clues_table(seeds_audit):
     frame = seeds_audit.clues
     assert list(frame.columns) == CLUE_COLUMNS == ["doc", "start", "end", "line", "text", "kind", "candidates", "weight"]
-    assert set(frame.kind) <= {"admin", "abbreviation", "landmark", "unverified"}
+    assert set(frame.kind) <= {"admin", "abbreviation", "landmark", "zone", "old-name", "geography", "code",
+                               "unverified"}
     town = frame[(frame.doc == "seeds/000_f10a573ecf1e5254.txt") & (frame.text == "轩岗镇")]
     assert len(town) >= 1
     assert (town.candidates.str.contains(f"{YUANPING}/轩岗镇")).all()
