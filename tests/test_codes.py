@@ -60,6 +60,12 @@ def test_a_code_in_clear_re_identifies_a_short_notice(tmp_path):
 @pytest.mark.parametrize("change, message", [
     (('kind = "admin-code"', 'kind = "zip-code"'), "codes.toml: [[pattern]] 'division-code' kind: unknown kind 'zip-code'"),
     (("(?P<code>[1-8][0-9]{5})", "([1-8][0-9]{5})"), "codes.toml: [[pattern]] 'division-code' regex: needs the named group 'code'"),
+    (('"晋" = "14"', '"晋" = "1400"'), "codes.toml: [court_provinces] 晋: must be the two digits of a province code"),
+    (('"晋" = "14"', '"SX" = "14"'), "codes.toml: [court_provinces] SX: the key must be one Chinese character"),
+    (('kind = "court-case"\n', 'kind = "court-case"\ncheck_digit = true\n'),
+     "codes.toml: [[pattern]] 'court-case' check_digit: only an id-card pattern has a check digit"),
+    (("not_before = \"(?:账号", "not_befor = \"(?:账号"), "codes.toml: [[pattern]] 'id-card': unknown key(s) not_befor"),
+    (("not_before = \"(?:账号", "not_before = \"((?:账号"), "codes.toml: [[pattern]] 'id-card' not_before: bad regular expression"),
 ])
 def test_codes_toml_is_validated_at_load(tmp_path, rules, change, message):
     import shutil
@@ -215,31 +221,6 @@ def test_plates_tsv_is_validated_at_load(tmp_path, rules, line, message):
     with pytest.raises(RulesError) as raised:
         load_rules(str(folder))
     assert f"plates.tsv: line {len(lines) + 1}: {message}" in str(raised.value)
-
-
-@pytest.mark.parametrize("change, message", [
-    (('"晋" = "14"', '"晋" = "1400"'), "codes.toml: [court_provinces] 晋: must be the two digits of a province code"),
-    (('"晋" = "14"', '"SX" = "14"'), "codes.toml: [court_provinces] SX: the key must be one Chinese character"),
-    (('kind = "court-case"\n', 'kind = "court-case"\ncheck_digit = true\n'),
-     "codes.toml: [[pattern]] 'court-case' check_digit: only an id-card pattern has a check digit"),
-    (("not_before = \"(?:账号", "not_befor = \"(?:账号"), "codes.toml: [[pattern]] 'id-card': unknown key(s) not_befor"),
-    (("not_before = \"(?:账号", "not_before = \"((?:账号"), "codes.toml: [[pattern]] 'id-card' not_before: bad regular expression"),
-])
-def test_the_new_code_keys_are_validated_at_load(tmp_path, rules, change, message):
-    import shutil
-
-    from auditor.errors import RulesError
-    from auditor.rules import load_rules
-
-    folder = tmp_path / "rules"
-    shutil.copytree(rules.folder, folder)
-    path = folder / "codes.toml"
-    text = path.read_text(encoding="utf-8")
-    assert change[0] in text
-    path.write_text(text.replace(change[0], change[1], 1), encoding="utf-8")
-    with pytest.raises(RulesError) as raised:
-        load_rules(str(folder))
-    assert message in str(raised.value)
 
 
 def test_a_plate_pattern_without_plates_tsv_is_refused(tmp_path, rules):
