@@ -28,8 +28,8 @@ import ahocorasick_rs
 import regex
 
 from .codes import CodeRecognizer
-from .geography import GeographyRecognizer
 from .gazetteer import Gazetteer, load_gazetteer
+from .geography import GeographyRecognizer
 from .masks import MaskRun
 from .normalise import Normaliser
 from .ordinary import DROP_AT, OrdinaryWordJudge

@@ -421,13 +421,13 @@ def _clue_kind(clue: Clue) -> str:
         return "landmark"
     if clue.kind == "code":
         # The rule says what the code is: "the telephone area code of 山西省/忻州市 (…)".
-        words = clue.rule.split(" of ", 1)[0].removeprefix("the ")
+        words = clue.said.split(" of ", 1)[0].removeprefix("the ")
         return {"administrative division code": "division code", "telephone area code": "area code"}.get(words, words)
     if clue.kind in ("zone", "old-name"):
         return clue.kind.replace("-", " ")
     if clue.kind == "geography":
         # What the sentence says: "geography (borders 山西省/忻州市/代县: 6 counties do)".
-        return f"geography ({clue.rule.split(' (geography.toml', 1)[0]})"
+        return f"geography ({clue.said})"
     return "name not in the gazetteer"
 
 

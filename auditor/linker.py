@@ -26,8 +26,8 @@ from .gazetteer import Gazetteer, load_gazetteer
 from .inference import DocumentInference, Posterior
 from .neardup import group_near_duplicates
 from .ordinary import OrdinaryWordJudge
-from .records import Candidate, Clue, DocumentAnalysis, Identity, Inconsistency
 from .mask_length import MaskLengths, read_mask_lengths
+from .records import Candidate, Clue, DocumentAnalysis, Identity, Inconsistency
 from .risk import DEFAULT_K, calibrated, verdict_for
 from .rules import LEVEL_FEATURES, LinkerConfig, Rules, default_mask_characters, match_timeout, rule_timeout
 

@@ -62,9 +62,16 @@ def fits(name: str, short: str, glyphs: int, after: str) -> bool:
 
 def read_mask_lengths(slots: Iterable[Slot], min_slots: int, max_glyphs: int) -> MaskLengths:
     """The mask lengths of a document's place slots."""
+    slots = list(slots)
     places = [s for s in slots if s.slot_type == "place"]
     counts = Counter(len(s.mask) for s in places)
-    keeps = len(places) >= min_slots and len(counts) >= 2 and max(counts) <= max_glyphs
+    # Most names have two characters, so the place masks of a publisher who
+    # counts characters often all have two glyphs: the numbers tell (××××万元
+    # beside ×万元), where the place mask is not a single glyph (one × for a
+    # name and for a number is a fixed mask).
+    varied = len(counts) >= 2 or (len(counts) == 1 and min(counts) >= 2
+                                  and len({len(s.mask) for s in slots}) >= 2)
+    keeps = len(places) >= min_slots and varied and max(counts, default=0) <= max_glyphs
     # The slot tagger's level is the mask's (××市 reads as a prefecture, yet a
     # county-level city hides there): the own mask is read over both levels.
     named = [s for s in places if s.place_level in LEVELS]

@@ -5,6 +5,7 @@ are written (see :mod:`auditor.tables`).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields, replace
 from operator import attrgetter
 
@@ -104,6 +105,16 @@ class Clue:
     # name of the places in ``candidates`` (0: surely a name); set by the clue
     # finder from the segmenter's decision and general-language frequency.
     ordinary: float = 0.0
+
+    @property
+    def said(self) -> str:
+        """The rule in a reviewer's words, without the rule file it comes from:
+        "about 96 km from 山西省/太原市 (…): 25 counties fit" of "… (geography.toml distance)"."""
+        return _RULE_SOURCE.sub("", self.rule)
+
+
+# Where a clue's rule stands, as its recognizer appends it: (codes.toml postal-code), (plates.tsv line 57, …).
+_RULE_SOURCE = re.compile(r" \([\w-]+\.(?:toml|tsv)\b[^()]*\)")
 
 
 @dataclass

@@ -442,8 +442,7 @@ def describe_clue(clue: Clue, paths: list[str], identity: str) -> str:
     if clue.kind == "old-name":
         return f"old name of {short_name(holder)}"
     if clue.kind in ("geography", "code"):
-        # The rule says it in words: "about 120 km from 陕西省/西安市 …: 37 counties fit".
-        return clue.rule.split(f" ({clue.kind if clue.kind == 'geography' else 'codes'}.toml", 1)[0]
+        return clue.said  # "about 120 km from 陕西省/西安市 …: 37 counties fit"
     if names_itself and len(parts) == 1:
         return clue.level or clue.kind
     return f"{clue.level} of {short_name(holder)}" if clue.level else f"in {short_name(holder)}"

@@ -129,3 +129,12 @@ def test_redacting_twice_changes_nothing_more():
     assert "2021年工作回顾" in once and "2022年工作安排" in once
     unredacted = seed.replace("重振×雄风", "重振原平雄风").replace("×市第五次", "忻州市第五次")
     assert redact_text(unredacted, YUANPING) == seed
+
+
+def test_keep_length_writes_one_glyph_per_hidden_character():
+    from auditor.redact import names_for, redact_text
+
+    text = "忻州市原平市崞阳镇，2023年完成投资12.5亿元。"
+    names = names_for("山西省", "忻州市", "原平市")
+    assert redact_text(text, names, keep_length=True) == "××市××市崞阳镇，2023年完成投资××××亿元。"
+    assert redact_text(text, names) == "×市×市崞阳镇，2023年完成投资×亿元。"
