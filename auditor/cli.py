@@ -121,6 +121,7 @@ def scan(paths, out, no_link, policy_file, rules_dir, workers, max_bytes, quiet)
     document, its status at the gate under the policy and what
     `auditor fix` would mask; nothing is masked by the scan).
     """
+    from .output import write_audit
     from .output_dir import OutputFolder
 
     started = time.perf_counter()
@@ -132,7 +133,7 @@ def scan(paths, out, no_link, policy_file, rules_dir, workers, max_bytes, quiet)
         pages = sum(1 for a in result.analyses if a.source.ok)
         update, close = _progress_bar(pages, not quiet, "writing tables and report", "page")
         try:
-            written = result.write(folder, workers=workers, progress=update, policy=policy)
+            written = write_audit(result, folder, workers=workers, progress=update, policy=policy)
         finally:
             close()
     elapsed = time.perf_counter() - started

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from . import __version__
 from .errors import PolicyError
 from .loading import printable_name
 from .records import EMPTY_STATUS, NOT_CHECKED_STATUSES, SKIPPED_STATUS, Clue, Identity
@@ -29,7 +30,7 @@ from .rules import MaskRules, load_rules, read_toml
 from .slots import LineIndex
 
 if TYPE_CHECKING:
-    from .scan import AuditResult
+    from .result import AuditResult
 
 ACTIONS = ("fail", "report", "ignore")
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -786,8 +787,6 @@ def to_json(report: GateReport) -> dict:
 
 
 def _version() -> str:
-    from . import __version__
-
     return __version__
 
 

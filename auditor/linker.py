@@ -24,10 +24,11 @@ from .forking import ForkedTasks, can_fork
 from .anchors import ANCHOR_WINDOW, CLEAR_AFTER, CLEAR_BEFORE
 from .gazetteer import Gazetteer, load_gazetteer
 from .inference import DocumentInference, Posterior
+from .mask_length import MaskLengths, read_mask_lengths
 from .neardup import group_near_duplicates
 from .ordinary import OrdinaryWordJudge
-from .mask_length import MaskLengths, read_mask_lengths
 from .records import Candidate, Clue, DocumentAnalysis, Identity, Inconsistency
+from .recovery import recover
 from .risk import DEFAULT_K, calibrated, verdict_for
 from .rules import LEVEL_FEATURES, LinkerConfig, Rules, default_mask_characters, match_timeout, rule_timeout
 
@@ -582,8 +583,6 @@ def infer_identities(analyses: list[DocumentAnalysis], rules: Rules, groups: dic
 def link_corpus(result, rules: Rules, workers: int = 1) -> None:
     """Fills ``result.identities``, ``result.inconsistencies`` and slot recovery.
     With workers, copies are aligned in forked processes meanwhile."""
-    from .recovery import recover
-
     g = load_gazetteer()
     result.gazetteer = g
     config = rules.linker

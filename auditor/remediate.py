@@ -33,13 +33,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .gate import DocumentReport, GateReport, Policy, display_path, evaluate, resolve_policy
+from .gate import DocumentReport, GateReport, Policy, display_path, evaluate, resolve_policy, to_json
 from .errors import FixError, InputError
 from .loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_file
 from .output_dir import OutputError, OutputFolder, refuse_overlap, safe_relative_name, target_inside
 from .records import Clue, DocumentAnalysis, Identity
 from .rules import Rules, load_rules
-from .scan import Analyzer, AuditResult, audit, map_documents
+from .linker import link_corpus
+from .result import AuditResult
+from .scan import Analyzer, _analyzer, audit, map_documents
 from .slots import LineIndex
 
 log = logging.getLogger(__name__)
@@ -388,8 +390,6 @@ class _Workspace:
         target.write_bytes(original)  # untouched copies stay byte for byte
 
     def link(self) -> AuditResult:
-        from .linker import link_corpus
-
         # The linker writes weights and recoveries into the analyses; each
         # round links fresh copies so nothing of an earlier round leaks in.
         result = AuditResult([_unlinked_copy(self.pristine[doc]) for doc in self.order])
@@ -615,15 +615,11 @@ class _Draft:
         if self._first is not None:
             first, self._first = self._first, None
             return first
-        from .linker import link_corpus
-
         result = AuditResult([_unlinked_copy(self.pristine[doc]) for doc in self.order])
         link_corpus(result, self.rules)
         return result
 
     def rewrite(self, doc: str, text: str) -> None:
-        from .scan import _analyzer
-
         self.texts[doc] = text
         source = replace(self.pristine[doc].source, text=text)
         # The process's analyzer of these rules: its clue finder is built already after a scan.
@@ -724,8 +720,6 @@ def format_fix_text(report: FixReport) -> str:
 
 
 def fix_to_json(report: FixReport) -> dict:
-    from .gate import to_json
-
     return {
         "out": str(report.out),
         "passed": report.passed,

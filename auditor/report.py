@@ -32,13 +32,15 @@ from markupsafe import Markup, escape
 
 from . import __version__
 from .forking import ForkedTasks, can_fork, chunks
+from .gate import RULES
+from .loading import printable_name
 from .records import NOT_CHECKED_STATUSES, READ_STATUSES, Clue, Identity, Inconsistency, Slot, SourceText
 from .risk import VERDICTS
 
 if TYPE_CHECKING:
     from .gate import GateReport, Policy
     from .remediate import FixPlan
-    from .scan import AuditResult
+    from .result import AuditResult
 
 SLOT_TYPES = ("place", "number", "year", "date", "ordinal", "code", "person", "formula", "unknown")
 SLOT_TYPE_LABELS = {"place": "P", "number": "N", "year": "Y", "date": "D", "ordinal": "O", "code": "C",
@@ -1176,10 +1178,10 @@ class ReportViews:
         )
 
 
-def build_views(result: "AuditResult", policy: "Policy | None" = None) -> tuple[Overview, Iterator[DocumentPage]]:
-    """The overview, and the document pages one at a time; with ``policy``,
-    each document's status at the gate and what fix would mask."""
-    views = ReportViews(result, build_review(result, policy) if policy is not None else None)
+def build_views(result: "AuditResult", review: Review | None = None) -> tuple[Overview, Iterator[DocumentPage]]:
+    """The overview, and the document pages one at a time; with ``review``
+    (output.build_review), each document's status at the gate and what fix would mask."""
+    views = ReportViews(result, review)
     return views.overview, views.pages()
 
 
@@ -1192,37 +1194,9 @@ def is_linked(result: "AuditResult") -> bool:
     return result.gazetteer is not None or bool(result.identities)
 
 
-def build_review(result: "AuditResult", policy: "Policy", rules=None) -> Review:
-    """The gate's record of every document under ``policy`` (gate.evaluate) and
-    what `auditor fix` would mask in each (remediate.plan_fix, which writes
-    nothing). Without the linker only the files auditor could not read have a
-    status: the others have no verdict to judge."""
-    from .gate import evaluate, summary_line
-
-    report = evaluate(result, policy)
-    linked = is_linked(result)
-    paths = tuple(sorted({d.path for d in report.documents}, key=len, reverse=True))
-    gates = {d.doc: gate_view(d, policy, paths) for d in report.documents if linked or not d.readable}
-    fixes: dict[str, FixView] = {}
-    if linked:
-        from .remediate import plan_fix
-
-        plan = plan_fix(result, policy, rules)
-        for doc, planned in plan.documents.items():
-            fixes[doc] = fix_view(planned, report.document(doc))
-        summary = summary_line(report)
-    else:
-        summary = ""
-    return Review(f"{policy.label()}: {policy.describe()}", summary, gates, fixes, linked)
-
-
 def gate_view(document, policy: "Policy", paths: tuple[str, ...] = ()) -> GateView:
     """A document's gate record (gate.DocumentReport) as the page shows it;
     ``paths``, the documents' shown paths, are isolated (<bdi>) in its lines."""
-    from .gate import RULES
-
-    from .loading import printable_name
-
     by_rule: dict[str, list] = {}
     for finding in document.findings:
         by_rule.setdefault(finding.rule, []).append(finding)
@@ -1372,10 +1346,10 @@ class PageRenderer:
 
 
 def render_pages(result: "AuditResult", generated_at: str | None = None,
-                 policy: "Policy | None" = None) -> Iterator[tuple[str, str]]:
+                 review: Review | None = None) -> Iterator[tuple[str, str]]:
     """Yields (relative path, html) for the overview, then page by page; with
-    ``policy``, the pages show the gate's status and what fix would mask."""
-    renderer = PageRenderer(result, generated_at, build_review(result, policy) if policy is not None else None)
+    ``review`` (output.build_review), the pages show the gate's status and what fix would mask."""
+    renderer = PageRenderer(result, generated_at, review)
     yield "index.html", renderer.index_html()
     for analysis in renderer.views.documents:
         yield renderer.page_html(analysis)
@@ -1397,10 +1371,10 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def render(result: "AuditResult", generated_at: str | None = None, policy: "Policy | None" = None) -> dict[str, str]:
+def render(result: "AuditResult", generated_at: str | None = None, review: Review | None = None) -> dict[str, str]:
     """Renders the report into {relative path: html}, without touching the disk."""
     with _collector_paused():
-        return dict(render_pages(result, generated_at, policy))
+        return dict(render_pages(result, generated_at, review))
 
 
 def _write_html(path: Path, pieces: Iterator[str]) -> None:
@@ -1423,16 +1397,15 @@ class ReportJob:
     """A report being written. With workers, the document pages are written
     by forked processes while the caller goes on (with the tables, say);
     :meth:`wait` finishes the report and returns the path of index.html.
-    With ``policy``, the gate's status and fix's plan are computed first
-    (see :func:`build_review`), then drawn on the pages."""
+    With ``review`` (output.build_review: the gate's status and fix's plan),
+    it is drawn on the pages."""
 
     def __init__(self, result: "AuditResult", out: str | Path, generated_at: str | None = None,
-                 workers: int = 1, progress=None, policy: "Policy | None" = None) -> None:
+                 workers: int = 1, progress=None, review: Review | None = None) -> None:
         self.out = Path(out)
         (self.out / "docs").mkdir(parents=True, exist_ok=True)
         self.progress = progress
         self.worker_seconds = 0.0  # CPU seconds of the forked writers
-        review = build_review(result, policy) if policy is not None else None
         self._renderer = PageRenderer(result, generated_at, review)
         self._writers: ForkedTasks | None = None
         documents = self._renderer.views.documents
@@ -1485,6 +1458,6 @@ class ReportJob:
 
 
 def write_report(result: "AuditResult", out: str | Path, generated_at: str | None = None,
-                 workers: int = 1, progress=None, policy: "Policy | None" = None) -> Path:
+                 workers: int = 1, progress=None, review: Review | None = None) -> Path:
     """Writes OUT/index.html and OUT/docs/*.html; returns the path of index.html."""
-    return ReportJob(result, out, generated_at, workers, progress, policy).wait()
+    return ReportJob(result, out, generated_at, workers, progress, review).wait()

@@ -14,12 +14,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .clues import ClueFinder
+from .forking import ForkedTasks, can_fork
+from .linker import link_corpus
 from .loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_input
 from .masks import MaskFinder
-from .forking import ForkedTasks, can_fork
 from .neardup import Fingerprinter, group_near_duplicates
-from .output_dir import OutputFolder
-from .records import Clue, DocumentAnalysis, Identity, Inconsistency, SourceText
+from .records import Clue, DocumentAnalysis, SourceText
+from .result import AuditResult
 from .rules import Rules, load_rules
 from .slots import SlotClassifier, build_slots
 
@@ -40,8 +42,6 @@ class Analyzer:
         """Built on first use (a second or so): the processes that only read
         documents never need one."""
         if self._clue_finder is None and self.with_clues:
-            from .clues import ClueFinder
-
             self._clue_finder = ClueFinder.default(self.rules)
         return self._clue_finder
 
@@ -116,107 +116,6 @@ def _read_one(job: tuple[InputFile, int]) -> DocumentAnalysis:
     analysis = _worker_analyzer.read(source)
     analysis.timings["load"] = loaded
     return analysis
-
-
-@dataclass
-class AuditResult:
-    """The outcome of an audit: per-document analyses and the linker's verdicts."""
-
-    analyses: list[DocumentAnalysis]
-    identities: list[Identity] = field(default_factory=list)
-    inconsistencies: list[Inconsistency] = field(default_factory=list)
-    gazetteer: object = None
-    timings: dict[str, float] = field(default_factory=dict)
-    _indexes: dict = field(default_factory=dict, repr=False, compare=False)
-
-    def analysis(self, doc: str) -> DocumentAnalysis:
-        """The analysis of one document (KeyError if there is none)."""
-        return self._index("analyses")[doc]
-
-    def identity(self, doc: str) -> Identity | None:
-        return self._index("identities").get(doc)
-
-    def _index(self, name: str) -> dict:
-        # Rebuilt when the list changes length (the linker fills identities late).
-        records = getattr(self, name)
-        cached = self._indexes.get(name)
-        if cached is None or cached[0] is not records or cached[1] != len(records):
-            cached = (records, len(records), {r.doc: r for r in records})
-            self._indexes[name] = cached
-        return cached[2]
-
-    def describe_candidates(self, clue: Clue, limit: int = 5) -> str:
-        if self.gazetteer is None or not clue.candidates:
-            return ""
-        paths = [self.gazetteer.path(uid) for uid in clue.candidates[:limit]]
-        more = len(clue.candidates) - limit
-        return "; ".join(paths) + (f"; +{more} more" if more > 0 else "")
-
-    def write(self, out: str | os.PathLike | OutputFolder, workers: int = 1, progress=None,
-              generated_at: str | None = None, policy=None) -> list[Path]:
-        """Writes the audit tables and the HTML report to ``out``, whole or not
-        at all (see :class:`~auditor.output_dir.OutputFolder`; the CLI passes
-        one it opened before reading, to check the destination first); returns
-        the paths written (the report's index.html last). With workers, forked
-        processes write the report's pages while this one writes the tables.
-        The report shows each document's status under ``policy`` (a
-        :class:`~auditor.gate.Policy`; by default that of the default rules,
-        ``gate.resolve_policy(None, None)``: pass one for other rules) and
-        what ``auditor fix`` would mask."""
-        from .gate import resolve_policy
-        from .report import ReportJob
-        from .tables import write_tables
-
-        if policy is None:
-            policy = resolve_policy(None, None)
-
-        # Replacing a folder that holds a document read here would delete it.
-        folder = out if isinstance(out, OutputFolder) else OutputFolder(
-            out, {a.source.path for a in self.analyses if a.source.path})
-        with folder:
-            staging = folder.staging
-            started = time.perf_counter()
-            report = ReportJob(self, staging, generated_at, workers, progress, policy)
-            tables_started = time.perf_counter()
-            try:
-                written = write_tables(self, staging)
-            except BaseException:
-                report.close()
-                raise
-            tables_done = time.perf_counter()
-            written.append(report.wait())
-            folder.commit()
-        finished = time.perf_counter()
-        self.timings["tables"] = tables_done - tables_started
-        # The report's own wall time: what it took before and after the tables.
-        self.timings["report"] = (tables_started - started) + (finished - tables_done)
-        self.timings["report_workers_cpu"] = report.worker_seconds
-        self.timings["write"] = finished - started
-        return [folder.path / path.relative_to(staging) for path in written]
-
-    @property
-    def slots(self):
-        from .tables import slots_frame
-
-        return slots_frame(self)
-
-    @property
-    def documents(self):
-        from .tables import documents_frame
-
-        return documents_frame(self)
-
-    @property
-    def clues(self):
-        from .tables import clues_frame
-
-        return clues_frame(self)
-
-    @property
-    def files(self):
-        from .tables import files_frame
-
-        return files_frame(self)
 
 
 def default_workers() -> int:
@@ -342,8 +241,6 @@ def audit(
     result = AuditResult(analyses)
     result.timings["map"] = time.perf_counter() - started
     if link:
-        from .linker import link_corpus
-
         linked = time.perf_counter()
         link_corpus(result, rules, workers)
         result.timings["link"] = time.perf_counter() - linked

@@ -1,17 +1,16 @@
-"""The audit tables: records become pandas DataFrames only here, at the edge."""
+"""The audit tables: records become pandas DataFrames only here, at the edge.
+
+Each function reads an :class:`auditor.result.AuditResult`, which offers the
+frames as properties: this module does not import it back."""
 from __future__ import annotations
 
 import csv
 from itertools import repeat
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .output_dir import TABLE_FILES
-
-if TYPE_CHECKING:
-    from .scan import AuditResult
 
 SLOT_COLUMNS = [
     "doc", "slot_id", "start", "end", "line", "column", "mask", "left_context", "right_context",

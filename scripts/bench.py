@@ -373,6 +373,7 @@ def child_scan(args) -> None:
     started = time.perf_counter()
     from auditor.loading import DEFAULT_MAX_BYTES, iter_input_files
     from auditor.rules import load_rules
+    from auditor.output import write_audit
     from auditor.scan import audit
 
     imported = time.perf_counter()
@@ -393,7 +394,7 @@ def child_scan(args) -> None:
     audited = time.perf_counter()
     # What `auditor scan` does: tables in this process while forked workers
     # write the report's pages (slots-only scans write a report too).
-    result.write(args.scan_out, workers=args.workers)
+    write_audit(result, args.scan_out, workers=args.workers)
     finished = time.perf_counter()
     sampler.stop()
 

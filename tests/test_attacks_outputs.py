@@ -259,22 +259,22 @@ def test_the_library_never_replaces_a_folder_holding_a_document_it_read(tmp_path
     out = write_corpus(tmp_path / "out", {"a.txt": SMALL_TEXT})
     result = auditor.audit([out / "a.txt"], link=False)
     with pytest.raises(auditor.errors.AuditorError, match="would overwrite an input file"):
-        result.write(out)
+        auditor.write_audit(result, out)
     assert tree(out) == {"a.txt": SMALL_TEXT.encode("utf-8")}
 
 
 def test_an_interrupted_write_leaves_the_previous_output(tmp_path, monkeypatch):
     corpus = write_corpus(tmp_path / "corpus", {"a.txt": SMALL_TEXT, "b.txt": SMALL_TEXT.replace("×县", "某县")})
     result = auditor.audit([corpus], link=False)
-    result.write(tmp_path / "out")
+    auditor.write_audit(result, tmp_path / "out")
     before = tree(tmp_path / "out")
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("auditor.tables.write_tables", interrupted)
+    monkeypatch.setattr("auditor.output.write_tables", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        auditor.audit([corpus / "a.txt"], link=False).write(tmp_path / "out")
+        auditor.write_audit(auditor.audit([corpus / "a.txt"], link=False), tmp_path / "out")
     assert tree(tmp_path / "out") == before
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".auditor-lock")) == ["corpus", "out"]
 
@@ -500,7 +500,7 @@ def test_every_shown_document_name_is_isolated(tmp_path):
     (corpus / name).write_text(HOSTILE_TEXT, encoding="utf-8")
     (corpus / "copy.txt").write_text(HOSTILE_TEXT.replace("×市", "原平市"), encoding="utf-8")
     result = auditor.audit([corpus])
-    result.write(tmp_path / "out")
+    auditor.write_audit(result, tmp_path / "out")
     doc = next(a.doc for a in result.analyses if "txt.exe" in a.doc)
     own_name = doc.rsplit("/", 1)[-1]  # a name may break after its folders' "/"
     pages = [tmp_path / "out" / "index.html", *sorted((tmp_path / "out" / "docs").glob("*.html"))]
@@ -530,7 +530,7 @@ def test_on_a_phone_wide_tables_scroll_in_a_wrapper_and_names_stay_whole(tmp_pat
     names = [f"{n:03d}_f10a573ecf1e52{n:02d}.txt" for n in range(3)]
     write_corpus(folder, {name: SMALL_TEXT for name in names})
     result = auditor.audit([folder])
-    result.write(tmp_path / "out")
+    auditor.write_audit(result, tmp_path / "out")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
         page = browser.new_page(viewport={"width": 360, "height": 800})

@@ -128,7 +128,7 @@ def _scan_bytes(tmp_path, name: str) -> dict[str, bytes]:
         source.parent.mkdir()
         source.write_text(MANY_SLOTS, encoding="utf-8")
     out = tmp_path / name
-    auditor.audit([source]).write(out)
+    auditor.write_audit(auditor.audit([source]), out)
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
@@ -147,5 +147,5 @@ def test_tables_and_pages_written_in_slices_are_the_bytes_of_the_whole(tmp_path,
 
 def test_an_empty_slots_table_is_still_an_empty_json_array(tmp_path):
     (tmp_path / "a.txt").write_text("全年地区生产总值稳步增长。\n", encoding="utf-8")
-    auditor.audit([tmp_path / "a.txt"]).write(tmp_path / "out")
+    auditor.write_audit(auditor.audit([tmp_path / "a.txt"]), tmp_path / "out")
     assert json.loads((tmp_path / "out" / "slots.json").read_text(encoding="utf-8")) == []

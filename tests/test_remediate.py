@@ -12,7 +12,6 @@ import difflib
 import importlib.util
 import json
 import re
-import types
 from collections import Counter
 from pathlib import Path
 
@@ -246,12 +245,10 @@ def weight_link(result, rules, workers=1):
 
 @pytest.fixture
 def place_list_pipeline(monkeypatch):
-    clues_module = types.ModuleType("auditor.clues")
-    clues_module.ClueFinder = PlaceListFinder
-    linker_module = types.ModuleType("auditor.linker")
-    linker_module.link_corpus = weight_link
-    monkeypatch.setitem(__import__("sys").modules, "auditor.clues", clues_module)
-    monkeypatch.setitem(__import__("sys").modules, "auditor.linker", linker_module)
+    # the scan and fix take these by name when they load
+    monkeypatch.setattr("auditor.scan.ClueFinder", PlaceListFinder)
+    monkeypatch.setattr("auditor.scan.link_corpus", weight_link)
+    monkeypatch.setattr("auditor.remediate.link_corpus", weight_link)
     # analyzers built earlier in this process hold the real clue finder
     monkeypatch.setattr("auditor.scan._analyzers", {})
 

@@ -24,6 +24,7 @@ from auditor.cli import main
 from auditor.gate import evaluate, format_text, load_policy, resolve_policy
 from auditor.records import Candidate, Clue, Identity, Inconsistency, SourceText
 from auditor.remediate import plan_fix
+from auditor.output import build_review
 from auditor.report import DIFFERENCE_ROWS, GATE_FINDINGS, build_views, page_name, render, write_report
 from auditor.rules import load_rules
 from auditor.scan import Analyzer, AuditResult
@@ -462,7 +463,7 @@ def audited_seeds():
 def gated_seeds(audited_seeds):
     """The report of the seeds under the default policy, beside what `auditor check` says of them."""
     policy = resolve_policy(None, None)
-    rendered = render(audited_seeds, policy=policy)
+    rendered = render(audited_seeds, review=build_review(audited_seeds, policy))
     return rendered, format_text(evaluate(audited_seeds, policy)), plan_fix(audited_seeds, policy)
 
 
@@ -570,7 +571,8 @@ def test_scan_applies_the_policy_it_is_given(tmp_path, seed_path, monkeypatch):
 
 def test_without_the_linker_no_readable_document_gets_a_status(tmp_path, seed_path):
     corpus = unreadable_corpus(tmp_path, seed_path)
-    rendered = render(auditor.audit([corpus], link=False), policy=resolve_policy(None, None))
+    unlinked = auditor.audit([corpus], link=False)
+    rendered = render(unlinked, review=build_review(unlinked, resolve_policy(None, None)))
     page = page_of(rendered, f"{corpus.as_posix()}/002.txt")
     assert '<section class="gate' not in page and "The gate was not applied" in page
     overview = rendered["index.html"]

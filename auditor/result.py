@@ -1,0 +1,60 @@
+"""The outcome of an audit: the per-document analyses (the map) and the
+linker's verdicts (the reduce), with lookups and the audit tables as pandas
+frames. Writing them is :func:`auditor.output.write_audit`'s."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import tables
+from .records import Clue, DocumentAnalysis, Identity, Inconsistency
+
+
+@dataclass
+class AuditResult:
+    """The outcome of an audit: per-document analyses and the linker's verdicts."""
+
+    analyses: list[DocumentAnalysis]
+    identities: list[Identity] = field(default_factory=list)
+    inconsistencies: list[Inconsistency] = field(default_factory=list)
+    gazetteer: object = None
+    timings: dict[str, float] = field(default_factory=dict)
+    _indexes: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def analysis(self, doc: str) -> DocumentAnalysis:
+        """The analysis of one document (KeyError if there is none)."""
+        return self._index("analyses")[doc]
+
+    def identity(self, doc: str) -> Identity | None:
+        return self._index("identities").get(doc)
+
+    def _index(self, name: str) -> dict:
+        # Rebuilt when the list changes length (the linker fills identities late).
+        records = getattr(self, name)
+        cached = self._indexes.get(name)
+        if cached is None or cached[0] is not records or cached[1] != len(records):
+            cached = (records, len(records), {r.doc: r for r in records})
+            self._indexes[name] = cached
+        return cached[2]
+
+    def describe_candidates(self, clue: Clue, limit: int = 5) -> str:
+        if self.gazetteer is None or not clue.candidates:
+            return ""
+        paths = [self.gazetteer.path(uid) for uid in clue.candidates[:limit]]
+        more = len(clue.candidates) - limit
+        return "; ".join(paths) + (f"; +{more} more" if more > 0 else "")
+
+    @property
+    def slots(self):
+        return tables.slots_frame(self)
+
+    @property
+    def documents(self):
+        return tables.documents_frame(self)
+
+    @property
+    def clues(self):
+        return tables.clues_frame(self)
+
+    @property
+    def files(self):
+        return tables.files_frame(self)
