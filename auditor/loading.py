@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import charset_normalizer
+
 from .errors import InputError
 from .records import EMPTY_STATUS, SKIPPED_STATUS, SourceText
 
@@ -418,8 +420,6 @@ def _undecodable(data: bytes) -> Decoded:
 def _candidate_encodings(sample: bytes) -> list[str]:
     """The detected encodings whose decoding of the sample reads as ordinary
     text, most plausible first (charset-normalizer's order breaks ties)."""
-    import charset_normalizer
-
     # threshold=1: its mess measure finds most Chinese text messy; plausibility decides below.
     proposed = [_codec_name(m.encoding) for m in charset_normalizer.from_bytes(
         sample, cp_isolation=[e.replace("-", "_") for e in DETECTED_ENCODINGS], threshold=1.0)]

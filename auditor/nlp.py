@@ -11,6 +11,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import get_words_and_spaces
 
+from .clues import ClueFinder
 from .masks import MaskFinder
 from .rules import Rules, load_rules
 from .segment import Segmenter, shared_segmenter
@@ -86,8 +87,6 @@ def make_slot_component(nlp: Language, name: str, rules_dir: str | None):
 
 @Language.factory("auditor_clues", default_config={"rules_dir": None})
 def make_clue_component(nlp: Language, name: str, rules_dir: str | None):
-    from .clues import ClueFinder
-
     rules = load_rules(rules_dir)
     finder = MaskFinder(rules.masks)
     clue_finder = ClueFinder.default(rules)

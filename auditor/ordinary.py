@@ -34,6 +34,7 @@ from functools import lru_cache
 
 from .gazetteer import Gazetteer
 from .rules import MATCH_TIMEOUT_SECONDS, ClueRules, rule_timeout
+from .segment import shared_segmenter
 
 # More likely an ordinary word than a name: even odds is where a reader's
 # reading turns.
@@ -214,8 +215,6 @@ class OrdinaryWordJudge:
     def _model_cut(self, line: str, start: int, end: int, core_end: int) -> str:
         """'word' (one word, or a word and the unit suffix), 'inside' or 'across'."""
         if self._model is None:
-            from .segment import shared_segmenter
-
             self._model = shared_segmenter("pkuseg")
         cuts = set()
         for s, e in self._model.word_spans(line, start, end):

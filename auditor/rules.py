@@ -142,6 +142,8 @@ BOUNDED_PATHS = 1000
 # pattern only ever matched on such short texts runs under re while that stays
 # below SHORT_INPUT_STEPS.
 SHORT_INPUT_CHARS = 64
+# re's own parser and its node types (Python 3.11+), to count a pattern's paths.
+_re_parser, _re_constants = re._parser, re._constants
 SHORT_INPUT_STEPS = 1_000_000
 
 
@@ -150,8 +152,7 @@ def _paths(items, single_repeats: list[int] | None = None) -> int | None:
     With ``single_repeats`` (a counter), a repetition of one character or class
     (``\\s*``, ``\\S{1,3}``) is counted there instead: it cannot backtrack
     exponentially, only polynomially in the length of the text."""
-    from re import _constants as c  # the parser's node types (Python 3.11+)
-
+    c = _re_constants
     total = 1
     for op, arg in items:
         if single_repeats is not None and op in (c.MAX_REPEAT, c.MIN_REPEAT) and len(arg[2]) == 1 \
@@ -180,16 +181,14 @@ def bounded_re(source: str, input_chars: int | None = None) -> re.Pattern[str] |
     BOUNDED_PATHS): re runs such patterns several times faster than regex
     (驻X部队, 忻原大道 on every line of every text), with no time bound needed."""
     try:
-        from re import _parser
-
         # input_chars: the pattern only ever sees texts this short (a slot's context).
         repeats = [0] if input_chars is not None else None
-        if _paths(_parser.parse(source), repeats) is None:
+        if _paths(_re_parser.parse(source), repeats) is None:
             return None
         if repeats and input_chars ** (repeats[0] + 1) > SHORT_INPUT_STEPS:
             return None
         return re.compile(source)
-    except (re.error, ImportError, AttributeError, RecursionError):
+    except (re.error, AttributeError, RecursionError):
         return None  # regex's own syntax, or another Python: regex, with its time bound
 
 

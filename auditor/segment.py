@@ -14,8 +14,12 @@ Two segmenters with one interface (``word_spans``, ``is_word_span``, ``cut``):
 from __future__ import annotations
 
 import bisect
+import contextlib
+import importlib.util
+import io
 import logging
 import os
+import pickle
 import re
 import threading
 from pathlib import Path
@@ -69,9 +73,7 @@ class Segmenter:
                 self.name = "char"
             else:
                 try:
-                    import contextlib
-                    import io
-
+                    # pkuseg's model code (0.4 s to import) only when a model is first used
                     import spacy_pkuseg
 
                     # pkuseg prints that it falls back from features.msgpack to
@@ -162,9 +164,6 @@ def pkuseg_lexicon() -> frozenset[str]:
     """pkuseg's own dictionary of words (shipped with spacy-pkuseg).
 
     Found without importing spacy_pkuseg, which would pull in its model code."""
-    import importlib.util
-    import pickle
-
     spec = importlib.util.find_spec("spacy_pkuseg")
     if spec is None or not spec.submodule_search_locations:
         log.warning("auditor: spacy-pkuseg is not installed; word boundaries come from characters only")

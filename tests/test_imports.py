@@ -68,3 +68,34 @@ def test_no_module_of_the_package_imports_itself_round_a_loop():
     edges = _edges()
     assert {"scan", "report", "gate", "remediate", "tables", "linker", "recovery"} <= set(edges)
     assert _cycle(edges) == []
+
+
+# Imports a function may make: the command line's lazy start-up (`auditor --help`
+# must not load pandas or the gazetteer), and pkuseg's model code, which takes
+# 0.4 s to import and is loaded on the first segmentation that needs the model.
+LAZY = {"cli": None, "segment": {"spacy_pkuseg"}}
+
+
+def _function_imports() -> list[tuple[str, int, str]]:
+    found = []
+    for path in sorted(PACKAGE.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom):
+                    names = ["." * node.level + (node.module or "")]
+                else:
+                    continue
+                allowed = LAZY.get(path.stem, set())
+                for name in names:
+                    if allowed is not None and name not in allowed:
+                        found.append((path.stem, node.lineno, name))
+    return found
+
+
+def test_imports_stand_at_the_top_of_their_module():
+    assert _function_imports() == []
