@@ -11,8 +11,22 @@ Library use::
 """
 __version__ = "0.1.0"  # before the imports: output_dir reads it while the package loads
 
-from .output import write_audit  # noqa: E402
-from .result import AuditResult  # noqa: E402
-from .scan import audit  # noqa: E402
-
 __all__ = ["audit", "write_audit", "AuditResult", "__version__"]
+
+
+def __getattr__(name: str):
+    # The library loads on first use (PEP 562), so that `auditor --help`, which
+    # imports this package, does not load pandas, the gazetteer and the recognizers.
+    if name == "audit":
+        from .scan import audit
+
+        return audit
+    if name == "write_audit":
+        from .output import write_audit
+
+        return write_audit
+    if name == "AuditResult":
+        from .result import AuditResult
+
+        return AuditResult
+    raise AttributeError(f"module 'auditor' has no attribute {name!r}")

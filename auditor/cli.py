@@ -13,7 +13,6 @@ from . import __version__
 from .errors import AuditorError, InputError
 from .loading import iter_input_files, printable_name
 from .rules import load_rules
-from .scan import audit, default_workers, map_steps
 
 log = logging.getLogger("auditor")
 
@@ -58,6 +57,9 @@ def _progress_bar(total: int, enabled: bool, desc: str = "scanning", unit: str =
 
 def run_audit(paths, rules_dir, workers, max_bytes, quiet, link=True, files=None):
     """``audit`` with a progress bar; ``files``: the input entries, when already listed."""
+    # The scan's modules (the gazetteer, the recognizers) load here, not for --help.
+    from .scan import audit, map_steps
+
     rules = load_rules(rules_dir)
     if files is None:
         files = list(iter_input_files(paths))
@@ -125,6 +127,8 @@ def scan(paths, out, no_link, policy_file, rules_dir, workers, max_bytes, quiet)
     from .output_dir import OutputFolder
 
     started = time.perf_counter()
+    from .scan import default_workers
+
     workers = workers or default_workers()
     policy = _policy_or_exit(policy_file, rules_dir)  # a bad policy is refused before any document is read
     # Opened first: an unwritable or busy destination is refused before any document is read.
@@ -173,6 +177,8 @@ def _input_files_or_exit(paths):
 def _small_job_workers(workers, n_files):
     # Worker processes each load the gazetteer and the clue finder: for the few
     # files a commit hook passes, one process finishes first.
+    from .scan import default_workers
+
     return workers or (default_workers() if n_files >= 8 else 1)
 
 
@@ -245,9 +251,9 @@ def fix(paths, out, policy_file, fmt, rules_dir, workers, max_bytes, quiet):
     """
     import json
 
-    from .remediate import fix_to_json, format_fix_text, remediate
-
     from .output_dir import OutputFolder
+    from .remediate import fix_to_json, format_fix_text, remediate
+    from .scan import map_steps
 
     policy = _policy_or_exit(policy_file, rules_dir)
     rules = load_rules(rules_dir)

@@ -30,7 +30,7 @@ def test_an_internal_error_exits_2_with_one_line_and_no_traceback(tmp_path, monk
     def broken(*args, **kwargs):
         raise RuntimeError("the linker lost a slot")
 
-    monkeypatch.setattr(auditor.cli, "audit", broken)
+    monkeypatch.setattr("auditor.scan.audit", broken)
     (tmp_path / "a.txt").write_text("×县位于山西省北部。\n", encoding="utf-8")
     outcome = CliRunner().invoke(main, ["check", str(tmp_path / "a.txt"), "-q"])
     assert outcome.exit_code == 2  # 1 would read as "findings"

@@ -327,7 +327,7 @@ def run_check(monkeypatch, result, args):
         assert result is not None, "the audit ran although the input was bad"
         return result
 
-    monkeypatch.setattr("auditor.cli.audit", fake_audit)
+    monkeypatch.setattr("auditor.scan.audit", fake_audit)
     outcome = CliRunner().invoke(main, ["check", *args])
     return outcome, calls
 
