@@ -270,3 +270,15 @@ def test_a_zone_or_an_old_name_points_at_its_places(clues_in, text, kind, place)
 )
 def test_ordinary_sentences_name_no_landmark(sentence, by_name):
     assert _longest_matches(sentence, by_name) == []
+
+
+@pytest.mark.parametrize("text", [
+    # Sentences of dev-eval reports in which an old name used to be found inside other words.
+    "构建线上线下相融合的城乡商品流通渠道。",  # 下相 (宿迁)
+    "大力实施安宁河干热河谷生态修复。",  # 热河
+    "谋划建设华北平原地区最大的生态走廊。",  # 北平
+    "加快推进我区农村商业银行组建和盛京银行入驻工作。",  # 盛京 of a bank
+    "推进燕京啤酒退城进园。",  # 燕京 of a brand
+])
+def test_old_names_are_not_found_inside_other_words(clues_in, text):
+    assert [c.text for c in clues_in(text) if c.kind == "old-name"] == []
