@@ -220,19 +220,18 @@ class LandmarkRecognizer:
 
     def __init__(self, gazetteer: Gazetteer, rows, kind: str = "landmark", filename: str = "landmarks.tsv"):
         self.kind = kind
-        self.filename = filename
         self.places: dict[str, tuple[int, ...]] = {}
-        self.kinds: dict[str, str] = {}
+        self.rules: dict[str, str] = {}  # name -> the clue's rule: "landmark (river) in landmarks.tsv"
         self.table = None
-        by_path = _units_by_path(gazetteer) if rows else {}
         # The rows were validated when the rules were loaded; a place the
         # gazetteer does not know only weakens the landmark.
         for row in rows:
-            name, kind = row.name, row.kind
-            uids = tuple(by_path[p] for p in row.places if p in by_path)
+            name = row.name
+            uids = tuple(u for u in map(gazetteer.unit_of_path, row.places) if u is not None)
             if uids:
                 self.places[name] = tuple(sorted(set(self.places.get(name, ())) | set(uids)))
-                self.kinds[name] = kind
+                what = kind if row.kind == kind else f"{kind} ({row.kind})"
+                self.rules[name] = f"{what.replace('-', ' ')} in {filename}"
         if self.places:
             self.table = NameTable(sorted((name,) for name in self.places))
 
@@ -241,17 +240,7 @@ class LandmarkRecognizer:
             return
         for index, start, end in self.table.matcher.find_matches_as_indexes(text):
             name = self.table.entries[index][0]
-            what = self.kind if self.kinds[name] == self.kind else f"{self.kind} ({self.kinds[name]})"
-            yield ClueMatch(start, end, self.places[name], f"{what.replace('-', ' ')} in {self.filename}")
-
-
-@lru_cache(maxsize=4)
-def _units_by_path(gazetteer: Gazetteer) -> dict[str, int]:
-    return {
-        gazetteer.path(uid): uid
-        for level in ("province", "prefecture", "county")
-        for uid in gazetteer.units_at(level)
-    }
+            yield ClueMatch(start, end, self.places[name], self.rules[name])
 
 
 class AbbreviationRecognizer:

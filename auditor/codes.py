@@ -18,15 +18,22 @@ from .rules import CODE_NOT_BEFORE_CHARS, MATCH_TIMEOUT_SECONDS, Rules, rule_tim
 
 
 # What a code of each kind says, in a reviewer's words (the clue's rule, shown
-# in the report): {path} is the unit's gazetteer path.
+# in the report): {path} is the unit's gazetteer path; and its short name
+# (auditor check's "postal code pointing at …", make eval's kinds).
 _MEANING = {
-    "admin-code": "the administrative division code of {path}",
-    "area-code": "the telephone area code of {path}",
-    "id-card": "the household-registration code of {path} in an ID number",
-    "court-case": "the court code of {path} in a case number",
-    "plate": "the number-plate prefix of {path}",
-    "postal-code": "the postal code of {path}",
+    "admin-code": ("the administrative division code of {path}", "division code"),
+    "area-code": ("the telephone area code of {path}", "area code"),
+    "id-card": ("the household-registration code of {path} in an ID number", "ID number"),
+    "court-case": ("the court code of {path} in a case number", "case number"),
+    "plate": ("the number-plate prefix of {path}", "number plate"),
+    "postal-code": ("the postal code of {path}", "postal code"),
 }
+CODE_LABELS = tuple(label for _, label in _MEANING.values())
+
+
+def code_label(rule: str) -> str:
+    """The short name of the code a code clue's rule describes ("postal code")."""
+    return next((label for words, label in _MEANING.values() if rule.startswith(words.split(" {path}")[0])), "code")
 
 # GB 11643: the weights of the first 17 characters, and the check character by the sum modulo 11.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -52,16 +59,6 @@ class CodeRecognizer:
     def __init__(self, gazetteer: Gazetteer, rules: Rules):
         self.gazetteer = gazetteer
         self.patterns = rules.codes
-        # Plate rows whose path the gazetteer knows (tests/test_codes.py checks
-        # that every row's does); a row it does not know names nothing.
-        self._by_path: dict[str, int] | None = None
-
-    def _unit_of_path(self, path: str) -> int | None:
-        if self._by_path is None:
-            g = self.gazetteer
-            self._by_path = {g.path(uid): uid for level in ("province", "prefecture", "county")
-                             for uid in g.units_at(level)}
-        return self._by_path.get(path)
 
     def unit(self, pattern, code: str) -> tuple[int | None, str]:
         """The unit ``code`` names under ``pattern``'s kind, and where the table
@@ -81,7 +78,8 @@ class CodeRecognizer:
             return None, ""
         value, where = found
         if kind == "plate":
-            return self._unit_of_path(value), where
+            # tests/test_codes.py checks that every row's path is known; one that is not names nothing
+            return self.gazetteer.unit_of_path(value), where
         # court-case: 晋0981 -> 140981 (a basic court); 晋09 -> 140900 (an intermediate court).
         digits = code[1:]
         return self.gazetteer.unit_of_code(value + digits + "0" * (4 - len(digits))), ""
@@ -113,7 +111,7 @@ class CodeRecognizer:
                     continue
                 source = f"{where}, codes.toml {pattern.name}" if where else f"codes.toml {pattern.name}"
                 found[span] = bare, ClueMatch(
-                    start, end, (uid,), f"{_MEANING[pattern.kind].format(path=self.gazetteer.path(uid))} ({source})",
+                    start, end, (uid,), f"{_MEANING[pattern.kind][0].format(path=self.gazetteer.path(uid))} ({source})",
                     level=self.gazetteer.level_of(uid))
         for _, clue in sorted(found.values(), key=lambda kept: kept[1].start):
             yield clue

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from . import __version__
+from .codes import code_label
 from .errors import PolicyError
 from .loading import printable_name
 from .records import EMPTY_STATUS, NOT_CHECKED_STATUSES, SKIPPED_STATUS, Clue, Identity
@@ -414,9 +415,7 @@ def _clue_kind(clue: Clue) -> str:
     if clue.kind == "landmark":
         return "landmark"
     if clue.kind == "code":
-        # The rule says what the code is: "the telephone area code of 山西省/忻州市 (…)".
-        words = clue.said.split(" of ", 1)[0].removeprefix("the ")
-        return {"administrative division code": "division code", "telephone area code": "area code"}.get(words, words)
+        return code_label(clue.rule)  # the rule says what the code is
     if clue.kind in ("zone", "old-name"):
         return clue.kind.replace("-", " ")
     if clue.kind == "geography":

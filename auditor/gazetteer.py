@@ -224,6 +224,7 @@ class Gazetteer:
         self._ends = _int_array(data["ends"])  # one past the last uid of the subtree
         self._codes: dict[int, str] = data["codes"]
         self._by_code: dict[str, int] | None = None
+        self._by_path: dict[str, int] | None = None
         self.area_codes: dict[str, int] = data["area_codes"]  # 0350 -> 忻州市
         geography = data["geography"]
         self._points: dict[int, tuple[float, float]] = geography["points"]
@@ -373,6 +374,26 @@ class Gazetteer:
             out.append(child)
             child = ends[child]
         return tuple(out)
+
+    def descendants_at(self, uid: int, level: str) -> list[int]:
+        """The units of ``level`` inside ``uid`` (its counties, say); [uid] when it is of that level."""
+        out, stack = [], [uid]
+        while stack:
+            current = stack.pop()
+            if self.level_of(current) == level:
+                out.append(current)
+                continue
+            if level == "county" and self.level_of(current) in ("town", "village"):
+                continue
+            stack.extend(self.children(current))
+        return out
+
+    def unit_of_path(self, path: str) -> int | None:
+        """The province, prefecture or county ``path`` writes (山西省/忻州市/原平市), as rule files name them."""
+        if self._by_path is None:
+            self._by_path = {self.path(uid): uid for level in ("province", "prefecture", "county")
+                             for uid in self.units_at(level)}
+        return self._by_path.get(path)
 
     def units_at(self, level: str) -> tuple[int, ...]:
         key = _LEVEL_INDEX[level]

@@ -26,6 +26,7 @@ DIRECTIONS = {"北": 0.0, "东北": 45.0, "东": 90.0, "东南": 135.0, "南": 1
               "西北": 315.0}
 _DIRECTION_WORDS = {"北": "north", "东北": "north-east", "东": "east", "东南": "south-east", "南": "south",
                     "西南": "south-west", "西": "west", "西北": "north-west"}
+_PLACED_LEVELS = ("province", "prefecture", "county")  # the levels with a point
 # How far before and after a named place a relation's words may stand.
 BEFORE_CHARS, AFTER_CHARS = 40, 40
 
@@ -72,11 +73,11 @@ class GeographyRecognizer:
         """The named units with a point, at the highest level among them (太原:
         the prefecture, not the towns of that name)."""
         g = self.gazetteer
-        placed = [u for u in candidates if g.level_of(u) in ("province", "prefecture", "county") and g.point(u)]
+        placed = [u for u in candidates if g.level_of(u) in _PLACED_LEVELS and g.point(u)]
         if not placed:
             return []
-        top = min(("province", "prefecture", "county").index(g.level_of(u)) for u in placed)
-        return [u for u in placed if ("province", "prefecture", "county").index(g.level_of(u)) == top]
+        top = min(_PLACED_LEVELS.index(g.level_of(u)) for u in placed)
+        return [u for u in placed if _PLACED_LEVELS.index(g.level_of(u)) == top]
 
     @staticmethod
     def _match(relation, before: str, after: str) -> dict[str, str] | None:
@@ -106,8 +107,8 @@ class GeographyRecognizer:
                 if direction in DIRECTIONS and len(inside) > 1:
                     centre = g.point(place)
                     sector = self.rules.sector_degrees
-                    inside = tuple(u for u in inside
-                                   if _angle_between(bearing(centre, g.point(u)), DIRECTIONS[direction]) <= sector)
+                    inside = [u for u in inside
+                              if _angle_between(bearing(centre, g.point(u)), DIRECTIONS[direction]) <= sector]
                 found.update(inside)
             part = f", in its {_DIRECTION_WORDS[direction]}" if direction in DIRECTIONS else ""
             return tuple(sorted(found)), "inside {where}" + part + ": {n} counties fit"
@@ -126,9 +127,6 @@ class GeographyRecognizer:
                 f"about {km:g} km from {{where}} (a seat {max(0.0, low):.0f}–{high:.0f} km away in a straight line): "
                 "{n} counties fit")
 
-    def _counties_inside(self, uid: int) -> tuple[int, ...]:
+    def _counties_inside(self, uid: int) -> list[int]:
         g = self.gazetteer
-        if g.level_of(uid) == "county":
-            return (uid,)
-        level = g.level_of(uid)
-        return tuple(u for u, _ in self.counties if g.ancestor(u, level) == uid)
+        return [u for u in g.descendants_at(uid, "county") if g.point(u)]

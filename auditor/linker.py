@@ -96,7 +96,7 @@ class EvidenceModel:
         cached = self._counties_in.get(uid)
         if cached is None:
             g = self.gazetteer
-            cached = tuple(u for u in _descendants_at(g, uid, "county"))
+            cached = tuple(g.descendants_at(uid, "county"))
             self._counties_in[uid] = cached
         return cached
 
@@ -248,19 +248,6 @@ class EvidenceModel:
         return Posterior({u: v / total for u, v in explicit.items()}, rest_each / total, rest_count)
 
 
-def _descendants_at(g: Gazetteer, uid: int, level: str) -> list[int]:
-    out, stack = [], [uid]
-    while stack:
-        current = stack.pop()
-        if g.level_of(current) == level:
-            out.append(current)
-            continue
-        if level == "county" and g.level_of(current) in ("town", "village"):
-            continue
-        stack.extend(g.children(current))
-    return out
-
-
 @dataclass
 class GroupInference:
     """The posterior for one text, pooled over its near-duplicate copies: a
@@ -297,9 +284,11 @@ def infer_group(members: list[DocumentAnalysis], model: EvidenceModel, outside: 
     # (a publisher whose masks vary for another reason must not lower it).
     plain_county = model.posterior(county_scores, len(model.counties))
     plain_prefecture = model.posterior(prefecture_scores, len(model.prefectures))
-    county_post = model.posterior(model.with_lengths(county_scores, lengths, "county"), len(model.counties))
-    prefecture_post = model.posterior(model.with_lengths(prefecture_scores, lengths, "prefecture"),
-                                      len(model.prefectures))
+    county_post, prefecture_post = plain_county, plain_prefecture
+    if lengths.keeps and lengths.own:
+        county_post = model.posterior(model.with_lengths(county_scores, lengths, "county"), len(model.counties))
+        prefecture_post = model.posterior(model.with_lengths(prefecture_scores, lengths, "prefecture"),
+                                          len(model.prefectures))
     top_prefecture, _ = prefecture_post.top()
     features = level_features(representative, evidences, top_prefecture, model)
     level = decide_level(features, config) if top_prefecture is not None else "county"

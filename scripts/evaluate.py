@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from auditor.codes import CODE_LABELS, code_label  # noqa: E402
 from auditor.redact import name_core, names_for, redact_text, split_name  # noqa: E402
 
 MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
@@ -1060,22 +1061,20 @@ def excerpt_evaluation(windows: "Scanned", truths: list[Truth], places: "Places"
     return sums
 
 
-# The kinds of clue, codes and geography by what they are (the words of their rule).
-CLUE_KINDS = ("admin", "abbreviation", "landmark", "zone", "old-name", "geography: inside", "geography: border",
-              "geography: distance", "code: division code", "code: area code", "code: postal code",
-              "code: ID number", "code: case number", "code: number plate")
-_RULE_WORDS = (("geography: inside", "inside "), ("geography: border", "borders "), ("geography: distance", "about "),
-               ("code: division code", "the administrative division code"),
-               ("code: area code", "the telephone area code"), ("code: postal code", "the postal code"),
-               ("code: ID number", "the household-registration code"), ("code: case number", "the court code"),
-               ("code: number plate", "the number-plate prefix"))
+# The kinds of clue, geography by its relation (as geography.py words it) and codes by what they are.
+_GEOGRAPHY_WORDS = (("geography: inside", "inside "), ("geography: border", "borders "),
+                    ("geography: distance", "about "))
+CLUE_KINDS = ("admin", "abbreviation", "landmark", "zone", "old-name", *(kind for kind, _ in _GEOGRAPHY_WORDS),
+              *(f"code: {label}" for label in CODE_LABELS))
 
 
 def clue_kind(clue) -> str:
     """The kind a clue is counted under in the figures (CLUE_KINDS)."""
-    if clue.kind not in ("geography", "code"):
-        return clue.kind
-    return next((kind for kind, words in _RULE_WORDS if clue.rule.startswith(words)), clue.kind)
+    if clue.kind == "code":
+        return f"code: {code_label(clue.rule)}"
+    if clue.kind == "geography":
+        return next((kind for kind, words in _GEOGRAPHY_WORDS if clue.rule.startswith(words)), clue.kind)
+    return clue.kind
 
 
 def clue_kind_figures(result, files: dict[str, Path], places: "Places", truth_uids: dict) -> dict[str, dict]:

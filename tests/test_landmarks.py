@@ -279,6 +279,7 @@ def test_ordinary_sentences_name_no_landmark(sentence, by_name):
     "谋划建设华北平原地区最大的生态走廊。",  # 北平
     "加快推进我区农村商业银行组建和盛京银行入驻工作。",  # 盛京 of a bank
     "推进燕京啤酒退城进园。",  # 燕京 of a brand
+    "提升打造老街风貌，加快洪城北路北延、中源路拓宽。",  # 洪城 (南昌) of a road in 阳泉 (seeds/003)
 ])
 def test_old_names_are_not_found_inside_other_words(clues_in, text):
     assert [c.text for c in clues_in(text) if c.kind == "old-name"] == []
