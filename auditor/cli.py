@@ -127,7 +127,7 @@ def scan(paths, out, no_link, policy_file, rules_dir, workers, max_bytes, quiet)
     from .output_dir import OutputFolder
 
     started = time.perf_counter()
-    from .scan import default_workers
+    from .runner import default_workers
 
     workers = workers or default_workers()
     policy = _policy_or_exit(policy_file, rules_dir)  # a bad policy is refused before any document is read
@@ -177,7 +177,7 @@ def _input_files_or_exit(paths):
 def _small_job_workers(workers, n_files):
     # Worker processes each load the gazetteer and the clue finder: for the few
     # files a commit hook passes, one process finishes first.
-    from .scan import default_workers
+    from .runner import default_workers
 
     return workers or (default_workers() if n_files >= 8 else 1)
 

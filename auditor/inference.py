@@ -4,6 +4,7 @@ over counties and prefectures and the identity drawn from them. The linker
 evaluation read them."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .records import Identity
@@ -41,3 +42,5 @@ class DocumentInference:
     evidences: list  # the linker's ClueEvidence of the document's group
     decided_uid: int | None
     level_features: tuple[float, ...] = ()  # LEVEL_FEATURES of the group's representative
+    # A clue of the group with its weight for the decided place (linker.ClueWeights).
+    weights: Callable = lambda clue: clue

@@ -17,10 +17,9 @@ import functools
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .clues import ClueRules
-from .forking import ForkedTasks, can_fork
 from .anchors import ANCHOR_WINDOW, CLEAR_AFTER, CLEAR_BEFORE
 from .gazetteer import Gazetteer, load_gazetteer
 from .inference import DocumentInference, Posterior
@@ -31,6 +30,7 @@ from .records import Candidate, Clue, DocumentAnalysis, Identity, Inconsistency
 from .recovery import recover
 from .risk import DEFAULT_K, calibrated, verdict_for
 from .rules import LEVEL_FEATURES, LinkerConfig, Rules, default_mask_characters, match_timeout, rule_timeout
+from .runner import Runner
 
 
 @dataclass
@@ -268,9 +268,29 @@ class GroupInference:
     sole_name_risk: float = 0.0
     sole_name_clues: list[Clue] = field(default_factory=list)
     mask_lengths: str = ""  # what the masks' lengths tell, in words (mask_length.MaskLengths.note)
+    weights: ClueWeights = field(default_factory=lambda: ClueWeights({}))
 
 
-def infer_group(members: list[DocumentAnalysis], model: EvidenceModel, outside: dict[str, int]) -> GroupInference:
+class ClueWeights:
+    """What each clue of a group gave away for the decided place, and the clues
+    with that weight: new records, made once per clue (the map's stay as they are)."""
+
+    def __init__(self, by_clue: dict[int, float]) -> None:
+        self._by_clue = by_clue  # id(clue) -> weight, for the clues of the group's analyses
+        self._weighted: dict[int, Clue] = {}
+
+    def __call__(self, clue: Clue) -> Clue:
+        weight = self._by_clue.get(id(clue), 0.0)
+        if weight == clue.weight:
+            return clue
+        weighted = self._weighted.get(id(clue))
+        if weighted is None:
+            weighted = self._weighted[id(clue)] = replace(clue, weight=weight)
+        return weighted
+
+
+def infer_group(members: list[DocumentAnalysis], model: EvidenceModel, outside: dict[str, int],
+                timeouts: dict[str, TimeoutError] | None = None) -> GroupInference:
     g = model.gazetteer
     config = model.config
     texts = {member.doc: member.source.text for member in members}
@@ -290,7 +310,7 @@ def infer_group(members: list[DocumentAnalysis], model: EvidenceModel, outside: 
         prefecture_post = model.posterior(model.with_lengths(prefecture_scores, lengths, "prefecture"),
                                           len(model.prefectures))
     top_prefecture, _ = prefecture_post.top()
-    features = level_features(representative, evidences, top_prefecture, model)
+    features = level_features(representative, evidences, top_prefecture, model, timeouts)
     level = decide_level(features, config) if top_prefecture is not None else "county"
     subjects = {e.level for e in evidences if e.subject}
     if subjects == {"prefecture"}:
@@ -307,13 +327,10 @@ def infer_group(members: list[DocumentAnalysis], model: EvidenceModel, outside: 
     confidence = calibrated(top, *config.calibration) if decided is not None else 0.0
     sole_risk, sole = sole_names(evidences, g, model.clue_rules.generic_endings)
     supports = [e for e in evidences if decided is not None and e.log_ratio_at(level) > 0 and decided in e.supported(level)]
-    supporting = set(map(id, supports))
-    for evidence in evidences:
-        # What a clue gave away: its weight for the decided place.
-        contribution = evidence.log_ratio_at(level) if id(evidence) in supporting else 0.0
-        for clue in evidence.occurrences:
-            clue.weight = contribution
-    ranked = sorted(supports, key=lambda e: (-e.occurrences[0].weight, -e.log_ratio_at(level), e.text))
+    # What a clue gave away: its weight for the decided place.
+    weights = ClueWeights({id(clue): evidence.log_ratio_at(level) for evidence in supports
+                           for clue in evidence.occurrences})
+    ranked = sorted(supports, key=lambda e: (-e.log_ratio_at(level), e.text))
     return GroupInference(
         county=county_post,
         prefecture=prefecture_post,
@@ -329,6 +346,7 @@ def infer_group(members: list[DocumentAnalysis], model: EvidenceModel, outside: 
         sole_name_risk=sole_risk,
         sole_name_clues=[e.occurrences[0] for e in sole[:10]],
         mask_lengths=lengths.note(),
+        weights=weights,
     )
 
 
@@ -368,17 +386,7 @@ def sole_names(evidences: list[ClueEvidence], g: Gazetteer, generic_endings: tup
 
 def identity_for(analysis: DocumentAnalysis, group: str, inference: GroupInference, model: EvidenceModel) -> DocumentInference:
     g = model.gazetteer
-    identity = Identity(
-        doc=analysis.doc,
-        group=group,
-        n_slots=len(analysis.slots),
-        identity=g.path(inference.decided) if inference.decided is not None else "",
-        identity_level=inference.level,
-        confidence=inference.confidence,
-        anonymity_set=inference.anonymity_set,
-        candidates=list(inference.candidates),
-        mask_lengths=inference.mask_lengths,
-    )
+    weighted = inference.weights
     # Name the clues as they stand in this copy where it has them.
     own: dict[tuple[str, str], Clue] = {}
     for clue in analysis.clues:
@@ -390,16 +398,31 @@ def identity_for(analysis: DocumentAnalysis, group: str, inference: GroupInferen
             inference.sole_name_risk > inference.confidence:
         # The names only one place bears, not the posterior, make the risk: they come first.
         top = list({(c.text, c.kind): c for c in inference.sole_name_clues + top}.values())
-    identity.top_clues = [own.get((c.text, c.kind), c) for c in top[:10]]
+    names_own_place = []
     if inference.decided is not None:
-        identity.names_own_place = _names_own_place(analysis, inference.evidences, inference.decided, g)
-    identity.risk = max(inference.confidence, inference.sole_name_risk)
+        names_own_place = [weighted(c) for c in _names_own_place(analysis, inference.evidences, inference.decided, g)]
+    risk = max(inference.confidence, inference.sole_name_risk)
     if inference.subject:
         # A text that names its place as its subject (我市原平) has told the reader.
-        identity.risk = max(identity.risk, model.config.reidentified_confidence)
-    identity.verdict = verdict(identity, model.config)
+        risk = max(risk, config.reidentified_confidence)
+    n_slots = len(analysis.slots)
+    identity = Identity(
+        doc=analysis.doc,
+        group=group,
+        n_slots=n_slots,
+        identity=g.path(inference.decided) if inference.decided is not None else "",
+        identity_level=inference.level,
+        confidence=inference.confidence,
+        anonymity_set=inference.anonymity_set,
+        verdict=verdict_for(risk, n_slots > 0, DEFAULT_K, config.reidentified_confidence),
+        risk=risk,
+        candidates=list(inference.candidates),
+        top_clues=[weighted(own.get((c.text, c.kind), c)) for c in top[:10]],
+        names_own_place=names_own_place,
+        mask_lengths=inference.mask_lengths,
+    )
     return DocumentInference(identity, inference.county, inference.prefecture, inference.evidences, inference.decided,
-                             inference.level_features)
+                             inference.level_features, weighted)
 
 
 def verdict(identity: Identity, config: LinkerConfig, k: int = DEFAULT_K) -> str:
@@ -408,14 +431,14 @@ def verdict(identity: Identity, config: LinkerConfig, k: int = DEFAULT_K) -> str
 
 
 def level_features(analysis: DocumentAnalysis, evidences: list[ClueEvidence], top_prefecture: int | None,
-                   model: EvidenceModel) -> tuple[float, ...]:
+                   model: EvidenceModel, timeouts: dict[str, TimeoutError] | None = None) -> tuple[float, ...]:
     """What tells a prefecture's report from one of its counties' (LEVEL_FEATURES, in order):
     the text's self-descriptions (各县区 vs 各乡镇), how many of the best prefecture's
     counties it names, whether one county holds most of the evidence inside the
     prefecture, whether it names the prefecture more than any county, and what
     its place masks hide (×县 vs ×市)."""
     g = model.gazetteer
-    cues = _cue_counts(analysis, model.config)
+    cues = _cue_counts(analysis, model.config, timeouts if timeouts is not None else {})
     if top_prefecture is None:
         inside: set[int] = set()
     else:
@@ -527,10 +550,12 @@ def _outside_counts(inferences: dict[str, DocumentInference], groups: dict[str, 
 FORKED_ALIGNMENT_SLOTS = 20_000
 
 
-def _cue_counts(analysis: DocumentAnalysis, config: LinkerConfig) -> dict[str, int]:
-    """How many of the prefecture cues and of the county cues the text holds (each counted once)."""
+def _cue_counts(analysis: DocumentAnalysis, config: LinkerConfig, timeouts: dict[str, TimeoutError]) -> dict[str, int]:
+    """How many of the prefecture cues and of the county cues the text holds
+    (each counted once). A pattern that runs out of time is entered in
+    ``timeouts`` (the document is then not checked)."""
     found = {"prefecture_cues": 0, "county_cues": 0}
-    if analysis.source.status == "rule-timeout":
+    if analysis.source.status == "rule-timeout" or analysis.doc in timeouts:
         return found  # not checked whatever the cues say: one time-out per document is enough
     text = analysis.source.text
     timeout = match_timeout(text)
@@ -539,16 +564,19 @@ def _cue_counts(analysis: DocumentAnalysis, config: LinkerConfig) -> dict[str, i
             try:
                 found[key] += pattern.search(text, timeout=timeout) is not None
             except TimeoutError:
-                analysis.mark_rule_timeout(rule_timeout(f"linker.toml [level] {key}[{index}]", timeout))
+                timeouts[analysis.doc] = rule_timeout(f"linker.toml [level] {key}[{index}]", timeout)
                 return {"prefecture_cues": 0, "county_cues": 0}
     return found
 
 
 def infer_identities(analyses: list[DocumentAnalysis], rules: Rules, groups: dict[str, str] | None = None,
-                     gazetteer: Gazetteer | None = None) -> dict[str, DocumentInference]:
+                     gazetteer: Gazetteer | None = None, timeouts: dict[str, TimeoutError] | None = None
+                     ) -> dict[str, DocumentInference]:
     """Each readable document's inference, its copies pooled (``groups``: doc →
     group name, found from the fingerprints when not given): two passes, the
-    second discounting clues that confident documents about other places use."""
+    second discounting clues that confident documents about other places use.
+    A rule pattern that runs out of time on a document is entered in ``timeouts``."""
+    timeouts = {} if timeouts is None else timeouts
     g = gazetteer or load_gazetteer()
     model = EvidenceModel(g, rules.clues, rules.linker)
     if groups is None:
@@ -561,7 +589,7 @@ def infer_identities(analyses: list[DocumentAnalysis], rules: Rules, groups: dic
     def infer_all(outside: dict[str, int]) -> dict[str, DocumentInference]:
         inferences = {}
         for group, docs in members.items():
-            pooled = infer_group(docs, model, outside)
+            pooled = infer_group(docs, model, outside, timeouts)
             for analysis in docs:
                 inferences[analysis.doc] = identity_for(analysis, group, pooled, model)
         return inferences
@@ -569,27 +597,51 @@ def infer_identities(analyses: list[DocumentAnalysis], rules: Rules, groups: dic
     return infer_all(_outside_counts(infer_all({}), groups, model))
 
 
-def link_corpus(result, rules: Rules, workers: int = 1) -> None:
-    """Fills ``result.identities``, ``result.inconsistencies`` and slot recovery.
-    With workers, copies are aligned in forked processes meanwhile."""
+@dataclass(frozen=True)
+class Linkage:
+    """What the reduce makes of the map's analyses: the analyses again as new
+    records (clue weights and slot recoveries filled in; those a rule pattern
+    ran out of time on marked not checked), each readable document's
+    identity, and the slots its copies reveal."""
+
+    analyses: list[DocumentAnalysis]
+    identities: list[Identity]
+    inconsistencies: list[Inconsistency]
+    gazetteer: Gazetteer
+
+
+def link_corpus(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner = Runner()) -> Linkage:
+    """The reduce over the map's analyses (left as they are). With workers,
+    copies are aligned in other processes meanwhile."""
     g = load_gazetteer()
-    result.gazetteer = g
     config = rules.linker
-    analyses = [a for a in result.analyses]
     groups = _group_names(analyses, config)
     readable = [a for a in analyses if a.source.ok]
 
     alignment = None
-    if workers > 1 and can_fork() and sum(len(a.slots) for a in readable) >= FORKED_ALIGNMENT_SLOTS:
-        alignment = _ForkedAlignment(readable, groups, config, workers)
+    if runner.workers > 1 and sum(len(a.slots) for a in readable) >= FORKED_ALIGNMENT_SLOTS:
+        alignment = _Alignment(readable, groups, config, runner)
 
-    final = infer_identities(analyses, rules, groups, g)
-    result.identities = [final[a.doc].identity for a in readable]
+    timeouts: dict[str, TimeoutError] = {}
+    final = infer_identities(analyses, rules, groups, g, timeouts)
+    identities = [final[a.doc].identity for a in readable]
     if alignment is not None:
-        result.inconsistencies = alignment.result()
+        inconsistencies = alignment.result()
     else:
-        result.inconsistencies = find_inconsistencies(readable, groups, config)
-    recover(result, final, config)
+        inconsistencies = find_inconsistencies(readable, groups, config)
+    weighted = [_weighted(analysis, final.get(analysis.doc)) for analysis in analyses]
+    linked = recover(weighted, identities, inconsistencies, final, g, config, timeouts)
+    linked = [analysis.rule_timed_out(timeouts[analysis.doc]) if analysis.doc in timeouts else analysis
+              for analysis in linked]
+    return Linkage(linked, identities, inconsistencies, g)
+
+
+def _weighted(analysis: DocumentAnalysis, inference: DocumentInference | None) -> DocumentAnalysis:
+    weights = inference.weights if inference is not None else ClueWeights({})
+    clues = [weights(clue) for clue in analysis.clues]
+    if all(new is old for new, old in zip(clues, analysis.clues)):
+        return analysis
+    return replace(analysis, clues=clues)
 
 
 def _group_names(analyses: list[DocumentAnalysis], config: LinkerConfig) -> dict[str, str]:
@@ -622,12 +674,13 @@ def find_inconsistencies(analyses: list[DocumentAnalysis], groups: dict[str, str
     return [found for copies in _copies(analyses, groups) for found in _group_inconsistencies(copies, config, max_partners)]
 
 
-class _ForkedAlignment:
-    """find_inconsistencies in forked processes, while this one infers the
+class _Alignment:
+    """find_inconsistencies in other processes, while this one infers the
     identities: groups in contiguous runs of about equal work, the results
     in the order a single process gives them."""
 
-    def __init__(self, analyses: list[DocumentAnalysis], groups: dict[str, str], config: LinkerConfig, workers: int):
+    def __init__(self, analyses: list[DocumentAnalysis], groups: dict[str, str], config: LinkerConfig, runner: Runner):
+        workers = runner.workers
         copies = _copies(analyses, groups)
         work = [sum(len(d.slots) for d in docs) * len(docs) for docs in copies]
         parts, begin, done, share = [], 0, 0, sum(work) / (workers * 4)
@@ -640,7 +693,7 @@ class _ForkedAlignment:
         def align(part: range) -> list[Inconsistency]:
             return [found for docs in copies[part.start : part.stop] for found in _group_inconsistencies(docs, config)]
 
-        self._tasks = ForkedTasks(align, parts, workers)
+        self._tasks = runner.start(align, parts)
 
     def result(self) -> list[Inconsistency]:
         return [found for part in self._tasks.in_order() for found in part]

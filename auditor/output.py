@@ -36,7 +36,8 @@ def build_review(result: AuditResult, policy: Policy, rules=None) -> Review:
 
 
 def write_audit(result: AuditResult, out: str | os.PathLike | OutputFolder, workers: int = 1, progress=None,
-                generated_at: str | None = None, policy: Policy | None = None) -> list[Path]:
+                generated_at: str | None = None, policy: Policy | None = None,
+                timings: dict[str, float] | None = None) -> list[Path]:
     """Writes the audit tables and the HTML report to ``out``, whole or not
     at all (see :class:`~auditor.output_dir.OutputFolder`; the CLI passes
     one it opened before reading, to check the destination first); returns
@@ -45,7 +46,8 @@ def write_audit(result: AuditResult, out: str | os.PathLike | OutputFolder, work
     The report shows each document's status under ``policy`` (a
     :class:`~auditor.gate.Policy`; by default that of the default rules,
     ``gate.resolve_policy(None, None)``: pass one for other rules) and
-    what ``auditor fix`` would mask."""
+    what ``auditor fix`` would mask. ``timings``: the seconds each part took
+    are entered there (tables, report, report_workers_cpu, write)."""
     if policy is None:
         policy = resolve_policy(None, None)
     review = build_review(result, policy)
@@ -67,9 +69,8 @@ def write_audit(result: AuditResult, out: str | os.PathLike | OutputFolder, work
         written.append(report.wait())
         folder.commit()
     finished = time.perf_counter()
-    result.timings["tables"] = tables_done - tables_started
-    # The report's own wall time: what it took before and after the tables.
-    result.timings["report"] = (tables_started - started) + (finished - tables_done)
-    result.timings["report_workers_cpu"] = report.worker_seconds
-    result.timings["write"] = finished - started
+    if timings is not None:
+        # The report's own wall time: what it took before and after the tables.
+        timings.update(tables=tables_done - tables_started, report=(tables_started - started) + (finished - tables_done),
+                       report_workers_cpu=report.worker_seconds, write=finished - started)
     return [folder.path / path.relative_to(staging) for path in written]

@@ -58,7 +58,7 @@ class SourceText:
 
 
 @pickled_as_arguments
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Slot:
     """A redaction slot: one run of mask glyphs and what it is judged to hide."""
 
@@ -85,7 +85,7 @@ class Slot:
 
 
 @pickled_as_arguments
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Clue:
     """A piece of clear text that points at one or more places."""
 
@@ -117,7 +117,7 @@ class Clue:
 _RULE_SOURCE = re.compile(r" \([\w-]+\.(?:toml|tsv)\b[^()]*\)")
 
 
-@dataclass
+@dataclass(frozen=True)
 class DocumentAnalysis:
     """The per-document map result: everything the corpus reduce needs."""
 
@@ -132,19 +132,19 @@ class DocumentAnalysis:
     def doc(self) -> str:
         return self.source.doc
 
-    def mark_rule_timeout(self, error: TimeoutError) -> None:
-        """A rule pattern ran out of time on this document: it is not checked (never a pass)."""
-        self.source = replace(self.source, status="rule-timeout", message=str(error))
+    def rule_timed_out(self, error: TimeoutError) -> DocumentAnalysis:
+        """This analysis of a document a rule pattern ran out of time on: it is not checked (never a pass)."""
+        return replace(self, source=replace(self.source, status="rule-timeout", message=str(error)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Candidate:
     path: str  # 山西省/忻州市/原平市
     level: str
     probability: float  # the posterior (Identity.confidence is the top one, calibrated)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Identity:
     """The linker's verdict on one document."""
 
@@ -166,7 +166,7 @@ class Identity:
 
 
 @pickled_as_arguments
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Inconsistency:
     """A slot masked in one copy of a text and readable in a near-duplicate."""
 

@@ -23,7 +23,6 @@ scratch; that audit, not the loop's bookkeeping, says whether the fix holds.
 from __future__ import annotations
 
 import codecs
-import copy
 import logging
 import os
 import re
@@ -39,9 +38,8 @@ from .loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_file
 from .output_dir import OutputError, OutputFolder, refuse_overlap, safe_relative_name, target_inside
 from .records import Clue, DocumentAnalysis, Identity
 from .rules import Rules, load_rules
-from .linker import link_corpus
 from .result import AuditResult
-from .scan import Analyzer, _analyzer, audit, map_documents
+from .scan import Analyzer, analyzer_for, audit, linked, map_documents
 from .slots import LineIndex
 
 log = logging.getLogger(__name__)
@@ -390,11 +388,7 @@ class _Workspace:
         target.write_bytes(original)  # untouched copies stay byte for byte
 
     def link(self) -> AuditResult:
-        # The linker writes weights and recoveries into the analyses; each
-        # round links fresh copies so nothing of an earlier round leaks in.
-        result = AuditResult([_unlinked_copy(self.pristine[doc]) for doc in self.order])
-        link_corpus(result, self.rules)
-        return result
+        return linked([self.pristine[doc] for doc in self.order], self.rules)
 
     def rewrite(self, doc: str, text: str) -> None:
         self.texts[doc] = text
@@ -578,21 +572,6 @@ def _mask_until_passing(workspace, policy: Policy) -> tuple[int, GateReport, Gat
 # ---------------------------------------------------------------------------
 
 
-def _unlinked_copy(analysis: DocumentAnalysis) -> DocumentAnalysis:
-    """A copy of an analysis as the map left it, for the linker to write into:
-    what it writes (clue weights, slot recovery) cleared, as in fix's own
-    copies. Only the records it writes are copied (a deep copy of every
-    analysis each round was a third of a plan's time)."""
-    clues = [copy.copy(clue) for clue in analysis.clues]
-    for clue in clues:
-        clue.weight = 0.0
-    slots = [copy.copy(slot) for slot in analysis.slots]
-    for slot in slots:
-        slot.recovered, slot.recovered_confidence, slot.recovered_evidence = "", None, ""
-    return DocumentAnalysis(analysis.source, slots, clues, analysis.fingerprint, list(analysis.suspects),
-                            dict(analysis.timings))
-
-
 class _Draft:
     """The copies fix would write, held in memory: the bookkeeping of
     :class:`_Workspace` for :func:`plan_fix`, without a folder. The first
@@ -615,15 +594,13 @@ class _Draft:
         if self._first is not None:
             first, self._first = self._first, None
             return first
-        result = AuditResult([_unlinked_copy(self.pristine[doc]) for doc in self.order])
-        link_corpus(result, self.rules)
-        return result
+        return linked([self.pristine[doc] for doc in self.order], self.rules)
 
     def rewrite(self, doc: str, text: str) -> None:
         self.texts[doc] = text
         source = replace(self.pristine[doc].source, text=text)
         # The process's analyzer of these rules: its clue finder is built already after a scan.
-        self.pristine[doc] = _analyzer(str(self.rules.folder), True).analyse(source)
+        self.pristine[doc] = analyzer_for(self.rules).analyse(source)
 
 
 @dataclass

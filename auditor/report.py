@@ -31,7 +31,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from . import __version__
-from .forking import ForkedTasks, can_fork, chunks
+from .runner import Batch, Runner, chunks
 from .gate import RULES
 from .loading import printable_name
 from .records import NOT_CHECKED_STATUSES, READ_STATUSES, Clue, Identity, Inconsistency, Slot, SourceText
@@ -1407,11 +1407,9 @@ class ReportJob:
         self.progress = progress
         self.worker_seconds = 0.0  # CPU seconds of the forked writers
         self._renderer = PageRenderer(result, generated_at, review)
-        self._writers: ForkedTasks | None = None
         documents = self._renderer.views.documents
-        workers = min(workers, len(documents) // PAGES_PER_TASK)
-        if workers > 1 and can_fork():
-            self._writers = ForkedTasks(self._write_pages, chunks(len(documents), PAGES_PER_TASK), workers)
+        runner = Runner(min(workers, len(documents) // PAGES_PER_TASK))
+        self._writers: Batch | None = runner.start(self._write_pages, chunks(len(documents), PAGES_PER_TASK))
         try:
             with _collector_paused():
                 _write_html(self.out / "index.html", self._renderer.index_pieces())
@@ -1420,7 +1418,7 @@ class ReportJob:
             raise
 
     def _write_pages(self, indexes: range) -> float:
-        """Writes some of the pages (in a forked process); returns its CPU seconds."""
+        """Writes some of the pages; returns the CPU seconds it took."""
         started = time.process_time()
         with _collector_paused():
             for index in indexes:
@@ -1436,18 +1434,14 @@ class ReportJob:
     def wait(self) -> Path:
         if self._writers is not None:
             try:
+                forked = self._writers.forked
                 for indexes, seconds in self._writers.as_completed():
-                    self.worker_seconds += seconds
+                    if forked:
+                        self.worker_seconds += seconds
                     if self.progress:
                         self.progress(len(indexes))
             finally:
                 self.close()
-        else:
-            with _collector_paused():
-                for analysis in self._renderer.views.documents:
-                    _write_page(self._renderer, self.out, analysis)
-                    if self.progress:
-                        self.progress(1)
         # Pages of documents from an earlier scan into the same folder would
         # otherwise linger and be mistaken for part of this report.
         current = {Path(href).name for href in self._renderer.views.hrefs.values()}

@@ -9,7 +9,7 @@ from . import tables
 from .records import Clue, DocumentAnalysis, Identity, Inconsistency
 
 
-@dataclass
+@dataclass(frozen=True)
 class AuditResult:
     """The outcome of an audit: per-document analyses and the linker's verdicts."""
 
@@ -18,7 +18,7 @@ class AuditResult:
     inconsistencies: list[Inconsistency] = field(default_factory=list)
     gazetteer: object = None
     timings: dict[str, float] = field(default_factory=dict)
-    _indexes: dict = field(default_factory=dict, repr=False, compare=False)
+    _indexes: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def analysis(self, doc: str) -> DocumentAnalysis:
         """The analysis of one document (KeyError if there is none)."""
@@ -28,13 +28,9 @@ class AuditResult:
         return self._index("identities").get(doc)
 
     def _index(self, name: str) -> dict:
-        # Rebuilt when the list changes length (the linker fills identities late).
-        records = getattr(self, name)
-        cached = self._indexes.get(name)
-        if cached is None or cached[0] is not records or cached[1] != len(records):
-            cached = (records, len(records), {r.doc: r for r in records})
-            self._indexes[name] = cached
-        return cached[2]
+        if name not in self._indexes:
+            self._indexes[name] = {record.doc: record for record in getattr(self, name)}
+        return self._indexes[name]
 
     def describe_candidates(self, clue: Clue, limit: int = 5) -> str:
         if self.gazetteer is None or not clue.candidates:

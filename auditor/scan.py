@@ -10,12 +10,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 
 from .clues import ClueFinder
-from .forking import ForkedTasks, can_fork
 from .linker import link_corpus
 from .loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_input
 from .masks import MaskFinder
@@ -23,6 +21,7 @@ from .neardup import Fingerprinter, group_near_duplicates
 from .records import Clue, DocumentAnalysis, SourceText
 from .result import AuditResult
 from .rules import Rules, load_rules
+from .runner import Runner, chunks
 from .slots import SlotClassifier, build_slots
 
 
@@ -45,85 +44,69 @@ class Analyzer:
             self._clue_finder = ClueFinder.default(self.rules)
         return self._clue_finder
 
-    def read(self, source: SourceText) -> DocumentAnalysis:
+    def read(self, source: SourceText, timings: dict[str, float] | None = None) -> DocumentAnalysis:
         """The slots of a loaded document, and its fingerprint when clues are wanted."""
-        analysis = DocumentAnalysis(source)
+        timings = dict(timings or {})
         if not source.ok:
-            return analysis
+            return DocumentAnalysis(source, timings=timings)
         text = source.text
         started = time.perf_counter()
         try:
             runs = self.finder.find(text)
             found = time.perf_counter()
-            analysis.slots = build_slots(source.doc, text, runs, self.classifier)
+            slots = build_slots(source.doc, text, runs, self.classifier)
             # Look-alikes of masks matter only where no known mask stands.
-            analysis.suspects = [] if runs else self.finder.suspects(text)
+            suspects = [] if runs else self.finder.suspects(text)
         except TimeoutError as exc:
-            return _timed_out(analysis, exc)
+            return _timed_out(DocumentAnalysis(source, timings=timings), exc)
         classified = time.perf_counter()
-        analysis.timings = {"tokenize": found - started, "classify": classified - found}
+        timings.update(tokenize=found - started, classify=classified - found)
+        fingerprint: tuple[int, ...] = ()
         if self.fingerprinter is not None:
-            analysis.fingerprint = self.fingerprinter(text)
-            analysis.timings["fingerprint"] = time.perf_counter() - classified
-        return analysis
+            fingerprint = self.fingerprinter(text)
+            timings["fingerprint"] = time.perf_counter() - classified
+        return DocumentAnalysis(source, slots, [], fingerprint, suspects, timings)
 
-    def add_clues(self, analysis: DocumentAnalysis) -> None:
+    def read_file(self, file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES) -> DocumentAnalysis:
+        """:meth:`read` of a file, loaded."""
+        started = time.perf_counter()
+        source = load_input(file, max_bytes)
+        return self.read(source, {"load": time.perf_counter() - started})
+
+    def with_clues_found(self, analysis: DocumentAnalysis) -> DocumentAnalysis:
+        """The analysis with the clues of its clear text."""
         if self.clue_finder is None or not analysis.source.ok:
-            return
+            return analysis
         started = time.perf_counter()
         # A slot stands on each mask run: clues are never read over one.
         try:
-            analysis.clues = self.clue_finder.find(analysis.doc, analysis.source.text, analysis.slots)
+            clues = self.clue_finder.find(analysis.doc, analysis.source.text, analysis.slots)
         except TimeoutError as exc:
-            _timed_out(analysis, exc)
-        analysis.timings["clues"] = time.perf_counter() - started
+            return _timed_out(analysis, exc)
+        return replace(analysis, clues=clues, timings={**analysis.timings, "clues": time.perf_counter() - started})
 
     def analyse(self, source: SourceText) -> DocumentAnalysis:
-        analysis = self.read(source)
-        self.add_clues(analysis)
-        return analysis
+        return self.with_clues_found(self.read(source))
 
 
 def _timed_out(analysis: DocumentAnalysis, error: TimeoutError) -> DocumentAnalysis:
     """A rule pattern ran out of time: the document is not checked, the scan goes on."""
-    analysis.mark_rule_timeout(error)
-    analysis.slots, analysis.clues = [], []
-    return analysis
+    return replace(analysis.rule_timed_out(error), slots=[], clues=[])
 
 
-_worker_analyzer: Analyzer | None = None
 _analyzers: dict[tuple[str, bool], Analyzer] = {}
 
 
-def _analyzer(rules_dir: str, with_clues: bool) -> Analyzer:
-    """This process's analyzer for the rules (built once)."""
-    key = (rules_dir, with_clues)
-    if key not in _analyzers:
-        _analyzers[key] = Analyzer(load_rules(rules_dir), with_clues)
+def analyzer_for(rules: Rules, with_clues: bool = True) -> Analyzer:
+    """This process's analyzer for the rules (built once: workers inherit it)."""
+    key = (str(rules.folder), with_clues)
+    if key not in _analyzers or _analyzers[key].rules is not rules:
+        _analyzers[key] = Analyzer(rules, with_clues)
     return _analyzers[key]
 
 
-def _init_worker(rules_dir: str, with_clues: bool) -> None:
-    global _worker_analyzer
-    _worker_analyzer = _analyzer(rules_dir, with_clues)
-
-
-def _read_one(job: tuple[InputFile, int]) -> DocumentAnalysis:
-    file, max_bytes = job
-    started = time.perf_counter()
-    source = load_input(file, max_bytes)
-    loaded = time.perf_counter() - started
-    analysis = _worker_analyzer.read(source)
-    analysis.timings["load"] = loaded
-    return analysis
-
-
-def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-
-
 def map_steps(n_files: int, with_clues: bool = True) -> int:
-    """How many times :func:`map_documents` calls ``progress(1)`` for ``n_files``."""
+    """How many times :func:`map_documents` calls ``progress(n)`` adds up to for ``n_files``."""
     return n_files * (2 if with_clues else 1)
 
 
@@ -136,34 +119,29 @@ def map_documents(
     progress=None,
 ) -> list[DocumentAnalysis]:
     """Runs the per-document map, in order: each file is read (loaded, its
-    slots found, fingerprinted) over worker processes when workers > 1, then,
-    with clues, the clues of near-duplicates are found together (see
-    :func:`find_clues`). ``progress(1)`` is called per file and step; an
-    entry whose status was decided when it was found is not read."""
-    jobs = [(file, max_bytes) for file in files]
-    analyzer = _analyzer(str(rules.folder), with_clues)
-    if workers <= 1 or len(jobs) <= 1:
-        _init_worker(str(rules.folder), with_clues)
-        analyses = []
-        for job in jobs:
-            analyses.append(_read_one(job))
-            if progress:
-                progress(1)
-    else:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                 initargs=(str(rules.folder), with_clues)) as pool:
-            # chunks keep inter-process traffic low without hurting the balance much
-            chunk = max(1, min(16, len(jobs) // (workers * 8) or 1))
-            read = pool.map(_read_one, jobs, chunksize=chunk)
-            # Built here while the workers read; the clue finders fork from this process.
-            analyzer.clue_finder
-            analyses = []
-            for analysis in read:
-                analyses.append(analysis)
-                if progress:
-                    progress(1)
+    slots found, fingerprinted), then, with clues, the clues of
+    near-duplicates are found together (see :func:`find_clues`).
+    ``progress(n)`` is called as n files finish a step."""
+    files = list(files)
+    runner = Runner(workers)
+    analyzer = analyzer_for(rules, with_clues)
+
+    def read(part: range) -> list[DocumentAnalysis]:
+        return [analyzer.read_file(files[index], max_bytes) for index in part]
+
+    # Chunks keep inter-process traffic low without hurting the balance much.
+    size = 1 if workers <= 1 else max(1, min(16, len(files) // (workers * 8) or 1))
+    reading = runner.start(read, chunks(len(files), size))
+    if with_clues and reading.forked:
+        analyzer.clue_finder  # built here while the workers read; the clue finders fork from this process
+    parts: list[list[DocumentAnalysis]] = [[] for _ in reading.tasks]
+    for index, part in reading.indexed():
+        parts[index] = part
+        if progress:
+            progress(len(part))
+    analyses = [analysis for part in parts for analysis in part]
     if with_clues:
-        find_clues(analyses, analyzer, workers, progress)
+        analyses = find_clues(analyses, analyzer, runner, progress)
     return analyses
 
 
@@ -171,10 +149,10 @@ def map_documents(
 CLUE_TASK_DOCUMENTS = 64
 
 
-def find_clues(analyses: list[DocumentAnalysis], analyzer: Analyzer, workers: int = 1, progress=None) -> None:
-    """Fills in the clues of every readable document. Copies of a text share
-    most of their lines, and a clue finder reads a line once: so the copies
-    go to the same finder, in forked processes when workers > 1."""
+def clue_tasks(analyses: Sequence[DocumentAnalysis]) -> list[list[int]]:
+    """The readable documents (indexes) in tasks of at most CLUE_TASK_DOCUMENTS,
+    copies of one text together where they fit: a clue finder reads a line
+    once, and copies share most of their lines."""
     readable = [index for index, analysis in enumerate(analyses) if analysis.source.ok]
     # Grouping here only decides which finder reads what (the clues are the
     # same either way), so neardup's default threshold will do.
@@ -192,30 +170,27 @@ def find_clues(analyses: list[DocumentAnalysis], analyzer: Analyzer, workers: in
             if len(tasks[-1]) == CLUE_TASK_DOCUMENTS:
                 tasks.append([])
             tasks[-1].append(member)
-    tasks = [task for task in tasks if task]
-    if workers > 1 and len(tasks) > 1 and can_fork():
+    return [task for task in tasks if task]
 
-        def clues_of(task: list[int]) -> list[tuple[list[Clue], float]]:
-            found = []
-            for index in task:
-                analyzer.add_clues(analyses[index])
-                found.append((analyses[index].clues, analyses[index].timings.get("clues", 0.0)))
-            return found
 
-        for task, found in ForkedTasks(clues_of, tasks, workers).as_completed():
-            for index, (clues, seconds) in zip(task, found):
-                analyses[index].clues = clues
-                analyses[index].timings["clues"] = seconds
-            if progress:
-                progress(len(task))
-    else:
-        for task in tasks:
-            for index in task:
-                analyzer.add_clues(analyses[index])
-            if progress:
-                progress(len(task))
+def find_clues(analyses: list[DocumentAnalysis], analyzer: Analyzer, runner: Runner = Runner(),
+               progress=None) -> list[DocumentAnalysis]:
+    """The analyses with the clues of every readable document, found by task
+    of :func:`clue_tasks`."""
+    tasks = clue_tasks(analyses)
+    found = list(analyses)
+
+    def clues_of(task: list[int]) -> list[DocumentAnalysis]:
+        return [analyzer.with_clues_found(analyses[index]) for index in task]
+
+    for index, done in runner.start(clues_of, tasks).indexed():
+        for position, analysis in zip(tasks[index], done):
+            found[position] = analysis
+        if progress:
+            progress(len(done))
     if progress:
-        progress(len(analyses) - len(readable))
+        progress(len(analyses) - sum(map(len, tasks)))
+    return found
 
 
 def audit(
@@ -238,10 +213,16 @@ def audit(
         files = list(iter_input_files(paths))
     started = time.perf_counter()
     analyses = map_documents(files, rules, workers, with_clues=link, max_bytes=max_bytes, progress=progress)
-    result = AuditResult(analyses)
-    result.timings["map"] = time.perf_counter() - started
-    if link:
-        linked = time.perf_counter()
-        link_corpus(result, rules, workers)
-        result.timings["link"] = time.perf_counter() - linked
-    return result
+    mapped = time.perf_counter()
+    if not link:
+        return AuditResult(analyses, timings={"map": mapped - started})
+    return linked(analyses, rules, Runner(workers), {"map": mapped - started})
+
+
+def linked(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner = Runner(),
+           timings: dict[str, float] | None = None) -> AuditResult:
+    """The audit of analyses the map made (the reduce: :func:`~auditor.linker.link_corpus`)."""
+    started = time.perf_counter()
+    linkage = link_corpus(analyses, rules, runner)
+    return AuditResult(linkage.analyses, linkage.identities, linkage.inconsistencies, linkage.gazetteer,
+                       {**(timings or {}), "link": time.perf_counter() - started})

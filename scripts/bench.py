@@ -394,7 +394,8 @@ def child_scan(args) -> None:
     audited = time.perf_counter()
     # What `auditor scan` does: tables in this process while forked workers
     # write the report's pages (slots-only scans write a report too).
-    write_audit(result, args.scan_out, workers=args.workers)
+    timings = dict(result.timings)
+    write_audit(result, args.scan_out, workers=args.workers, timings=timings)
     finished = time.perf_counter()
     sampler.stop()
 
@@ -426,12 +427,12 @@ def child_scan(args) -> None:
             "import": imported - started,
             "scan": finished - scan_started,  # audit + tables + report
             "audit": audited - scan_started,
-            "map": result.timings.get("map"),
-            "link": result.timings.get("link"),
-            "tables": result.timings["tables"],
-            "report": result.timings["report"],
-            "report_workers_cpu": result.timings["report_workers_cpu"],
-            "write": result.timings["write"],
+            "map": timings.get("map"),
+            "link": timings.get("link"),
+            "tables": timings["tables"],
+            "report": timings["report"],
+            "report_workers_cpu": timings["report_workers_cpu"],
+            "write": timings["write"],
             **{f"stage_{k}": v for k, v in stages.items()},
         },
         "cpu_seconds": {
@@ -723,7 +724,7 @@ def main(argv=None) -> int:
         return 0
 
     sys.path.insert(0, str(ROOT))
-    from auditor.scan import default_workers
+    from auditor.runner import default_workers
 
     workers = args.workers or default_workers()
     corpus = Path(args.corpus).resolve()

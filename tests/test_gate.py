@@ -6,6 +6,7 @@ the linker; the end-to-end tests at the bottom run the real audit on seeds/.
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import re
@@ -79,17 +80,28 @@ def corpus(tmp_path, monkeypatch):
     copy_guoyang = occurrences("001.txt", TEXT_001, "崞阳", weight=3.2)
     a001 = analysed(folder, "001.txt", TEXT_001, own + copy_guoyang)
     a002 = analysed(folder, "002.txt", TEXT_002, occurrences("002.txt", TEXT_002, "太原", level="prefecture"))
-    result = AuditResult([a000, a001, a002])
-    result.identities = [
+    start = TEXT_001.index("原平")
+    return AuditResult([a000, a001, a002], identities=[
         Identity("000.txt", "G001", len(a000.slots), YUANPING, "county", 0.97, 1, "re-identified", risk=0.97,
                  top_clues=[guoyang[0], xuangang[0], hutuo[0]]),
         Identity("001.txt", "G001", len(a001.slots), YUANPING, "county", 0.999, 1, "re-identified", risk=0.999,
                  top_clues=[own[0], copy_guoyang[0]], names_own_place=own),
         Identity("002.txt", "G002", 0, "山西省/太原市", "prefecture", 0.99, 1, "not-anonymised", risk=0.99),
-    ]
-    start = TEXT_001.index("原平")
-    result.inconsistencies = [Inconsistency("000.txt", a000.slots[0].slot_id, "001.txt", start, start + 2, "原平")]
-    return result
+    ], inconsistencies=[Inconsistency("000.txt", a000.slots[0].slot_id, "001.txt", start, start + 2, "原平")])
+
+
+def edited(result: AuditResult, identities: dict[str, dict] | None = None, inconsistencies: list | None = None,
+           clue_weights: dict[str, float] | None = None) -> AuditResult:
+    """The corpus with some identities' fields, or its inconsistencies, or the
+    weights of the clues of some texts changed (the records are frozen)."""
+    identities = identities or {}
+    weights = clue_weights or {}
+    analyses = [dataclasses.replace(a, clues=[dataclasses.replace(c, weight=weights[c.text]) if c.text in weights else c
+                                              for c in a.clues]) for a in result.analyses]
+    return dataclasses.replace(
+        result, analyses=analyses,
+        identities=[dataclasses.replace(i, **identities.get(i.doc, {})) for i in result.identities],
+        inconsistencies=result.inconsistencies if inconsistencies is None else inconsistencies)
 
 
 def test_reidentified_document_fails_with_one_finding_per_leaking_clue(corpus):
@@ -110,14 +122,12 @@ def test_reidentified_document_fails_with_one_finding_per_leaking_clue(corpus):
 
 def test_every_clue_that_weighs_for_the_identity_is_reported_not_only_the_top_ones(corpus):
     # The linker names a few top clues; the others that carry weight leak too.
-    corpus.identity("000.txt").top_clues = corpus.identity("000.txt").top_clues[:1]
+    corpus = edited(corpus, {"000.txt": {"top_clues": corpus.identity("000.txt").top_clues[:1]}})
     report = evaluate(corpus, Policy())
     clues = [f.clue for f in report.document("000.txt").findings if f.rule == "re-identified"]
     assert clues == ["崞阳", "轩岗", "滹沱河"]
     # A clue with no weight for the identity (a place named as elsewhere) is not a leak.
-    for clue in corpus.analysis("000.txt").clues:
-        if clue.text == "滹沱河":
-            clue.weight = 0.0
+    corpus = edited(corpus, clue_weights={"滹沱河": 0.0})
     clues = [f.clue for f in evaluate(corpus, Policy()).document("000.txt").findings if f.rule == "re-identified"]
     assert clues == ["崞阳", "轩岗"]
 
@@ -173,9 +183,7 @@ def test_unmasked_document_is_reported_not_failed_unless_the_policy_says_so(corp
 
 
 def test_risk_above_one_over_k_fails_at_risk_and_k_comes_from_the_policy(corpus):
-    identity = corpus.identity("000.txt")
-    identity.verdict, identity.confidence, identity.risk, identity.anonymity_set = "at-risk", 0.41, 0.41, 3
-    corpus.inconsistencies = []
+    corpus = edited(corpus, {"000.txt": dict(verdict="at-risk", confidence=0.41, risk=0.41, anonymity_set=3)}, [])
     report = evaluate(corpus, Policy())
     rules = {f.rule for f in report.document("000.txt").findings}
     assert rules == {"at-risk"}
@@ -185,7 +193,7 @@ def test_risk_above_one_over_k_fails_at_risk_and_k_comes_from_the_policy(corpus)
     assert evaluate(corpus, Policy(min_anonymity_set=2)).document("000.txt").status == "pass"
     assert evaluate(corpus, Policy(min_anonymity_set=2)).document("000.txt").verdict == "protected"
     # The anonymity set plays no part in the verdict.
-    identity.anonymity_set = 40
+    corpus = edited(corpus, {"000.txt": dict(anonymity_set=40)})
     assert evaluate(corpus, Policy()).document("000.txt").status == "fail"
     # A policy that lets at-risk documents through, and one that fails them as re-identified.
     lenient = Policy(actions=tuple((r, "report" if r == "at-risk" else a) for r, a in Policy().actions))
@@ -195,11 +203,8 @@ def test_risk_above_one_over_k_fails_at_risk_and_k_comes_from_the_policy(corpus)
 
 
 def test_protected_masked_documents_pass(corpus):
-    for doc in ("000.txt", "001.txt"):
-        identity = corpus.identity(doc)
-        identity.verdict, identity.confidence, identity.risk, identity.anonymity_set = "protected", 0.05, 0.05, 120
-        identity.names_own_place = []
-    corpus.inconsistencies = []
+    protected = dict(verdict="protected", confidence=0.05, risk=0.05, anonymity_set=120, names_own_place=[])
+    corpus = edited(corpus, {"000.txt": protected, "001.txt": protected}, [])
     report = evaluate(corpus, Policy())
     assert report.passed
     assert [d.status for d in report.documents] == ["pass", "pass", "not-anonymised"]
@@ -340,11 +345,8 @@ def test_check_exits_1_when_a_document_fails(corpus, monkeypatch):
 
 
 def test_check_exits_0_when_every_document_passes(corpus, monkeypatch):
-    for doc in ("000.txt", "001.txt"):
-        corpus.identity(doc).verdict, corpus.identity(doc).anonymity_set = "protected", 80
-        corpus.identity(doc).risk = corpus.identity(doc).confidence = 0.1
-        corpus.identity(doc).names_own_place = []
-    corpus.inconsistencies = []
+    protected = dict(verdict="protected", anonymity_set=80, risk=0.1, confidence=0.1, names_own_place=[])
+    corpus = edited(corpus, {"000.txt": protected, "001.txt": protected}, [])
     outcome, _ = run_check(monkeypatch, corpus, ["docs"])
     assert outcome.exit_code == 0, outcome.output
     assert "3 documents: 3 checked, 3 passed, 0 failed, 0 not checked" in outcome.stdout
@@ -376,11 +378,8 @@ def test_check_exits_2_on_a_bad_policy_file(corpus, monkeypatch, tmp_path):
 
 
 def test_check_policy_option_changes_the_outcome(corpus, monkeypatch, tmp_path):
-    corpus.inconsistencies = []
-    for doc in ("000.txt", "001.txt"):
-        corpus.identity(doc).verdict, corpus.identity(doc).anonymity_set = "at-risk", 3
-        corpus.identity(doc).risk = 0.3  # above 1/5, below 1/2
-        corpus.identity(doc).names_own_place = []
+    at_risk = dict(verdict="at-risk", anonymity_set=3, risk=0.3, names_own_place=[])  # risk above 1/5, below 1/2
+    corpus = edited(corpus, {"000.txt": at_risk, "001.txt": at_risk}, [])
     assert run_check(monkeypatch, corpus, ["docs"])[0].exit_code == 1
     (tmp_path / "lenient.toml").write_text("min_anonymity_set = 2\n", encoding="utf-8")
     assert run_check(monkeypatch, corpus, ["docs", "--policy", "lenient.toml"])[0].exit_code == 0

@@ -310,8 +310,10 @@ def test_copies_aligned_in_forked_processes_give_what_one_process_gives(tmp_path
     with two workers (copies aligned in forked processes) finds the same
     inconsistencies, in the same order, and recovers the same values."""
     import auditor.linker as linker_module
+    import auditor.runner as runner_module
     from auditor.loading import iter_input_files
-    from auditor.scan import AuditResult, map_documents
+    from auditor.runner import Runner
+    from auditor.scan import linked as linked_audit, map_documents
 
     folder = tmp_path / "copies"
     folder.mkdir()
@@ -327,22 +329,22 @@ def test_copies_aligned_in_forked_processes_give_what_one_process_gives(tmp_path
 
     def linked(workers: int):
         rules = load_rules()
-        result = AuditResult(map_documents(list(iter_input_files([folder])), rules, with_clues=True))
-        linker_module.link_corpus(result, rules, workers)
-        return result
+        return linked_audit(map_documents(list(iter_input_files([folder])), rules, with_clues=True), rules, Runner(workers))
 
     alone = linked(1)
     monkeypatch.setattr(linker_module, "FORKED_ALIGNMENT_SLOTS", 0)
     forked_runs = []
-    real = linker_module.ForkedTasks
+    real = runner_module.Batch
 
-    def counting(*args, **kwargs):
-        forked_runs.append(args[1])
-        return real(*args, **kwargs)
+    def counting(function, tasks, workers):
+        batch = real(function, tasks, workers)
+        if batch.forked and function.__qualname__.endswith("align"):
+            forked_runs.append(batch.tasks)
+        return batch
 
-    monkeypatch.setattr(linker_module, "ForkedTasks", counting)
+    monkeypatch.setattr(runner_module, "Batch", counting)
     forked = linked(2)
-    if linker_module.can_fork():
+    if runner_module.can_fork():
         assert forked_runs and len(forked_runs[0]) > 1  # the groups were split between processes
     assert len(alone.inconsistencies) > 20
     assert [vars_of(i) for i in forked.inconsistencies] == [vars_of(i) for i in alone.inconsistencies]

@@ -13,6 +13,7 @@ import importlib.util
 import json
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from click.testing import CliRunner
 
 from auditor.cli import main
 from auditor.gate import Policy, evaluate, load_policy
+from auditor.linker import Linkage
 from auditor.masks import MaskFinder
 from auditor.records import Clue, DocumentAnalysis, Identity, Inconsistency, SourceText
 from auditor.remediate import (
@@ -97,8 +99,7 @@ def test_greedy_pick_takes_the_heaviest_clue_once_per_text():
     assert greedy_pick([analysis], set()) == ("崞阳", 3.2)
     assert greedy_pick([analysis], {"崞阳"}) == ("滹沱河", 3.1)
     # a place named as somewhere else does not count
-    for c in analysis.clues:
-        c.elsewhere = c.text == "滹沱河"
+    analysis = replace(analysis, clues=[replace(c, elsewhere=c.text == "滹沱河") for c in analysis.clues])
     assert greedy_pick([analysis], {"崞阳"}) == ("轩岗", 1.0)
     assert greedy_pick([analysis], {"崞阳", "轩岗"}) is None
 
@@ -134,15 +135,13 @@ def test_plan_masks_names_in_every_copy_and_long_names_wherever_they_stand():
                 clue(doc, text, "段家堡", first, level="village", weight=3.2)]
     a = analysed("a.txt", text_a, found("a.txt", text_a))
     b = analysed("b.txt", text_b, found("b.txt", text_b) + [clue("b.txt", text_b, "原平", 6, level="county", weight=6)])
-    result = AuditResult([a, b])
-    result.identities = [
+    result = AuditResult([a, b], identities=[
         Identity("a.txt", "G1", len(a.slots), YUANPING, "county", 0.99, 1, "re-identified", risk=0.99,
                  top_clues=a.clues[:1]),
         Identity("b.txt", "G1", len(b.slots), YUANPING, "county", 0.99, 1, "re-identified", risk=0.99,
                  top_clues=b.clues[:1],
                  names_own_place=[b.clues[-1]]),
-    ]
-    result.inconsistencies = [Inconsistency("a.txt", a.slots[0].slot_id, "b.txt", 6, 8, "原平")]
+    ], inconsistencies=[Inconsistency("a.txt", a.slots[0].slot_id, "b.txt", 6, 8, "原平")])
     policy = Policy(keep_suffixes=SUFFIXES)
     names: dict[str, set[str]] = {}
     edits = _Plan(result, evaluate(result, policy), policy, names).build()
@@ -207,30 +206,28 @@ class PlaceListFinder:
         return found
 
 
-def weight_link(result, rules, workers=1):
-    analyses = [a for a in result.analyses if a.source.ok]
+def weight_link(analyses, rules, runner=None):
+    analyses = [replace(a, clues=[replace(c, weight=PLACES[c.text][2]) for c in a.clues]) for a in analyses]
+    readable = [a for a in analyses if a.source.ok]
     groups = {}  # doc -> group: documents sharing a long sentence are copies
-    for a in analyses:
-        shared = next((b for b in analyses if b.doc in groups and set(a.fingerprint) & set(b.fingerprint)), None)
+    for a in readable:
+        shared = next((b for b in readable if b.doc in groups and set(a.fingerprint) & set(b.fingerprint)), None)
         groups[a.doc] = groups[shared.doc] if shared else f"G{len(set(groups.values())) + 1}"
-    result.identities = []
-    for a in analyses:
-        for c in a.clues:
-            c.weight = PLACES[c.text][2]
+    identities = []
+    for a in readable:
         total = sum(PLACES[t][2] for t in {c.text for c in a.clues})
-        identity = Identity(a.doc, groups[a.doc], len(a.slots), YUANPING, "county")
-        identity.confidence, identity.anonymity_set, identity.verdict = (
+        confidence, anonymity_set, verdict = (
             (0.99, 1, "re-identified") if total >= 5 else (0.4, 3, "at-risk") if total >= 2.5 else (0.02, 60, "protected"))
-        identity.risk = identity.confidence  # calibrated, in this transparent model
-        if not a.slots:
-            identity.verdict = "not-anonymised"
         firsts = {c.text: c for c in reversed(a.clues)}
-        identity.top_clues = sorted(firsts.values(), key=lambda c: -c.weight)
-        identity.names_own_place = [c for c in a.clues if c.text == "原平"] if a.slots else []
-        result.identities.append(identity)
-    result.inconsistencies = []
-    for a in analyses:
-        for b in analyses:
+        identities.append(Identity(
+            a.doc, groups[a.doc], len(a.slots), YUANPING, "county", confidence, anonymity_set,
+            verdict if a.slots else "not-anonymised",
+            risk=confidence,  # calibrated, in this transparent model
+            top_clues=sorted(firsts.values(), key=lambda c: -c.weight),
+            names_own_place=[c for c in a.clues if c.text == "原平"] if a.slots else []))
+    inconsistencies = []
+    for a in readable:
+        for b in readable:
             if a is b or groups[a.doc] != groups[b.doc]:
                 continue
             for slot in a.slots:
@@ -239,8 +236,9 @@ def weight_link(result, rules, workers=1):
                     continue
                 match = re.search(re.escape(left) + "([^×\n]{1,8}?)" + re.escape(right), b.source.text)
                 if match:
-                    result.inconsistencies.append(
+                    inconsistencies.append(
                         Inconsistency(a.doc, slot.slot_id, b.doc, match.start(1), match.end(1), match.group(1)))
+    return Linkage(analyses, identities, inconsistencies, None)
 
 
 @pytest.fixture
@@ -248,7 +246,6 @@ def place_list_pipeline(monkeypatch):
     # the scan and fix take these by name when they load
     monkeypatch.setattr("auditor.scan.ClueFinder", PlaceListFinder)
     monkeypatch.setattr("auditor.scan.link_corpus", weight_link)
-    monkeypatch.setattr("auditor.remediate.link_corpus", weight_link)
     # analyzers built earlier in this process hold the real clue finder
     monkeypatch.setattr("auditor.scan._analyzers", {})
 

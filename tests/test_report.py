@@ -6,6 +6,7 @@ tests do not depend on the linker; slots come from the real slot finder.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import csv
 import hashlib
 import html
@@ -92,7 +93,7 @@ def linked_seeds_result() -> AuditResult:
     report of 原平, with clues on 000's real place names."""
     result = seeds_result()
     a000 = result.analysis(DOC_000)
-    a000.clues = sorted([
+    a000 = dataclasses.replace(a000, clues=sorted([
         clue_at(a000, "崞阳", "admin", (2,), "town", 0.31, rule="town-name"),
         clue_at(a000, "轩岗镇", "admin", (3,), "town", 0.27, rule="town-name"),
         # a shorter clue inside a longer one: the page must draw one of them
@@ -100,25 +101,26 @@ def linked_seeds_result() -> AuditResult:
         clue_at(a000, "驻原部队", "abbreviation", (1,), "county", 0.22, rule="garrison-abbreviation"),
         clue_at(a000, "滹沱河", "landmark", (1, 6), "", 0.05, rule="river"),
         clue_at(a000, "滹沱河", "landmark", (1, 6), "", 0.05, occurrence=1, rule="river"),
-    ], key=lambda c: (c.start, c.end))
-    for slot in a000.slots:
-        if slot.slot_type == "place" and slot.place_level == "county":
-            slot.recovered, slot.recovered_confidence = "原平", 0.97
-            slot.recovered_evidence = "崞阳, 轩岗镇 and 驻原部队 all point to 原平市"
+    ], key=lambda c: (c.start, c.end)))
+    a000 = dataclasses.replace(a000, slots=[
+        dataclasses.replace(slot, recovered="原平", recovered_confidence=0.97,
+                            recovered_evidence="崞阳, 轩岗镇 and 驻原部队 all point to 原平市")
+        if slot.slot_type == "place" and slot.place_level == "county" else slot for slot in a000.slots])
+    analyses = [a000 if a.doc == DOC_000 else a for a in result.analyses]
+    identities = []
     # the linker lists the clues an identity rests on heaviest first
     top = sorted((c for c in a000.clues if c.text in ("崞阳", "轩岗镇", "驻原部队")), key=lambda c: -c.weight)
     for doc in (DOC_000, DOC_001):
-        result.identities.append(Identity(
+        identities.append(Identity(
             doc=doc, group="g-yuanping", n_slots=len(result.analysis(doc).slots), identity=YUANPING,
             identity_level="county", confidence=0.99, anonymity_set=1, verdict="re-identified", risk=0.97,
             candidates=candidates(), top_clues=top if doc == DOC_000 else [],
         ))
     for analysis in result.analyses:
         if analysis.doc not in (DOC_000, DOC_001):
-            result.identities.append(Identity(doc=analysis.doc, group=f"g-{analysis.doc.removeprefix('seeds/')[:3]}", n_slots=0,
-                                              verdict="not-anonymised"))
-    result.gazetteer = Gazetteer()
-    return result
+            identities.append(Identity(doc=analysis.doc, group=f"g-{analysis.doc.removeprefix('seeds/')[:3]}", n_slots=0,
+                                       verdict="not-anonymised"))
+    return AuditResult(analyses, identities, gazetteer=Gazetteer())
 
 
 HOSTILE_TEXT = (
@@ -132,8 +134,8 @@ HOSTILE_NAME = "x<img src=y onerror=alert(3)>.txt"
 
 def hostile_result() -> AuditResult:
     analysis = analyse(HOSTILE_NAME, HOSTILE_TEXT)
-    analysis.clues = [clue_at(analysis, "<b onmouseover=alert(2)>粗体</b>", "unverified",
-                              rule="<svg onload=alert(4)>")]
+    analysis = dataclasses.replace(analysis, clues=[clue_at(analysis, "<b onmouseover=alert(2)>粗体</b>", "unverified",
+                                                            rule="<svg onload=alert(4)>")])
     return AuditResult([analysis])
 
 
@@ -143,15 +145,13 @@ def copies_result() -> AuditResult:
     clear = analyse("b.txt", "过去一年，是原平发展史上极不平凡的一年。全年完成×亿元。\n")
     place = next(s for s in masked.slots if s.slot_type == "place")
     start = clear.source.text.index("原平")
-    result = AuditResult([masked, clear])
-    result.inconsistencies = [Inconsistency("a.txt", place.slot_id, "b.txt", start, start + 2, "原平")]
-    result.identities = [
+    return AuditResult([masked, clear], inconsistencies=[
+        Inconsistency("a.txt", place.slot_id, "b.txt", start, start + 2, "原平")], identities=[
         Identity("a.txt", "g1", len(masked.slots), YUANPING, "county", 0.95, 1, "re-identified", risk=0.95,
                  candidates=candidates(3)),
         Identity("b.txt", "g1", len(clear.slots), YUANPING, "county", 1.0, 1, "not-anonymised",
                  candidates=candidates(1)),
-    ]
-    return result
+    ])
 
 
 def many_copies_result(n: int = DIFFERENCE_ROWS + 30) -> AuditResult:
@@ -160,9 +160,8 @@ def many_copies_result(n: int = DIFFERENCE_ROWS + 30) -> AuditResult:
     masked = analyse("a.txt", "".join(f"第{i}项工程在×镇完工，<script>alert({i})</script>\n" for i in range(n)))
     clear = analyse("b.txt", "".join(f"第{i}项工程在崞阳镇</script><!--完工\n" for i in range(n)))
     starts = [m.start() for m in re.finditer("崞阳", clear.source.text)]
-    result = AuditResult([masked, clear])
-    result.inconsistencies = [Inconsistency("a.txt", slot.slot_id, "b.txt", start, start + 2, "崞阳")
-                              for slot, start in zip(masked.slots, starts)]
+    result = AuditResult([masked, clear], inconsistencies=[
+        Inconsistency("a.txt", slot.slot_id, "b.txt", start, start + 2, "崞阳") for slot, start in zip(masked.slots, starts)])
     assert len(result.inconsistencies) == n
     return result
 
