@@ -22,7 +22,7 @@ def __getattr__(name: str):
 
         return audit
     if name == "write_audit":
-        from .output import write_audit
+        from .output.writer import write_audit
 
         return write_audit
     if name == "AuditResult":

@@ -11,7 +11,7 @@ import click
 
 from . import __version__
 from .errors import AuditorError, InputError
-from .loading import iter_input_files, printable_name
+from .map.loading import iter_input_files, printable_name
 from .rules import load_rules
 
 log = logging.getLogger("auditor")
@@ -123,8 +123,8 @@ def scan(paths, out, no_link, policy_file, rules_dir, workers, max_bytes, quiet)
     document, its status at the gate under the policy and what
     `auditor fix` would mask; nothing is masked by the scan).
     """
-    from .output import write_audit
-    from .output_dir import OutputFolder
+    from .output.writer import write_audit
+    from .output.folder import OutputFolder
 
     started = time.perf_counter()
     from .runner import default_workers
@@ -162,7 +162,7 @@ def scan(paths, out, no_link, policy_file, rules_dir, workers, max_bytes, quiet)
 
 
 def _policy_or_exit(policy_file, rules_dir):
-    from .gate import resolve_policy
+    from .output.gate import resolve_policy
 
     return resolve_policy(policy_file, rules_dir)
 
@@ -204,9 +204,9 @@ def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, quiet)
     """
     import json
 
-    from .gate import evaluate, format_text, to_json, to_sarif
+    from .output.gate import evaluate, format_text, to_json, to_sarif
 
-    from .output_dir import atomic_write_text, check_file_destination
+    from .output.folder import atomic_write_text, check_file_destination
 
     policy = _policy_or_exit(policy_file, rules_dir)
     if output:
@@ -251,8 +251,8 @@ def fix(paths, out, policy_file, fmt, rules_dir, workers, max_bytes, quiet):
     """
     import json
 
-    from .output_dir import OutputFolder
-    from .remediate import fix_to_json, format_fix_text, remediate
+    from .output.folder import OutputFolder
+    from .fix import fix_to_json, format_fix_text, remediate
     from .scan import map_steps
 
     policy = _policy_or_exit(policy_file, rules_dir)

@@ -11,11 +11,11 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import get_words_and_spaces
 
-from .clues import ClueFinder
-from .masks import MaskFinder
+from .map.clues import ClueFinder
+from .map.masks import MaskFinder
 from .rules import Rules, load_rules
-from .segment import Segmenter, shared_segmenter
-from .slots import SlotClassifier, build_slots
+from .map.segment import Segmenter, shared_segmenter
+from .map.slots import SlotClassifier, build_slots
 
 if not Doc.has_extension("slots"):
     Doc.set_extension("slots", default=None)

@@ -2,7 +2,7 @@
 
 spacy-pkuseg does not ship a model and pkuseg's own download site cannot be
 reached; the model ships inside the ``pkuseg==0.0.25`` wheel on PyPI. This
-module puts it where :func:`auditor.segment.pkuseg_model_dir` looks::
+module puts it where :func:`auditor.map.segment.pkuseg_model_dir` looks::
 
     python -m auditor.pkuseg_model install            # into <venv>/share/auditor/pkuseg-default
     python -m auditor.pkuseg_model install --dest DIR # then set AUDITOR_PKUSEG_MODEL=DIR

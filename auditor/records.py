@@ -1,7 +1,7 @@
 """Plain records passed between the stages of an audit.
 
 Every stage produces these dataclasses; pandas appears only when the tables
-are written (see :mod:`auditor.tables`).
+are written (see :mod:`auditor.output.tables`).
 """
 from __future__ import annotations
 
@@ -162,7 +162,7 @@ class Identity:
     candidates: list[Candidate] = field(default_factory=list)
     top_clues: list[Clue] = field(default_factory=list)
     names_own_place: list[Clue] = field(default_factory=list)
-    mask_lengths: str = ""  # what the masks' lengths tell a reader (auditor.mask_length), in words
+    mask_lengths: str = ""  # what the masks' lengths tell a reader (auditor.reduce.mask_length), in words
 
 
 @pickled_as_arguments

@@ -1,11 +1,11 @@
 """The outcome of an audit: the per-document analyses (the map) and the
 linker's verdicts (the reduce), with lookups and the audit tables as pandas
-frames. Writing them is :func:`auditor.output.write_audit`'s."""
+frames. Writing them is :func:`auditor.output.writer.write_audit`'s."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import tables
+from .output import tables
 from .records import Clue, DocumentAnalysis, Identity, Inconsistency
 
 

@@ -391,7 +391,7 @@ class ClueRules:
     elsewhere_after: Pattern
     unverified_suffixes: tuple[str, ...]
     min_stem_chars: int
-    # [ordinary]: the exceptions to auditor.ordinary's judgement
+    # [ordinary]: the exceptions to auditor.map.ordinary's judgement
     ordinary_words: tuple[str, ...] = ()  # never a place name where they stand (工业兴县)
     ordinary_names: frozenset[str] = frozenset()  # always a place name
     ordinary_title_before: Pattern | None = None  # an honour's verb before the name (创建“)
@@ -449,7 +449,7 @@ class LinkerConfig:
     anchor_chars: int
     year_sections: tuple[Pattern, ...]
     year_section_confidence: float
-    # Mask length (auditor.mask_length): read in a document with at least
+    # Mask length (auditor.reduce.mask_length): read in a document with at least
     # min_slots place masks of varied length, none longer than max_glyphs; a
     # unit whose name fits none of the masks is that much less likely.
     mask_length_min_slots: int = 3

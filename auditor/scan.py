@@ -13,16 +13,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from .clues import ClueFinder
-from .linker import link_corpus
-from .loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_input
-from .masks import MaskFinder
-from .neardup import Fingerprinter, group_near_duplicates
+from .map.clues import ClueFinder
+from .reduce.linker import link_corpus
+from .map.loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_input
+from .map.masks import MaskFinder
+from .map.neardup import Fingerprinter, group_near_duplicates
 from .records import Clue, DocumentAnalysis, SourceText
 from .result import AuditResult
 from .rules import Rules, load_rules
 from .runner import Runner, chunks
-from .slots import SlotClassifier, build_slots
+from .map.slots import SlotClassifier, build_slots
 
 
 class Analyzer:
@@ -203,7 +203,7 @@ def audit(
     files: Sequence[InputFile] | None = None,
 ) -> AuditResult:
     """Audits every entry under ``paths`` (one analysis each, see
-    :func:`~auditor.loading.iter_input_files`): slots, clues, identities, recovery.
+    :func:`~auditor.map.loading.iter_input_files`): slots, clues, identities, recovery.
     ``files``: those entries, when the caller has listed them already."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -221,7 +221,7 @@ def audit(
 
 def linked(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner = Runner(),
            timings: dict[str, float] | None = None) -> AuditResult:
-    """The audit of analyses the map made (the reduce: :func:`~auditor.linker.link_corpus`)."""
+    """The audit of analyses the map made (the reduce: :func:`~auditor.reduce.linker.link_corpus`)."""
     started = time.perf_counter()
     linkage = link_corpus(analyses, rules, runner)
     return AuditResult(linkage.analyses, linkage.identities, linkage.inconsistencies, linkage.gazetteer,

@@ -361,7 +361,7 @@ class TreeMemorySampler(threading.Thread):
 def link_mode(no_link: bool = False) -> tuple[bool, str]:
     if no_link:
         return False, "link=False (--no-link): slots only"
-    missing = [m for m in ("auditor.clues", "auditor.linker") if importlib.util.find_spec(m) is None]
+    missing = [m for m in ("auditor.map.clues", "auditor.reduce.linker") if importlib.util.find_spec(m) is None]
     if missing:
         return False, f"{' and '.join(missing)} missing: link=False, slots only"
     return True, "link=True: slots, clues, linker"
@@ -371,9 +371,9 @@ def child_scan(args) -> None:
     sampler = TreeMemorySampler()
     sampler.start()
     started = time.perf_counter()
-    from auditor.loading import DEFAULT_MAX_BYTES, iter_input_files
+    from auditor.map.loading import DEFAULT_MAX_BYTES, iter_input_files
     from auditor.rules import load_rules
-    from auditor.output import write_audit
+    from auditor.output.writer import write_audit
     from auditor.scan import audit
 
     imported = time.perf_counter()

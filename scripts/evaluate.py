@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from auditor.codes import CODE_LABELS, code_label  # noqa: E402
+from auditor.map.recognizers.codes import CODE_LABELS, code_label  # noqa: E402
 from auditor.redact import name_core, names_for, redact_text, split_name  # noqa: E402
 
 MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
@@ -283,7 +283,7 @@ class TownVote:
 def document_name(path: Path) -> str:
     """The name auditor gives the document at ``path`` (a file of a folder
     given by this path, or the file given itself): the path as given, normalised."""
-    from auditor.loading import printable_name
+    from auditor.map.loading import printable_name
 
     return printable_name(os.path.normpath(path).replace(os.sep, "/"))
 
@@ -325,7 +325,7 @@ def _prefecture_path(path: str, level: str) -> str:
 
 
 def linker_missing() -> list[str]:
-    return [m for m in ("auditor.linker", "auditor.clues") if importlib.util.find_spec(m) is None]
+    return [m for m in ("auditor.reduce.linker", "auditor.map.clues") if importlib.util.find_spec(m) is None]
 
 
 # ---------------------------------------------------------------------------
@@ -636,7 +636,7 @@ class ScannedCorpus:
 
     def link(self, ids, rules) -> dict[str, object]:
         """The documents ``ids`` linked on their own (no other report in the corpus) under ``rules``."""
-        from auditor.linker import infer_identities
+        from auditor.reduce.linker import infer_identities
 
         analyses = [self.analyses[i] for i in ids]
         inferences = infer_identities(analyses, rules, gazetteer=self.places.g)
@@ -777,7 +777,7 @@ def predict_held_out(fit: LinkerFit, held_out: tuple[Truth, ...], corpus: Scanne
     ``extra`` whether the gate's verdict rules would fail it (``fails``: its
     verdict under the default K is re-identified or at-risk, or it names its own
     place) and whether a reader could re-identify it (``reidentifiable``)."""
-    from auditor.gate import Policy
+    from auditor.output.gate import Policy
 
     rules = fit.rules(corpus.base_rules)
     ids = [t.id for t in held_out]
@@ -1031,7 +1031,7 @@ def mask_length_markdown(figures: dict) -> list[str]:
 def excerpt_evaluation(windows: "Scanned", truths: list[Truth], places: "Places", gazetteer) -> dict:
     """The windows (written by :func:`write_windows`), scanned as one corpus
     under the numbers shipped in rules/, put through the gate of `auditor check`."""
-    from auditor.gate import evaluate as gate_evaluate, resolve_policy
+    from auditor.output.gate import evaluate as gate_evaluate, resolve_policy
 
     target, window_truths, result = windows.folder, windows.truths, windows.result
     uids = {t.id: places.resolve(t.path) for t in truths}
@@ -1234,7 +1234,7 @@ def false_alarm_evaluation(folder: Path, truths: list[Truth], spans_of, out: Pat
     prefecture-level place (an abbreviation, a short form the redaction left)
     still leaks: it is counted apart from the false alarms."""
     import auditor
-    from auditor.gate import evaluate as gate_evaluate, resolve_policy
+    from auditor.output.gate import evaluate as gate_evaluate, resolve_policy
 
     target = out / name
     _fresh(folder, target)

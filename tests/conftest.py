@@ -81,14 +81,14 @@ def rules(default_rules):
 @pytest.fixture(scope="session")
 def finder(default_rules):
     """The clue finder of the default rules (built once: it loads the gazetteer)."""
-    from auditor.clues import ClueFinder
+    from auditor.map.clues import ClueFinder
 
     return ClueFinder.default(default_rules)
 
 
 @pytest.fixture(scope="session")
 def mask_finder(default_rules):
-    from auditor.masks import MaskFinder
+    from auditor.map.masks import MaskFinder
 
     return MaskFinder(default_rules.masks)
 

@@ -272,7 +272,7 @@ def test_an_interrupted_write_leaves_the_previous_output(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("auditor.output.write_tables", interrupted)
+    monkeypatch.setattr("auditor.output.writer.write_tables", interrupted)
     with pytest.raises(KeyboardInterrupt):
         auditor.write_audit(auditor.audit([corpus / "a.txt"], link=False), tmp_path / "out")
     assert tree(tmp_path / "out") == before
@@ -353,7 +353,7 @@ def reads(monkeypatch):
         raise RuntimeError("a document was read before the destination was checked")
 
     monkeypatch.setattr("auditor.scan.map_documents", refuse)
-    monkeypatch.setattr("auditor.remediate.map_documents", refuse)
+    monkeypatch.setattr("auditor.fix.map_documents", refuse)
     return calls
 
 

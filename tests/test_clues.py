@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from auditor.clues import AbbreviationRecognizer, ClueFinder
+from auditor.map.clues import ClueFinder
+from auditor.map.recognizers.abbreviation import AbbreviationRecognizer
 from auditor.gazetteer import load_gazetteer
 from auditor.rules import load_rules
 
@@ -254,7 +255,7 @@ def test_clues_do_not_overlap_each_other(finder, mask_finder, seed_text):
 def test_a_line_seen_before_is_read_again_where_its_masks_differ(finder):
     # 2\n×3 is a multiplication across a line break: the same line can be
     # masked in one text and clear in another, whichever is read first.
-    from auditor.masks import MaskRun
+    from auditor.map.masks import MaskRun
 
     line = "启动崞阳古城修复活化，建成轩岗镇污水处理厂。"
     masked = MaskRun(line.index("崞阳"), line.index("崞阳") + 2, "崞阳", "test")

@@ -17,14 +17,14 @@ from click.testing import CliRunner
 from jsonschema import Draft4Validator
 
 from auditor.cli import main
-from auditor.gate import (
+from auditor.output.gate import (
     Policy, PolicyError, evaluate, format_text, load_policy, resolve_policy, to_json, to_sarif,
 )
-from auditor.masks import MaskFinder
+from auditor.map.masks import MaskFinder
 from auditor.records import Clue, DocumentAnalysis, Identity, Inconsistency, SourceText
 from auditor.rules import load_rules
 from auditor.scan import AuditResult
-from auditor.slots import SlotClassifier, build_slots
+from auditor.map.slots import SlotClassifier, build_slots
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
 REPO_POLICY = Path(__file__).resolve().parent.parent / "rules" / "policy.toml"
@@ -412,7 +412,7 @@ def test_pre_commit_hook_definition():
 
 # --- end to end on seeds/ ----------------------------------------------------
 
-needs_linker = pytest.mark.skipif(importlib.util.find_spec("auditor.linker") is None, reason="linker not available")
+needs_linker = pytest.mark.skipif(importlib.util.find_spec("auditor.reduce.linker") is None, reason="linker not available")
 
 
 @needs_linker

@@ -6,7 +6,8 @@ import pickle
 
 import pytest
 
-from auditor import gazetteer
+from auditor.gazetteer import cache as gazetteer_cache
+from auditor.gazetteer import model as gazetteer_model
 from auditor.gazetteer import LEVELS, AdminUnit, Gazetteer, derive_short, load_gazetteer
 
 
@@ -197,7 +198,7 @@ def test_name_tables(gaz):
 def test_cache_reused(gaz, cache_dir, monkeypatch):
     path = gaz.cache_file
     assert os.path.dirname(path) == str(cache_dir.resolve())
-    assert f"-v{gazetteer.FORMAT_VERSION}-" in os.path.basename(path)
+    assert f"-v{gazetteer_model.FORMAT_VERSION}-" in os.path.basename(path)
     assert [p.name for p in cache_dir.iterdir()] == [os.path.basename(path)]  # no temp files left
     mtime = os.stat(path).st_mtime_ns
     assert load_gazetteer(cache_dir) is gaz  # memoised per process
@@ -205,8 +206,8 @@ def test_cache_reused(gaz, cache_dir, monkeypatch):
     def no_rebuild(*args, **kwargs):
         raise AssertionError("the cache should have been reused")
 
-    monkeypatch.setattr(gazetteer, "compile_gazetteer", no_rebuild)
-    gazetteer.clear_memo()
+    monkeypatch.setattr(gazetteer_cache, "compile_gazetteer", no_rebuild)
+    gazetteer_cache.clear_memo()
     again = load_gazetteer(cache_dir)
     assert again is not gaz
     assert os.stat(path).st_mtime_ns == mtime
@@ -228,5 +229,5 @@ def test_gazetteer_pickles_as_a_reference(gaz):
 def test_unreadable_cache_is_ignored(tmp_path):
     bad = tmp_path / "broken.pickle"
     bad.write_bytes(b"not a pickle")
-    assert gazetteer._read_cache(bad) is None
-    assert gazetteer._read_cache(tmp_path / "missing.pickle") is None
+    assert gazetteer_cache._read_cache(bad) is None
+    assert gazetteer_cache._read_cache(tmp_path / "missing.pickle") is None

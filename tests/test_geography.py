@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 import auditor
-from auditor.boundaries import distance_km
+from auditor.gazetteer.boundaries import distance_km
 from auditor.cli import main
 from auditor.errors import RulesError
 from auditor.gazetteer import load_gazetteer

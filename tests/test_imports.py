@@ -11,23 +11,51 @@ import auditor
 PACKAGE = Path(auditor.__file__).resolve().parent
 
 
+def _modules() -> dict[str, Path]:
+    """The package's modules by dotted name under auditor (map.clues; a
+    subpackage by its own name, for its __init__)."""
+    modules = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1] or ["__init__"]
+        modules[".".join(parts)] = path
+    return modules
+
+
+def _package_of(module: str, path: Path) -> list[str]:
+    """The package a module's relative imports start from, as parts under auditor."""
+    parts = [] if module == "__init__" else module.split(".")
+    return parts if path.name == "__init__.py" else parts[:-1]
+
+
+def _target(base: list[str], level: int, name: str | None) -> list[str]:
+    return base[: len(base) - (level - 1)] + (name.split(".") if name else [])
+
+
 def _edges() -> dict[str, set[str]]:
     """module -> the package's modules it imports at run time (not those only
     named for type checking under ``if TYPE_CHECKING:``)."""
+    modules = _modules()
     edges: dict[str, set[str]] = {}
-    for path in sorted(PACKAGE.glob("*.py")):
-        module = path.stem
+    for module, path in modules.items():
+        base = _package_of(module, path)
         tree = ast.parse(path.read_text(encoding="utf-8"))
         typing_only = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If)
                        and getattr(block.test, "id", "") == "TYPE_CHECKING" for node in ast.walk(block)}
         found = set()
         for node in ast.walk(tree):
-            if id(node) in typing_only or not isinstance(node, ast.ImportFrom) or node.level != 1:
+            if id(node) in typing_only or not isinstance(node, ast.ImportFrom) or node.level == 0:
                 continue
-            if node.module:
-                found.add(node.module.split(".")[0])
-            else:  # from . import x: x is a module of the package or a name of __init__
-                found.update(alias.name for alias in node.names if (PACKAGE / f"{alias.name}.py").exists())
+            target = ".".join(_target(base, node.level, node.module)) or "__init__"
+            for alias in node.names:
+                # from . import x: x is a module of the package or a name of its __init__
+                # (but for the top package's __version__, set before it imports anything)
+                submodule = f"{target}.{alias.name}" if target != "__init__" else alias.name
+                if submodule in modules:
+                    found.add(submodule)
+                elif target != "__init__":
+                    found.add(target)
         edges[module] = found - {module}
     return edges
 
@@ -59,6 +87,15 @@ def _cycle(edges: dict[str, set[str]]) -> list[str]:
     return []
 
 
+def test_the_walker_reads_relative_imports_from_subpackages():
+    assert _target(["map", "recognizers"], 1, "base") == ["map", "recognizers", "base"]
+    assert _target(["map"], 2, "gazetteer") == ["gazetteer"]
+    assert _target([], 1, "scan") == ["scan"]
+    edges = _edges()
+    assert "map.recognizers.base" in edges["map.recognizers.codes"]
+    assert "gazetteer.boundaries" in edges["gazetteer.build"]  # from . import boundaries
+
+
 def test_the_walker_finds_a_loop():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": set()}) == []
@@ -66,7 +103,9 @@ def test_the_walker_finds_a_loop():
 
 def test_no_module_of_the_package_imports_itself_round_a_loop():
     edges = _edges()
-    assert {"scan", "report", "gate", "remediate", "tables", "linker", "recovery"} <= set(edges)
+    assert {"scan", "output.report", "output.gate", "fix", "output.tables", "reduce.linker", "reduce.recovery",
+            "map.clues", "gazetteer", "gazetteer.cache"} <= set(edges)
+    assert "reduce.linker" in edges["scan"] and "gazetteer.model" in edges["gazetteer.cache"]
     assert _cycle(edges) == []
 
 
@@ -74,12 +113,12 @@ def test_no_module_of_the_package_imports_itself_round_a_loop():
 # must not load pandas or the gazetteer), and pkuseg's model code, which takes
 # 0.4 s to import and is loaded on the first segmentation that needs the model.
 # The package's face loads the library on first use for the same reason.
-LAZY = {"cli": None, "__init__": {".scan", ".output", ".result"}, "segment": {"spacy_pkuseg"}}
+LAZY = {"cli": None, "__init__": {".scan", ".output.writer", ".result"}, "map.segment": {"spacy_pkuseg"}}
 
 
 def _function_imports() -> list[tuple[str, int, str]]:
     found = []
-    for path in sorted(PACKAGE.glob("*.py")):
+    for module, path in _modules().items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for function in ast.walk(tree):
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -91,10 +130,10 @@ def _function_imports() -> list[tuple[str, int, str]]:
                     names = ["." * node.level + (node.module or "")]
                 else:
                     continue
-                allowed = LAZY.get(path.stem, set())
+                allowed = LAZY.get(module, set())
                 for name in names:
                     if allowed is not None and name not in allowed:
-                        found.append((path.stem, node.lineno, name))
+                        found.append((module, node.lineno, name))
     return found
 
 

@@ -10,12 +10,12 @@ import pytest
 
 import auditor
 from conftest import run_audit_in
-from auditor.linker import LinkerConfig, Posterior, verdict
+from auditor.reduce.linker import LinkerConfig, Posterior, verdict
 from auditor.records import Identity
 from auditor.redact import names_for, redact_text
-from auditor.risk import calibrated
+from auditor.reduce.risk import calibrated
 from auditor.rules import load_rules
-from auditor.tables import CLUE_COLUMNS, DOCUMENT_COLUMNS, SLOT_COLUMNS
+from auditor.output.tables import CLUE_COLUMNS, DOCUMENT_COLUMNS, SLOT_COLUMNS
 
 YUANPING = "山西省/忻州市/原平市"
 DEV_EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "dev-eval"
@@ -309,9 +309,9 @@ def test_copies_aligned_in_forked_processes_give_what_one_process_gives(tmp_path
     """Several groups of copies, each copy masking other places: the linker
     with two workers (copies aligned in forked processes) finds the same
     inconsistencies, in the same order, and recovers the same values."""
-    import auditor.linker as linker_module
+    import auditor.reduce.linker as linker_module
     import auditor.runner as runner_module
-    from auditor.loading import iter_input_files
+    from auditor.map.loading import iter_input_files
     from auditor.runner import Runner
     from auditor.scan import linked as linked_audit, map_documents
 

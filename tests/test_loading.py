@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import auditor.loading
+import auditor.map.loading
 from auditor.cli import main
-from auditor.loading import load_file
+from auditor.map.loading import load_file
 from auditor.scan import audit
 
 
@@ -138,7 +138,7 @@ def test_read_error_is_reported_not_raised(tmp_path, report_head, monkeypatch):
     def refuse(file, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(file))
 
-    monkeypatch.setattr(auditor.loading, "open", refuse, raising=False)
+    monkeypatch.setattr(auditor.map.loading, "open", refuse, raising=False)
     source = load_file(path, "locked.txt")
     assert (source.status, source.message) == ("unreadable", "cannot read: Permission denied")
 
@@ -190,7 +190,7 @@ def test_scan_of_a_mixed_folder_reports_each_file_and_goes_on(tmp_path, mixed_co
 
     # chmod 000 does not stop root; refuse the read in-process instead (one worker).
     locked.chmod(0)
-    monkeypatch.setattr(auditor.loading, "open", open_refusing_locked, raising=False)
+    monkeypatch.setattr(auditor.map.loading, "open", open_refusing_locked, raising=False)
     before = snapshot(corpus)
     out = tmp_path / "out"
     monkeypatch.chdir(corpus.parent)  # documents are named by the folder as given: corpus/…
@@ -252,5 +252,5 @@ def test_hidden_and_non_text_files_are_listed_as_skipped(tmp_path, report_head, 
 
 
 def test_missing_path_is_an_input_error(tmp_path):
-    with pytest.raises(auditor.loading.InputError, match="no such file or folder"):
-        list(auditor.loading.iter_input_files([tmp_path / "nowhere"]))
+    with pytest.raises(auditor.map.loading.InputError, match="no such file or folder"):
+        list(auditor.map.loading.iter_input_files([tmp_path / "nowhere"]))

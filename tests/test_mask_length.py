@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 import auditor
-from auditor.mask_length import fits, read_mask_lengths
+from auditor.reduce.mask_length import fits, read_mask_lengths
 from auditor.rules import load_rules
 
 YUANPING = "山西省/忻州市/原平市"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.masks import MaskFinder
-from auditor.slots import SlotClassifier, build_slots
+from auditor.map.masks import MaskFinder
+from auditor.map.slots import SlotClassifier, build_slots
 
 # From seeds/000 (the redacted county report), verbatim.
 PARTY_CONGRESS = "省第十二次党代会、×市第五次党代会及我市第七次党代会胜利召开，×站在新的历史起点。"
@@ -173,7 +173,7 @@ def test_horizontal_rule_is_not_a_mask(finder):
 
 
 def test_lookalike_masks_are_suspects_not_runs():
-    from auditor.masks import MaskFinder
+    from auditor.map.masks import MaskFinder
     from auditor.rules import load_rules
 
     finder = MaskFinder(load_rules().masks)
@@ -185,7 +185,7 @@ def test_lookalike_masks_are_suspects_not_runs():
 
 
 def test_former_lookalikes_are_masks_now_and_no_longer_suspects():
-    from auditor.masks import MaskFinder
+    from auditor.map.masks import MaskFinder
     from auditor.rules import load_rules
 
     finder = MaskFinder(load_rules().masks)
@@ -198,7 +198,7 @@ def test_no_glyph_may_match_the_empty_string_and_zero_width_matches_are_no_runs(
     import shutil
 
     from auditor.errors import RulesError
-    from auditor.masks import MaskFinder
+    from auditor.map.masks import MaskFinder
     from auditor.rules import default_rules_dir, load_mask_rules
 
     shutil.copytree(default_rules_dir(), tmp_path / "r")

@@ -137,8 +137,8 @@ def test_tables_and_pages_written_in_slices_are_the_bytes_of_the_whole(tmp_path,
     slots = json.loads(whole["slots.json"])
     assert len(slots) >= 80 and whole["slots.json"].endswith(b"\n }\n]\n")
     # Slices of 3 rows and pieces of 5 marks: many of each, and a short last one.
-    monkeypatch.setattr("auditor.tables.JSON_ROWS_PER_SLICE", 3, raising=False)
-    monkeypatch.setattr("auditor.report.PIECE_PARTS", 5, raising=False)
+    monkeypatch.setattr("auditor.output.tables.JSON_ROWS_PER_SLICE", 3, raising=False)
+    monkeypatch.setattr("auditor.output.report.markup.PIECE_PARTS", 5)
     sliced = _scan_bytes(tmp_path, "sliced")
     assert sliced.keys() == whole.keys()
     for name in whole:

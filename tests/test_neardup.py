@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from auditor.neardup import clauses, fingerprint, group_near_duplicates, normalise, similarity
+from auditor.map.neardup import clauses, fingerprint, group_near_duplicates, normalise, similarity
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def test_clauses_are_cut_as_if_each_clause_were_normalised_alone():
 
 
 def test_the_line_remembering_fingerprinter_gives_the_plain_signature():
-    from auditor.neardup import Fingerprinter
+    from auditor.map.neardup import Fingerprinter
 
     report = (
         "过去一年，全市完成营造林46万亩，绿化覆盖率达到44.77%。\n"

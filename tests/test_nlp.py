@@ -5,11 +5,11 @@ import logging
 
 import pytest
 
-import auditor.segment
-from auditor.masks import MaskFinder
+import auditor.map.segment
+from auditor.map.masks import MaskFinder
 from auditor.nlp import make_nlp
-from auditor.segment import Segmenter, pkuseg_model_dir
-from auditor.slots import SlotClassifier, build_slots
+from auditor.map.segment import Segmenter, pkuseg_model_dir
+from auditor.map.slots import SlotClassifier, build_slots
 
 SLOGAN = "在市委的坚强领导下，围绕“重振×雄风、再铸×辉煌”目标"
 HIERARCHY = "贯彻落实中央、省、×市决策部署，在市委的坚强领导下"
@@ -83,7 +83,7 @@ def test_doc_without_masks_has_empty_slots(nlp, seed_text):
 
 
 def test_missing_model_falls_back_to_characters(monkeypatch, caplog):
-    monkeypatch.setattr(auditor.segment, "pkuseg_model_dir", lambda: None)
+    monkeypatch.setattr(auditor.map.segment, "pkuseg_model_dir", lambda: None)
     segmenter = Segmenter()
     with caplog.at_level(logging.WARNING, logger="auditor"):
         words = segmenter.cut("重振雄风，再铸辉煌")

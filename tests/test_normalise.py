@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import auditor.cli
-from auditor.clues import ClueFinder
+from auditor.map.clues import ClueFinder
 
 YUANPING = "山西省/忻州市/原平市"
 PREFIX = "××市高标准建设"  # a masked city: the clues below re-identify it

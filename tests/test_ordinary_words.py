@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from auditor.clues import ClueFinder
+from auditor.map.clues import ClueFinder
 from auditor.gazetteer import load_gazetteer
-from auditor.ordinary import DROP_AT, OrdinaryWordJudge
+from auditor.map.ordinary import DROP_AT, OrdinaryWordJudge
 from auditor.rules import RulesError, load_rules
 
 
@@ -156,7 +156,7 @@ class RecordingSegmenter:
 
 
 def test_the_model_is_asked_only_about_candidates_in_doubt(finder):
-    from auditor.segment import shared_segmenter
+    from auditor.map.segment import shared_segmenter
 
     model = RecordingSegmenter(shared_segmenter("pkuseg"))
     finder_with_model = ClueFinder(finder.gazetteer, finder.rules)

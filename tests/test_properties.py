@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditor.loading import load_file
+from auditor.map.loading import load_file
 from auditor.records import SourceText
 from auditor.rules import load_rules
 from auditor.scan import Analyzer

@@ -105,3 +105,38 @@ def test_python_examples_run(scratch, monkeypatch):
     namespace: dict = {}
     for body in blocks("python"):
         exec(compile(body, str(README), "exec"), namespace)  # noqa: S102 - the README's own examples
+
+
+def diagram_files(diagram: str) -> set[str]:
+    """The package's files a ``text`` diagram of folders names, as paths under
+    auditor/: a line's files are in the folder it opens, or else in the
+    innermost folder opened above it with less indentation."""
+    files: set[str] = set()
+    opened: list[tuple[int, str]] = []  # (indentation, path of the folder)
+    for line in diagram.splitlines()[1:]:  # the first line is the package itself
+        indent = len(line) - len(line.lstrip(" "))
+        while opened and opened[-1][0] >= indent:
+            opened.pop()
+        folder = opened[-1][1] if opened else ""
+        tokens = re.findall(r"(?<![\w.])(\w+/|\w+\.py)(?![\w])", line)
+        if tokens and tokens[0].endswith("/") and line.strip().startswith(tokens[0]):
+            folder = folder + tokens[0]
+            opened.append((indent, folder))
+            tokens = tokens[1:]
+        files.update(folder + token for token in tokens if token.endswith(".py"))
+    return files
+
+
+def test_diagram_reader_places_files_in_their_folders():
+    diagram = "pkg/\n  a.py   one\n  sub/   two.py and\n         three.py\n    x.py\n  b.py\n"
+    assert diagram_files(diagram) == {"a.py", "sub/two.py", "sub/three.py", "sub/x.py", "b.py"}
+
+
+def test_how_it_works_diagram_names_every_module_where_it_is():
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## How it works"):]
+    diagram = next(body for lang, body in FENCE.findall(section) if lang == "text")
+    package = REPO / "auditor"
+    actual = {str(path.relative_to(package)) for path in package.rglob("*.py")
+              if path.name != "__init__.py" and path.relative_to(package) != Path("__main__.py")}
+    assert diagram_files(diagram) == actual

@@ -20,16 +20,16 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli import main
-from auditor.gate import Policy, evaluate, load_policy
-from auditor.linker import Linkage
-from auditor.masks import MaskFinder
+from auditor.output.gate import Policy, evaluate, load_policy
+from auditor.reduce.linker import Linkage
+from auditor.map.masks import MaskFinder
 from auditor.records import Clue, DocumentAnalysis, Identity, Inconsistency, SourceText
-from auditor.remediate import (
+from auditor.fix import (
     Edit, FixError, _Plan, apply_edits, encode_like, fix_to_json, greedy_pick, plan_fix, remediate, suffix_split,
 )
 from auditor.rules import load_rules
 from auditor.scan import AuditResult, audit
-from auditor.slots import SlotClassifier, build_slots
+from auditor.map.slots import SlotClassifier, build_slots
 
 REPO_POLICY = Path(__file__).resolve().parent.parent / "rules" / "policy.toml"
 SUFFIXES = load_policy(REPO_POLICY).keep_suffixes
@@ -54,7 +54,7 @@ def test_copies_keep_the_encoding_of_the_input(encoding, bom):
 ])
 def test_utf16_and_utf32_copies_keep_byte_order_and_bom(bom, codec):
     original = bom + "建成崞阳污水处理厂".encode(codec)
-    # auditor.loading decodes these with the BOM-sniffing codecs
+    # auditor.map.loading decodes these with the BOM-sniffing codecs
     family = "utf-32" if "32" in codec else "utf-16"
     assert encode_like("建成×污水处理厂", family, original) == bom + "建成×污水处理厂".encode(codec)
 
@@ -381,7 +381,7 @@ def test_fix_command_exit_codes(place_list_pipeline, small_corpus, tmp_path, mon
 
 # --- end to end on seeds/ -------------------------------------------------------
 
-needs_linker = pytest.mark.skipif(importlib.util.find_spec("auditor.linker") is None, reason="linker not available")
+needs_linker = pytest.mark.skipif(importlib.util.find_spec("auditor.reduce.linker") is None, reason="linker not available")
 
 
 @pytest.fixture(scope="module")

@@ -22,14 +22,14 @@ import auditor
 from click.testing import CliRunner
 from conftest import audit_seeds
 from auditor.cli import main
-from auditor.gate import evaluate, format_text, load_policy, resolve_policy
+from auditor.output.gate import evaluate, format_text, load_policy, resolve_policy
 from auditor.records import Candidate, Clue, Identity, Inconsistency, SourceText
-from auditor.remediate import plan_fix
-from auditor.output import build_review
-from auditor.report import DIFFERENCE_ROWS, GATE_FINDINGS, build_views, page_name, render, write_report
+from auditor.fix import plan_fix
+from auditor.output.writer import build_review
+from auditor.output.report import DIFFERENCE_ROWS, GATE_FINDINGS, build_views, page_name, render, write_report
 from auditor.rules import load_rules
 from auditor.scan import Analyzer, AuditResult
-from auditor.tables import write_tables
+from auditor.output.tables import write_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -762,7 +762,7 @@ def test_an_injected_script_runs_nothing(browser, tmp_path):
 
 
 def test_pages_written_by_forked_processes_are_the_serial_pages(tmp_path):
-    from auditor.report import PAGES_PER_TASK, ReportJob
+    from auditor.output.report import PAGES_PER_TASK, ReportJob
 
     lines = (ROOT / DOC_000).read_text(encoding="utf-8").splitlines()
     corpus = tmp_path / "corpus"
@@ -786,7 +786,7 @@ def test_pages_written_by_forked_processes_are_the_serial_pages(tmp_path):
 
 
 def test_a_repaired_file_is_reported_as_audited_and_the_headline_counts_what_was_not_checked(tmp_path):
-    from auditor.report import build_views
+    from auditor.output.report import build_views
     from auditor.scan import audit
 
     corpus = tmp_path / "corpus"

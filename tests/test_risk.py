@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 import auditor
 from auditor.cli import main
-from auditor.gate import Policy, evaluate, resolve_policy
+from auditor.output.gate import Policy, evaluate, resolve_policy
 from auditor.records import Identity
-from auditor.risk import ANONYMITY_FACTOR, anonymity_set, calibrated, verdict_for
+from auditor.reduce.risk import ANONYMITY_FACTOR, anonymity_set, calibrated, verdict_for
 
 
 def audit_text(tmp_path: Path, text: str, name: str = "doc.txt"):

@@ -249,8 +249,8 @@ def test_slots_toml_accepts_the_new_types_and_levels_and_names_them_when_wrong(t
 
 def test_a_copy_masked_with_a_new_glyph_reveals_nothing():
     # The linker and near-duplicate clauses read their mask characters from masks.toml.
-    from auditor.linker import _align_slot
-    from auditor.neardup import normalise
+    from auditor.reduce.linker import _align_slot
+    from auditor.map.neardup import normalise
 
     assert _align_slot("全县位于", "镇北部", "全县位于✖✖镇北部") is None
     assert _align_slot("全县位于", "镇北部", "全县位于城关镇北部") is not None

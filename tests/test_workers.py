@@ -17,7 +17,7 @@ from auditor.scan import audit
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 TABLES = ["slots.csv", "files.csv", "documents.csv", "clues.csv"]
-LINKER_MODULES = ("auditor.clues", "auditor.linker", "auditor.report")
+LINKER_MODULES = ("auditor.map.clues", "auditor.reduce.linker", "auditor.output.report")
 LINKER_READY = all(importlib.util.find_spec(m) is not None for m in LINKER_MODULES)
 
 

@@ -1,0 +1,722 @@
+"""``auditor fix``: remediated copies that pass the gate, proven by a re-audit.
+
+The inputs are only read. Every readable document is copied to the output
+folder under its output name (its path inside the folder given, never outside
+the output folder) and in the same encoding; the copies are written into a
+staging folder and swapped in whole at the end (see :mod:`auditor.output.folder`).
+A document that fails the policy is masked there, a little at a time:
+
+* a slot that a near-duplicate copy shows in clear is masked in that copy,
+  with the glyphs the masked copy used;
+* a name of the document's own place left in clear is masked everywhere;
+* while the clear text still identifies the place or puts it at risk (risk above 1/K),
+  the clue that weighs most for the identity is masked, then the copies are
+  audited again, and so on (greedy), until the document passes or no clue is
+  left.
+
+A name once masked is masked at every clue that holds it, in the document and
+in its near-duplicates (same :attr:`Identity.group`), so that no copy shows
+what another hides. A masked name keeps its generic ending (崞阳镇 → ×镇) so
+the sentence still reads. At the end the whole output folder is audited from
+scratch; that audit, not the loop's bookkeeping, says whether the fix holds.
+"""
+from __future__ import annotations
+
+import codecs
+import logging
+import os
+import re
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .output.gate import DocumentReport, GateReport, Policy, display_path, evaluate, resolve_policy, to_json
+from .errors import FixError, InputError
+from .map.loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_file
+from .output.folder import OutputError, OutputFolder, refuse_overlap, safe_relative_name, target_inside
+from .records import Clue, DocumentAnalysis, Identity
+from .rules import Rules, load_rules
+from .result import AuditResult
+from .scan import Analyzer, analyzer_for, audit, linked, map_documents
+from .map.slots import LineIndex
+
+log = logging.getLogger(__name__)
+
+IDENTITY_RULES = ("re-identified", "at-risk")
+
+
+@dataclass
+class Edit:
+    start: int
+    end: int
+    replacement: str
+    original: str  # the clear text hidden
+    label: str  # what is reported as masked (the clue's text, or the text a copy revealed)
+    reason: str  # near-duplicate-leak | names-own-place | clue
+
+
+@dataclass(frozen=True)
+class MaskedSpan:
+    """One run of clear text that fix masks, where it stands in the original document."""
+
+    start: int  # character offsets in the original text
+    end: int
+    line: int  # 1-based, of start
+    column: int  # 1-based, in characters
+    text: str  # the clear text masked
+    replacement: str
+    label: str  # the clue it belongs to (as counted in DocumentFix.masked)
+    reason: str  # near-duplicate-leak | names-own-place | clue
+    round: int  # 1 for the first round of masking
+
+
+@dataclass
+class DocumentFix:
+    doc: str
+    source: str
+    target: str
+    encoding: str
+    chars: int
+    before: DocumentReport
+    after: DocumentReport | None = None
+    masked: Counter = field(default_factory=Counter)  # label -> occurrences masked
+    chars_masked: int = 0
+    rounds: int = 0  # rounds in which this document changed
+    stuck: str = ""  # why the loop stopped with the document still failing
+    spans: list[MaskedSpan] = field(default_factory=list)  # what was masked, in the original's offsets, in order
+
+    @property
+    def changed(self) -> bool:
+        return self.chars_masked > 0
+
+
+@dataclass
+class FixReport:
+    out: Path
+    policy: Policy
+    rounds: int
+    before: GateReport
+    after: GateReport
+    documents: list[DocumentFix]
+    skipped: list[tuple[str, str]]  # (doc, why it was not copied)
+    unfixable: list[str] = field(default_factory=list)  # skipped docs that fail the policy as they stand
+
+    @property
+    def passed(self) -> bool:
+        # A document fix could not copy (one auditor cannot read, say) is no pass either.
+        return self.after.passed and not self.unfixable
+
+    def document(self, doc: str) -> DocumentFix:
+        return next(d for d in self.documents if d.doc == doc)
+
+
+# ---------------------------------------------------------------------------
+# Writing copies
+# ---------------------------------------------------------------------------
+
+_EXPLICIT_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def encode_like(text: str, encoding: str, original: bytes) -> bytes:
+    """Encodes ``text`` the way ``original`` was encoded, byte order mark included."""
+    if encoding in ("utf-16", "utf-32"):
+        # Decoding with these codecs consumed a BOM; writing with them would put
+        # the machine's byte order, not the file's.
+        for bom, codec in _EXPLICIT_BOMS:
+            if original.startswith(bom) and codec.startswith(encoding):
+                return bom + text.encode(codec)
+    return text.encode(encoding)
+
+
+def can_encode(text: str, encoding: str) -> bool:
+    """Whether a copy of ``text`` can be written in ``encoding`` (a repaired text holds
+    U+FFFD, which Big5, say, has no bytes for)."""
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def suffix_split(text: str, suffixes: tuple[str, ...]) -> tuple[str, str]:
+    """(core, kept ending): the longest listed ending that leaves a core of one character or more."""
+    for suffix in suffixes:
+        if len(text) > len(suffix) and text.endswith(suffix):
+            return text[: -len(suffix)], suffix
+    return text, ""
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, list[Edit]]:
+    """Replaces the spans of ``edits``; overlapping spans merge into one mask."""
+    merged: list[Edit] = []
+    for edit in sorted(edits, key=lambda e: (e.start, -e.end)):
+        if merged and edit.start < merged[-1].end:
+            last = merged[-1]
+            if edit.end > last.end:
+                merged[-1] = Edit(last.start, edit.end, last.replacement, text[last.start:edit.end], last.label, last.reason)
+            continue
+        merged.append(edit)
+    pieces, position = [], 0
+    for edit in merged:
+        pieces.append(text[position:edit.start])
+        pieces.append(edit.replacement)
+        position = edit.end
+    pieces.append(text[position:])
+    return "".join(pieces), merged
+
+
+# ---------------------------------------------------------------------------
+# Planning one round
+# ---------------------------------------------------------------------------
+
+
+def _name_span(clue: Clue, name: str, suffixes: tuple[str, ...], split=suffix_split) -> tuple[int, int] | None:
+    """The part of ``clue`` to mask for the masked name ``name``, or None when it does not hold it.
+    ``split``: :func:`suffix_split`, or a memo of it."""
+    core, _ = split(name, suffixes)
+    if clue.text == name:
+        own_core, _ = split(clue.text, suffixes)
+        return clue.start, clue.start + len(own_core)
+    # A longer clue holding the name's core (崞阳 in 崞阳古城) shows the same
+    # name; one character is too little to be sure of that.
+    if len(core) >= 2:
+        at = clue.text.find(core)
+        if at >= 0:
+            return clue.start + at, clue.start + at + len(core)
+    return None
+
+
+def clue_scores(analysis: DocumentAnalysis, covered: set[str]) -> dict[str, float]:
+    """How much each clue text still in clear weighs for the decided identity."""
+    # The linker weighs all occurrences of a text (per kind) together and gives
+    # each occurrence that total: summing occurrences would count it twice.
+    per_kind: dict[tuple[str, str], float] = {}
+    for clue in analysis.clues:
+        if clue.weight > 0 and not clue.elsewhere and clue.text not in covered:
+            key = (clue.text, clue.kind)
+            per_kind[key] = max(per_kind.get(key, 0.0), clue.weight)
+    scores: dict[str, float] = defaultdict(float)
+    for (text, _), weight in per_kind.items():
+        scores[text] += weight
+    return scores
+
+
+def greedy_pick(analyses: Iterable[DocumentAnalysis], covered: set[str],
+                identities: Iterable[Identity] = ()) -> tuple[str, float] | None:
+    """The clue text that weighs most for the failing copies of one text, still in clear.
+
+    Near-duplicates are masked alike, so one pick serves every copy; a text
+    that leaks in several failing copies counts for each of them. When no
+    clue weighs for the decided place, the identities' top clues still in
+    clear come next: the names only one place bears that set the risk
+    (linker.sole_names) weigh for no place in particular, as 周边五台山 does not.
+    """
+    scores: dict[str, float] = defaultdict(float)
+    for analysis in analyses:
+        for text, weight in clue_scores(analysis, covered).items():
+            scores[text] += weight
+    if not scores:
+        for identity in identities:
+            for rank, clue in enumerate(identity.top_clues):
+                if clue.text not in covered:
+                    scores[clue.text] = max(scores[clue.text], 1.0 / (rank + 1))
+    if not scores:
+        return None
+    # Ties go to the longer name: it hides more of what a reader could search for.
+    text = max(scores, key=lambda t: (scores[t], len(t), t))
+    return text, scores[text]
+
+
+class _Plan:
+    def __init__(self, result: AuditResult, gate: GateReport, policy: Policy, names: dict[str, set[str]]):
+        self.result = result
+        self.gate = gate
+        self.policy = policy
+        self.names = names  # group -> names masked in every copy of the group (grows)
+        self.edits: dict[str, list[Edit]] = defaultdict(list)
+        self.stuck: dict[str, str] = {}
+        self.group_of = {i.doc: i.group for i in result.identities}
+        self.members: dict[str, list[str]] = defaultdict(list)
+        for identity in result.identities:
+            self.members[identity.group].append(identity.doc)
+        self._splits: dict[str, tuple[str, str]] = {}  # suffix_split of each name and clue, once per round
+
+    def _split(self, text: str, suffixes: tuple[str, ...]) -> tuple[str, str]:
+        found = self._splits.get(text)
+        if found is None:
+            found = self._splits[text] = suffix_split(text, suffixes)
+        return found
+
+    def group(self, doc: str) -> str:
+        return self.group_of.get(doc, doc)
+
+    def build(self) -> dict[str, list[Edit]]:
+        analyses = {a.doc: a for a in self.result.analyses}
+        failing = {d.doc: d for d in self.gate.failed_documents}
+        if self.policy.action("near-duplicate-leak") == "fail":
+            self._near_duplicates(analyses)
+        identity_failing: dict[str, list[str]] = defaultdict(list)
+        for doc, report in failing.items():
+            identity = self.result.identity(doc)
+            rules = {f.rule for f in report.findings if f.fails and f.doc == doc}
+            if identity is None or not report.masked:
+                if rules - {"near-duplicate-leak"}:
+                    self.stuck[doc] = "no masks to extend: redact the document first"
+                continue
+            names = self.names.setdefault(self.group(doc), set())
+            if "names-own-place" in rules:
+                names.update(c.text for c in identity.names_own_place)
+            if rules & set(IDENTITY_RULES):
+                identity_failing[self.group(doc)].append(doc)
+        for group, docs in identity_failing.items():
+            names = self.names[group]
+            picked = greedy_pick([analyses[d] for d in docs], names, [self.result.identity(d) for d in docs])
+            if picked is None:
+                for doc in docs:
+                    self.stuck[doc] = "no clue left that weighs for the identity"
+                continue
+            log.info("fix: %s: masking %s (weight %.3f)", ", ".join(docs), picked[0], picked[1])
+            names.add(picked[0])
+        for group, names in self.names.items():
+            for doc in self.members.get(group, [group]):
+                if doc in analyses:
+                    self._mask_names(analyses[doc], names)
+        return self.edits
+
+    def _near_duplicates(self, analyses: dict[str, DocumentAnalysis]) -> None:
+        for leak in self.result.inconsistencies:
+            slots = analyses[leak.doc].slots if leak.doc in analyses else []
+            slot = next((s for s in slots if s.slot_id == leak.slot_id), None)
+            other = analyses.get(leak.other_doc)
+            if other is None or leak.other_end <= leak.other_start:
+                continue
+            shown = other.source.text[leak.other_start:leak.other_end]
+            self.edits[leak.other_doc].append(Edit(
+                leak.other_start, leak.other_end, slot.mask if slot else self.policy.mask, shown,
+                leak.revealed or shown, "near-duplicate-leak",
+            ))
+
+    def _mask_names(self, analysis: DocumentAnalysis, names: set[str]) -> None:
+        suffixes = self.policy.keep_suffixes
+        text = analysis.source.text
+        edits = self.edits[analysis.doc]
+        # Longest names first, so 崞阳古城 is masked as itself, not as 崞阳.
+        ordered = sorted(names, key=len, reverse=True)
+        for clue in analysis.clues:
+            for name in ordered:
+                span = _name_span(clue, name, suffixes, self._split)
+                if span is not None and span[1] > span[0]:
+                    edits.append(Edit(span[0], span[1], self.policy.mask, text[span[0]:span[1]], clue.text, "clue"))
+                    break
+        # The clue finder skips a name where the words around it read
+        # otherwise (连接线段家堡至宁武); a reader does not. A name long enough
+        # not to occur inside ordinary words is masked wherever it stands.
+        for name in ordered:
+            if len(name) < self.policy.literal_min_chars:
+                continue
+            core, _ = suffix_split(name, suffixes)
+            for match in re.finditer(re.escape(name), text):
+                edits.append(Edit(match.start(), match.start() + len(core), self.policy.mask, core, name, "clue"))
+
+
+# ---------------------------------------------------------------------------
+# The loop
+# ---------------------------------------------------------------------------
+
+
+def _check_targets(files: list[InputFile], roots: list[Path], out: Path) -> dict[str, str]:
+    """The name of each document's copy under ``out``; FixError when the
+    copies could touch an input or two would land on one name."""
+    try:
+        refuse_overlap(out, roots)
+    except OutputError as exc:
+        raise FixError(str(exc)) from exc
+    names: dict[str, str] = {}
+    seen: dict[str, Path] = {}
+    for entry in files:
+        name = safe_relative_name(entry.output_name).as_posix()
+        # Case-folded: the copies may land on a case-insensitive file system.
+        if name.casefold() in seen:
+            raise FixError(f"{seen[name.casefold()]} and {entry.path} would both be written to {out / name}")
+        seen[name.casefold()] = entry.path
+        names[entry.doc] = name
+    return names
+
+
+class _Workspace:
+    """The copies in the output folder and the pristine map results of their current text."""
+
+    def __init__(self, staging: Path, out: Path, rules: Rules, policy: Policy, max_bytes: int):
+        self.staging = staging  # where the copies are written and rewritten
+        self.out = out  # where they will be once the output folder is swapped in
+        self.rules = rules
+        self.policy = policy
+        self.max_bytes = max_bytes
+        self.texts: dict[str, str] = {}
+        self.originals: dict[str, bytes] = {}
+        self.encodings: dict[str, str] = {}
+        self.names: dict[str, str] = {}  # doc -> relative name of its copy
+        self.pristine: dict[str, DocumentAnalysis] = {}
+        self.order: list[str] = []
+        self._analyzer: Analyzer | None = None
+
+    def target(self, doc: str) -> Path:
+        """The copy being written (in the staging folder)."""
+        return target_inside(self.staging, self.names[doc])
+
+    def final(self, doc: str) -> Path:
+        """Where the copy ends up."""
+        return self.out / self.names[doc]
+
+    def add(self, analysis: DocumentAnalysis, original: bytes, name: str) -> None:
+        doc = analysis.doc
+        self.order.append(doc)
+        self.names[doc] = name
+        self.pristine[doc] = analysis
+        self.texts[doc] = analysis.source.text
+        self.originals[doc] = original
+        self.encodings[doc] = analysis.source.encoding
+        target = self.target(doc)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(original)  # untouched copies stay byte for byte
+
+    def link(self) -> AuditResult:
+        return linked([self.pristine[doc] for doc in self.order], self.rules)
+
+    def rewrite(self, doc: str, text: str) -> None:
+        self.texts[doc] = text
+        target = self.target(doc)
+        target.write_bytes(encode_like(text, self.encodings[doc], self.originals[doc]))
+        if self._analyzer is None:
+            self._analyzer = Analyzer(self.rules)
+        analysis = self._analyzer.analyse(load_file(target, doc, self.max_bytes))
+        if analysis.source.text != text:
+            raise RuntimeError(f"{target}: the copy does not read back as written ({analysis.source.status})")
+        self.pristine[doc] = analysis
+
+
+def remediate(
+    paths: Iterable[str | os.PathLike] | str | os.PathLike,
+    out: str | os.PathLike,
+    rules: Rules | str | os.PathLike | None = None,
+    policy: Policy | None = None,
+    workers: int = 1,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress=None,
+) -> FixReport:
+    """Writes remediated copies of ``paths`` to ``out`` and re-audits them.
+
+    ``out`` is replaced whole once every copy is written (see
+    :class:`~auditor.output.folder.OutputFolder`; the CLI passes one it opened
+    before reading); the re-audit reads it where it then stands."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    roots = [Path(p) for p in paths]
+    if not isinstance(rules, Rules):
+        rules = load_rules(rules)
+    if policy is None:
+        policy = resolve_policy(None, rules.folder)
+    try:
+        files = list(iter_input_files(roots))
+    except InputError as exc:
+        raise FixError(str(exc)) from exc
+    if not files:
+        raise FixError(f"no text files under {', '.join(str(r) for r in roots)}")
+    folder = out if isinstance(out, OutputFolder) else OutputFolder(out, inputs=roots, command="fix")
+    names = _check_targets(files, roots, folder.path)
+    with folder:
+        analyses = map_documents(files, rules, workers, with_clues=True, max_bytes=max_bytes, progress=progress)
+        workspace, skipped, unfixable = _copy_readable(files, analyses, names, folder, rules, policy, max_bytes)
+        rounds, before, _, fixes = _mask_until_passing(workspace, policy)
+        folder.commit()
+        # The proof: a fresh audit of the output folder, as `auditor check OUT` would run it.
+        final = audit([folder.path], rules, workers=workers, link=True, max_bytes=max_bytes)
+    after = evaluate(final, policy)
+    by_doc = {d.doc: d for d in after.documents}
+    reports = {a.source.path: by_doc.get(a.doc) for a in final.analyses}
+    for doc, fix in fixes.items():
+        fix.after = reports.get(str(workspace.final(doc).resolve()))
+        if fix.after is not None and not fix.after.failed:
+            fix.stuck = ""
+        elif fix.after is not None and not fix.stuck:
+            fix.stuck = f"still failing after {rounds} round(s) (policy max_rounds = {policy.max_rounds})"
+    return FixReport(folder.path, policy, rounds, before, after, [fixes[d] for d in workspace.order], skipped,
+                     unfixable)
+
+
+def _copy_readable(files, analyses, copy_names: dict[str, str], folder: OutputFolder, rules: Rules,
+                   policy: Policy, max_bytes: int) -> tuple["_Workspace", list[tuple[str, str]], list[str]]:
+    """Copies every readable document into the staging folder, byte for byte;
+    returns the workspace, the (doc, why) of those not copied, and which of
+    those fail the policy as they stand (auditor could not check them)."""
+    workspace = _Workspace(folder.staging, folder.path, rules, policy, max_bytes)
+    skipped, unfixable = [], []
+    for entry, analysis in zip(files, analyses):
+        source = analysis.source
+        if source.ok:
+            workspace.add(analysis, entry.path.read_bytes(), copy_names[entry.doc])
+            continue
+        skipped.append((analysis.doc, f"{source.status}: {source.message}"))
+        if source.not_checked and policy.action("not-checked") == "fail":
+            unfixable.append(analysis.doc)
+    return workspace, skipped, unfixable
+
+
+class _Origins:
+    """Where the text of a copy being masked stood in the original document.
+
+    Each round masks the copy as the previous round left it, so its offsets
+    drift from the original's; what a reader is told to mask (line:column)
+    is in the original. Kept as the replaced runs only, not a map per character."""
+
+    def __init__(self) -> None:
+        # (start, end) in the current text, (start, end) in the original, sorted, disjoint
+        self._runs: list[tuple[int, int, int, int]] = []
+        self._starts: list[int] = []
+
+    def original(self, position: int, at_end: bool = False) -> int:
+        index = bisect_right(self._starts, position) - 1
+        if index < 0:
+            return position
+        start, end, original_start, original_end = self._runs[index]
+        if position >= end or (at_end and position == end):
+            return position - end + original_end
+        # Inside a mask written earlier (never for clear text): the whole of what it hid.
+        return original_end if at_end and position > start else original_start
+
+    def replaced(self, edits: list[Edit]) -> list[tuple[int, int]]:
+        """Records ``edits`` (sorted, disjoint, in the current text: apply_edits's
+        result) as applied; returns their spans in the original."""
+        spans = [(self.original(e.start), self.original(e.end, at_end=True)) for e in edits]
+        runs, shift, kept = [], 0, iter(self._runs)
+        pending = next(kept, None)
+        for edit, (original_start, original_end) in zip(edits, spans):
+            while pending is not None and pending[0] < edit.start:
+                runs.append((pending[0] + shift, pending[1] + shift, pending[2], pending[3]))
+                pending = next(kept, None)
+            runs.append((edit.start + shift, edit.start + shift + len(edit.replacement), original_start, original_end))
+            shift += len(edit.replacement) - (edit.end - edit.start)
+        while pending is not None:
+            runs.append((pending[0] + shift, pending[1] + shift, pending[2], pending[3]))
+            pending = next(kept, None)
+        self._runs, self._starts = runs, [run[0] for run in runs]
+        return spans
+
+
+def _mask_until_passing(workspace, policy: Policy) -> tuple[int, GateReport, GateReport, dict[str, DocumentFix]]:
+    """Masks the copies round by round until they pass or nothing is left to
+    mask; returns (rounds, the gate's report before, its report on the copies
+    as last masked, the fixes per doc). ``workspace``: a :class:`_Workspace`
+    (fix) or a :class:`_Draft` (plan_fix)."""
+    current = workspace.link()
+    before = evaluate(current, policy)
+    fixes = {
+        # display_path escapes what a copy's real name may hold (any byte).
+        doc: DocumentFix(doc, display_path(analysis.source.path), display_path(str(workspace.final(doc))),
+                         analysis.source.encoding, len(analysis.source.text), before.document(doc))
+        for doc, analysis in workspace.pristine.items()
+    }
+    originals = {doc: workspace.texts[doc] for doc in workspace.order}
+    origins: dict[str, _Origins] = defaultdict(_Origins)
+    lines: dict[str, LineIndex] = {}
+    names: dict[str, set[str]] = {}
+    rounds = 0
+    gate = before
+    while not gate.passed and rounds < policy.max_rounds:
+        plan = _Plan(current, gate, policy, names)
+        edits = plan.build()
+        for doc, why in plan.stuck.items():
+            if doc in fixes:
+                fixes[doc].stuck = why
+        changed = False
+        for doc, planned in edits.items():
+            new_text, applied = apply_edits(workspace.texts[doc], planned)
+            if new_text == workspace.texts[doc]:
+                continue
+            if not can_encode(new_text, workspace.encodings[doc]):
+                # The replacement characters of a repaired text stand for bytes this encoding cannot write back.
+                fixes[doc].stuck = (f"a masked copy cannot be written in {workspace.encodings[doc]}: the file had "
+                                    "bytes that could not be decoded; re-save it in a clean encoding, then fix it")
+                continue
+            workspace.rewrite(doc, new_text)
+            fix = fixes[doc]
+            fix.rounds += 1
+            index = lines.get(doc) or lines.setdefault(doc, LineIndex(originals[doc]))
+            for edit, (start, end) in zip(applied, origins[doc].replaced(applied)):
+                fix.masked[edit.label] += 1
+                fix.chars_masked += edit.end - edit.start
+                line, column = index.position(start)
+                fix.spans.append(MaskedSpan(start, end, line, column, edit.original, edit.replacement, edit.label,
+                                            edit.reason, rounds + 1))
+            changed = True
+        if not changed:
+            break
+        rounds += 1
+        current = workspace.link()
+        gate = evaluate(current, policy)
+        log.info("fix: round %d: %d document(s) still fail", rounds, len(gate.failed_documents))
+    for fix in fixes.values():
+        fix.spans.sort(key=lambda span: (span.start, span.end))
+    return rounds, before, gate, fixes
+
+
+# ---------------------------------------------------------------------------
+# Planning without writing: what fix would mask
+# ---------------------------------------------------------------------------
+
+
+class _Draft:
+    """The copies fix would write, held in memory: the bookkeeping of
+    :class:`_Workspace` for :func:`plan_fix`, without a folder. The first
+    link is the audit's own (already done); the audit is never changed."""
+
+    def __init__(self, result: AuditResult, rules: Rules):
+        self.rules = rules
+        readable = [a for a in result.analyses if a.source.ok]
+        self.order = [a.doc for a in readable]
+        self.pristine: dict[str, DocumentAnalysis] = {a.doc: a for a in readable}
+        self.texts = {a.doc: a.source.text for a in readable}
+        self.encodings = {a.doc: a.source.encoding for a in readable}
+        self._first: AuditResult | None = AuditResult(
+            readable, list(result.identities), list(result.inconsistencies), result.gazetteer)
+
+    def final(self, doc: str) -> str:
+        return self.pristine[doc].source.path or doc
+
+    def link(self) -> AuditResult:
+        if self._first is not None:
+            first, self._first = self._first, None
+            return first
+        return linked([self.pristine[doc] for doc in self.order], self.rules)
+
+    def rewrite(self, doc: str, text: str) -> None:
+        self.texts[doc] = text
+        source = replace(self.pristine[doc].source, text=text)
+        # The process's analyzer of these rules: its clue finder is built already after a scan.
+        self.pristine[doc] = analyzer_for(self.rules).analyse(source)
+
+
+@dataclass
+class FixPlan:
+    """What ``auditor fix`` would do to an audited corpus, found without writing anything."""
+
+    policy: Policy
+    rounds: int
+    before: GateReport  # the gate on the documents as they are
+    after: GateReport  # the gate on the copies as they would be masked
+    documents: dict[str, DocumentFix]  # per readable document; spans empty when fix leaves it as it is
+    not_copied: dict[str, str]  # doc -> why fix cannot copy it (a file auditor could not read)
+
+    def document(self, doc: str) -> DocumentFix | None:
+        return self.documents.get(doc)
+
+
+def plan_fix(result: AuditResult, policy: Policy | None = None, rules: Rules | None = None) -> FixPlan:
+    """What ``auditor fix`` would mask in the documents of a linked audit: the
+    same rounds of planning, masking and re-linking as fix, on copies held in
+    memory. Nothing is written and ``result`` is left as it is. Each
+    document's :attr:`DocumentFix.spans` are the clear runs masked, at their
+    offsets and line:column in the original text; ``after`` is the gate on
+    the masked copies (fix's own proof, a re-audit of the written folder,
+    reads them back from disk and could differ only where a copy does not
+    decode as it was written). ``rules``: those of the audit (by default the
+    rules of ``policy``)."""
+    if policy is None:
+        policy = resolve_policy(None, None)
+    if rules is None:
+        rules = load_rules(policy.rules_folder or None)
+    draft = _Draft(result, rules)
+    rounds, before, after, fixes = _mask_until_passing(draft, policy)
+    not_copied = {a.doc: f"{a.source.status}: {a.source.message}" if a.source.message else a.source.status
+                  for a in result.analyses if not a.source.ok}
+    for doc, fix in fixes.items():
+        fix.after = after.document(doc)
+        if fix.after is not None and fix.after.failed and not fix.stuck:
+            fix.stuck = f"still failing after {rounds} round(s) (policy max_rounds = {policy.max_rounds})"
+        elif fix.after is not None and not fix.after.failed:
+            fix.stuck = ""
+    return FixPlan(policy, rounds, before, after, fixes, not_copied)
+
+
+# ---------------------------------------------------------------------------
+# Reporting
+# ---------------------------------------------------------------------------
+
+
+def _state(report: DocumentReport | None) -> str:
+    if report is None:
+        return "missing"
+    identity = report.identity
+    if identity is not None and report.verdict and report.verdict != report.status:
+        return f"{report.status}, {report.verdict}, risk {identity.risk:.0%}, anonymity set {identity.anonymity_set}"
+    return report.status
+
+
+def format_fix_text(report: FixReport) -> str:
+    changed = [d for d in report.documents if d.changed]
+    lines = [
+        f"Masked {sum(d.chars_masked for d in changed)} character(s) in {len(changed)} of "
+        f"{len(report.documents)} document(s) over {report.rounds} round(s); copies in {display_path(str(report.out))}"
+    ]
+    for fix in report.documents:
+        if fix.changed:
+            share = fix.chars_masked / max(1, fix.chars)
+            masked = ", ".join(f"{text} ×{n}" for text, n in fix.masked.most_common())
+            lines.append(
+                f"  {fix.target}: {_state(fix.before)} -> {_state(fix.after)}; masked {sum(fix.masked.values())} "
+                f"occurrence(s) of {len(fix.masked)} clue(s), {fix.chars_masked} of {fix.chars} characters "
+                f"({share:.2%}): {masked}"
+            )
+        else:
+            lines.append(f"  {fix.target}: unchanged ({_state(fix.after)})")
+        if fix.after is not None and fix.after.failed and fix.stuck:
+            lines.append(f"    not fixed: {fix.stuck}")
+    for doc, why in report.skipped:
+        fails = " and fails the policy" if doc in report.unfixable else ""
+        lines.append(f"  {doc}: not copied{fails} ({why})")
+    failed = report.after.failed_documents
+    lines.append(
+        f"Re-audit of {display_path(str(report.out))}: "
+        + (f"{len(failed)} document(s) still fail the policy" if failed else
+           # the folder's manifest (a dotfile) is listed by the re-audit, not counted
+           f"all {sum(1 for d in report.after.documents if d.readable)} document(s) pass the policy")
+        + (f"; {len(report.unfixable)} input(s) could not be fixed and fail" if report.unfixable else "")
+        + f" ({report.policy.label()}: {report.policy.describe()})"
+    )
+    for finding in report.after.findings:
+        if finding.fails:
+            lines.append("  " + finding.line())
+    return "\n".join(lines) + "\n"
+
+
+def fix_to_json(report: FixReport) -> dict:
+    return {
+        "out": str(report.out),
+        "passed": report.passed,
+        "rounds": report.rounds,
+        "documents": [
+            {
+                "doc": d.doc, "source": d.source, "target": d.target, "encoding": d.encoding, "chars": d.chars,
+                "chars_masked": d.chars_masked,
+                "masked": [{"text": text, "count": n} for text, n in d.masked.most_common()],
+                "before": {"status": d.before.status, "verdict": d.before.verdict,
+                           "risk": round(d.before.identity.risk, 4) if d.before.identity else None,
+                           "anonymity_set": d.before.identity.anonymity_set if d.before.identity else None},
+                "after": None if d.after is None else {
+                    "status": d.after.status, "verdict": d.after.verdict,
+                    "risk": round(d.after.identity.risk, 4) if d.after.identity else None,
+                    "anonymity_set": d.after.identity.anonymity_set if d.after.identity else None},
+                "not_fixed": d.stuck if d.after is not None and d.after.failed else "",
+            }
+            for d in report.documents
+        ],
+        "skipped": [{"doc": doc, "why": why, "fails": doc in report.unfixable} for doc, why in report.skipped],
+        "reaudit": to_json(report.after),
+    }

@@ -1,0 +1,208 @@
+"""Clues: clear text that points at places.
+
+The clue finder runs the recognizers (:mod:`auditor.map.recognizers`, one per
+kind of clue, each built from the gazetteer and the rule files, behind
+:class:`~auditor.map.recognizers.base.Recognizer`) over each line outside the
+masks, settles their overlaps, judges ordinary words, and returns plain
+:class:`~auditor.records.Clue` records:
+
+* administrative names at every level (:mod:`.recognizers.admin`);
+* one-character forms in fixed patterns, 驻原部队 (:mod:`.recognizers.abbreviation`);
+* landmarks, zones and old names from the tables (:mod:`.recognizers.landmark`);
+* codes: telephone, ID, court case, plate, postal (:mod:`.recognizers.codes`);
+* places stated by geography, 东邻五台县 (:mod:`.recognizers.geography`);
+* proper names no knowledge file places, for a reviewer (:mod:`.recognizers.unverified`).
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import replace
+from pathlib import Path
+
+
+from .recognizers.abbreviation import AbbreviationRecognizer
+from .recognizers.admin import AdminNameRecognizer
+from .recognizers.codes import CodeRecognizer
+from .recognizers.landmark import LandmarkRecognizer
+from .recognizers.unverified import UnverifiedNameRecognizer
+from ..gazetteer import Gazetteer, load_gazetteer
+from .recognizers.geography import GeographyRecognizer
+from .masks import MaskRun
+from .normalise import Normaliser
+from .ordinary import DROP_AT, OrdinaryWordJudge
+from .recognizers.base import ClueMatch, Recognizer
+from ..records import Clue
+from ..rules import MATCH_TIMEOUT_SECONDS, rule_timeout, Rules
+from .segment import Segmenter, shared_segmenter
+
+_LINE_BREAK = re.compile("\n")
+# A geography clue stands on a name's own characters (东邻五台县: 五台县), so it
+# must win over the name; a zone or an old name is as specific as a landmark.
+_KIND_PRIORITY = {"geography": 5, "code": 4, "landmark": 3, "zone": 3, "old-name": 3, "admin": 2,
+                  "abbreviation": 1, "unverified": 0}
+
+
+# A clue found in a line: (match, kind, named as elsewhere, its text, its rule).
+LineClue = tuple[ClueMatch, str, bool, str, str]
+
+
+class ClueFinder:
+    """Runs the recognizers over a text and keeps the best non-overlapping clues."""
+
+    line_cache_size = 100_000
+
+    def __init__(self, gazetteer: Gazetteer, rules: Rules, segmenter: Segmenter | None = None):
+        self.gazetteer = gazetteer
+        self.rules = rules
+        self.clue_rules = rules.clues
+        self.segmenter = segmenter or shared_segmenter()
+        lexicon = shared_segmenter("lexicon").lexicon
+        self.recognizers: list[Recognizer] = [
+            LandmarkRecognizer(gazetteer, rules.landmarks),
+            LandmarkRecognizer(gazetteer, rules.zones, "zone", "zones.tsv"),
+            LandmarkRecognizer(gazetteer, rules.old_names, "old-name", "old_names.tsv"),
+            AdminNameRecognizer(gazetteer, self.clue_rules, lexicon),
+            AbbreviationRecognizer(gazetteer, rules, lexicon),
+            UnverifiedNameRecognizer(gazetteer, self.clue_rules),
+            CodeRecognizer(gazetteer, rules),
+        ]
+        # Reads the administrative names found in a line (东邻五台县: 五台县).
+        self.geography = GeographyRecognizer(gazetteer, rules.geography)
+        self.ordinary = OrdinaryWordJudge(gazetteer, self.clue_rules)
+        self.normaliser = Normaliser(keep=self._name_characters())
+        self._line_cache: dict[tuple[str, tuple], list[LineClue]] = {}
+
+    def _name_characters(self) -> set[str]:
+        """The characters of the names matched: a conversion to simplified script
+        must not rewrite them (乾 of 乾县 is no traditional 干)."""
+        names = [entry[0] for recognizer in self.recognizers if isinstance(recognizer, AdminNameRecognizer)
+                 for entry in recognizer.names.entries]
+        names += [name for recognizer in self.recognizers if isinstance(recognizer, LandmarkRecognizer)
+                  for name in recognizer.places]
+        return set("".join(names))
+
+    @classmethod
+    def default(cls, rules: Rules) -> "ClueFinder":
+        return cls(load_gazetteer(), rules)
+
+    def find(self, doc: str, text: str, runs: list[MaskRun] | None = None) -> list[Clue]:
+        """Clues of a text, never over a mask (``runs``: mask runs or slots,
+        anything with start and end, at original offsets), line by line: no
+        recognizer looks across a line break (a clause ends there), so a line
+        seen before (boilerplate, a republished copy) is not read again.
+
+        Names are matched on the normalised view of the text (崞陽, 崞 阳,
+        原\u200b平 read as 崞阳 and 原平: see :mod:`auditor.map.normalise`) and reported
+        as written, at their original offsets and line."""
+        run_spans = sorted((r.start, r.end) for r in runs or ())
+        view = self.normaliser.normalise(text, Path(doc).suffix.lower(), run_spans)
+        if view.rewritten:
+            run_spans = [view.view_span(s, e) for s, e in run_spans]
+            # Lines of the original: a line joined in the view (a hard wrap) is two there.
+            line_breaks = [m.start() for m in _LINE_BREAK.finditer(text)]
+        clues = []
+        for number, line_start, match, kind, elsewhere, name, rule in self._view_clues(view.text, run_spans):
+            start, end = line_start + match.start, line_start + match.end
+            if view.rewritten:
+                start, end = view.original_span(start, end)
+                number = bisect.bisect_left(line_breaks, start) + 1
+                written = text[start:end]
+                if written != name:
+                    rule, name = f"{rule}; read as {name}", written
+            clues.append(
+                Clue(
+                    doc=doc, start=start, end=end, line=number, text=name, kind=kind,
+                    candidates=tuple(match.candidates), rule=rule, level=match.level,
+                    elsewhere=elsewhere, short_form=match.short_form, ordinary=match.ordinary,
+                )
+            )
+        return clues
+
+    def _view_clues(self, text: str, run_spans: list[tuple[int, int]]):
+        """(line number, line start, *line clue) of each clue in ``text``, the lines read through the cache."""
+        line_start = 0
+        for number, line in enumerate(text.split("\n"), start=1):
+            line_end = line_start + len(line)
+            first = bisect.bisect_left(run_spans, (line_start, -1))
+            last = bisect.bisect_left(run_spans, (line_end + 1, -1))
+            # The masks are part of the key: the same line can read as masked
+            # in one text and not in another (2\n×3, a multiplication across
+            # a line break), and clues must not depend on which came first.
+            masked = tuple((s - line_start, e - line_start) for s, e in run_spans[first:last])
+            key = (line, masked)
+            found = self._line_cache.get(key)
+            if found is None:
+                found = self._find_in_line(line, masked)
+                if len(self._line_cache) >= self.line_cache_size:
+                    self._line_cache.clear()
+                self._line_cache[key] = found
+            for clue in found:
+                yield (number, line_start, *clue)
+            line_start = line_end + 1
+
+    def _find_in_line(self, line: str, masked: list[tuple[int, int]]) -> list[LineClue]:
+        found = self._without_ordinary_words(line, [
+            (match, recognizer.kind)
+            for recognizer in self.recognizers
+            for match in recognizer.find(line, self.segmenter)
+        ])
+        names = [match for match, kind in found if kind == "admin"]
+        found += [(match, "geography") for match in self.geography.relate(line, names)]
+        # Clues that point somewhere first (忻原 of 忻原大道 over the unplaced name
+        # 忻原大道), then the longest, then the more specific kind: 崞阳古城
+        # (landmark) over 崞阳.
+        found.sort(key=lambda f: (not f[0].candidates, -(f[0].end - f[0].start), -_KIND_PRIORITY[f[1]], f[0].start))
+        taken = bytearray(len(line) + 1)  # 1 where a mask or a kept clue stands
+        for start, end in masked:
+            taken[start:end] = b"\x01" * (end - start)
+        kept = []
+        for match, kind in found:
+            if taken.find(1, match.start, match.end) >= 0:
+                continue
+            taken[match.start : match.end] = b"\x01" * (match.end - match.start)
+            # An abbreviation pattern (太忻一体化) and a geography clue (东邻五台县)
+            # state their own relation.
+            elsewhere = kind not in ("abbreviation", "geography") and (
+                match.in_company_name or self._named_as_elsewhere(line, match.start, match.end))
+            # The name and the rule are made here, once per line read: the
+            # clues of every copy of the line then share them.
+            rule = match.rule + ("; named as elsewhere" if elsewhere else "")
+            kept.append((match, kind, elsewhere, line[match.start : match.end], rule))
+        kept.sort(key=lambda f: f[0].start)
+        return kept
+
+    def _without_ordinary_words(self, line: str, found: list[tuple[ClueMatch, str]]) -> list[tuple[ClueMatch, str]]:
+        """The candidates of a line less the administrative names that stand
+        there as ordinary words (see :mod:`auditor.map.ordinary`); each kept name
+        carries the estimate. Judged before overlaps are settled: 发展乡村 read
+        as a phrase leaves its place to 发展乡, judged in turn."""
+        admin = [(m.start, m.end, m.candidates) for m, kind in found if kind == "admin"]
+        if not admin:
+            return found
+        kept = []
+        for match, kind in found:
+            if kind == "admin":
+                neighbours = [n for n in admin if (n[0], n[1]) != (match.start, match.end)]
+                judged = self.ordinary.judge(line, match.start, match.end, match.core_end, match.candidates, neighbours)
+                if judged.ordinary >= DROP_AT:
+                    continue
+                if judged.ordinary or judged.elsewhere:
+                    rule = match.rule + (f"; {judged.why}" if judged.why else "")
+                    match = replace(match, ordinary=judged.ordinary, in_company_name=judged.elsewhere, rule=rule)
+            kept.append((match, kind))
+        return kept
+
+    def _named_as_elsewhere(self, text: str, start: int, end: int) -> bool:
+        before = text[max(0, start - 12) : start]
+        after = text[end : end + 12]
+        timeout = MATCH_TIMEOUT_SECONDS  # a dozen characters each side
+        try:
+            if self.clue_rules.elsewhere_before.search(before, timeout=timeout):
+                return True
+        except TimeoutError:
+            raise rule_timeout("clues.toml [elsewhere] before", timeout) from None
+        try:
+            return self.clue_rules.elsewhere_after.search(after, timeout=timeout) is not None
+        except TimeoutError:
+            raise rule_timeout("clues.toml [elsewhere] after", timeout) from None
