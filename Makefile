@@ -31,7 +31,7 @@ eval:
 	$(PY) scripts/evaluate.py ../shared/dev-eval --out reports/eval --excerpts
 
 bench:
-	$(PY) scripts/bench.py --out reports
+	$(PY) scripts/bench.py --out reports --memos
 
 # Only the main process's memory on one big file (a minute rather than several).
 bench-memory:

@@ -371,6 +371,14 @@ def child_scan(args) -> None:
     sampler = TreeMemorySampler()
     sampler.start()
     started = time.perf_counter()
+    import auditor.memo
+    import auditor.output.report.render
+
+    for name in args.without:
+        if name == "gc-pause":
+            auditor.output.report.render.PAUSE_COLLECTOR = False
+        else:
+            auditor.memo.SIZES[name] = 0  # before anything that keeps the memo is built
     from auditor.map.loading import DEFAULT_MAX_BYTES, iter_input_files
     from auditor.rules import load_rules
     from auditor.output.writer import write_audit
@@ -458,9 +466,11 @@ def child_scan(args) -> None:
     Path(args.json).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def run_child_scan(corpus: Path, fraction: float, workers: int, no_link: bool, max_bytes: int = 0) -> dict:
+def run_child_scan(corpus: Path, fraction: float, workers: int, no_link: bool, max_bytes: int = 0,
+                   without: tuple[str, ...] = ()) -> dict:
     """Scans (a fraction of) the files of ``corpus`` in a child process, with
-    ``--max-bytes`` when ``max_bytes`` is set (else auditor's default)."""
+    ``--max-bytes`` when ``max_bytes`` is set (else auditor's default), and
+    with the memos ``without`` turned off."""
     with tempfile.TemporaryDirectory(prefix="bench-scan-") as tmp:
         json_path = Path(tmp) / "result.json"
         command = [sys.executable, str(Path(__file__).resolve()), "_scan", "--corpus", str(corpus),
@@ -470,6 +480,8 @@ def run_child_scan(corpus: Path, fraction: float, workers: int, no_link: bool, m
             command.append("--no-link")
         if max_bytes:
             command += ["--max-bytes", str(max_bytes)]
+        for name in without:
+            command += ["--without", name]
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
         subprocess.run(command, check=True, cwd=ROOT)
@@ -579,8 +591,38 @@ def _secs(seconds: float | None) -> str:
     return "–" if seconds is None else f"{seconds:.2f}"
 
 
+MEMO_FRACTION = 0.125
+
+
+def measure_memos(corpus: Path, workers: int, no_link: bool) -> dict:
+    """Scans MEMO_FRACTION of the corpus with every memo, then without each
+    memo (auditor.memo.SIZES) and without the report's collector pause in turn."""
+    import auditor.memo
+
+    names = list(auditor.memo.SIZES) + ["gc-pause"]
+    print(f"bench: memos: {MEMO_FRACTION:g} of the corpus with all, then without each of {len(names)}", file=sys.stderr)
+    runs = {"(all)": run_child_scan(corpus, MEMO_FRACTION, workers, no_link)}
+    for name in names:
+        runs[name] = run_child_scan(corpus, MEMO_FRACTION, workers, no_link, without=(name,))
+    return {name: {"seconds": run["seconds"]["end_to_end"], "cpu_seconds": run["cpu_seconds"]["total"],
+                   "bytes": run["bytes"]} for name, run in runs.items()}
+
+
+def render_memos(memos: dict) -> list[str]:
+    base = memos["(all)"]
+    lines = [f"Memos: {base['bytes'] / MB:.1f} MB ({MEMO_FRACTION:g} of the corpus), end to end, with every memo "
+             f"and without one (a memo pays where the scan is slower without it):", "",
+             "| without | seconds | CPU seconds | saved by the memo |", "|---|---:|---:|---:|"]
+    for name, run in memos.items():
+        saved = "" if name == "(all)" else f"{(run['cpu_seconds'] - base['cpu_seconds']) / run['cpu_seconds']:+.0%} CPU"
+        lines.append(f"| {name} | {run['seconds']:.1f} | {run['cpu_seconds']:.1f} | {saved} |")
+    return lines + [""]
+
+
 def render(bench: dict) -> str:
     lines = render_scan(bench) if "scan" in bench else []
+    if bench.get("memos"):
+        lines += render_memos(bench["memos"])
     if bench.get("big_file"):
         lines += render_big_file(bench["big_file"])
     lines += ["| target | measured | met |", "|---|---:|---|"]
@@ -707,6 +749,7 @@ def main(argv=None) -> int:
     child.add_argument("--json", required=True)
     child.add_argument("--no-link", action="store_true")
     child.add_argument("--max-bytes", type=int, default=0)
+    child.add_argument("--without", action="append", default=[], help="a memo (auditor.memo.SIZES) or gc-pause to turn off")
     parser.add_argument("--size-mb", type=float, default=50.0, help="corpus size in MB (10^6 bytes on disk)")
     parser.add_argument("--out", default="reports", help="folder for bench.json and bench.md")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
@@ -716,6 +759,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-link", action="store_true", help="scan slots only, even if the linker exists")
     parser.add_argument("--big-file-mb", type=float, default=20.0,
                         help="size of the one big file whose main-process memory is measured (0: not measured)")
+    parser.add_argument("--memos", action="store_true",
+                        help="also scan 1/8 of the corpus without each memo in turn (what each saves)")
     parser.add_argument("--only-big-file", action="store_true",
                         help="measure the big file only (no corpus scan, cold start or scaling)")
     args = parser.parse_args(argv)
@@ -732,6 +777,8 @@ def main(argv=None) -> int:
         bench = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]}}
     else:
         bench = measure_corpus(args, corpus, workers)
+    if args.memos and not args.only_big_file:
+        bench["memos"] = measure_memos(corpus, workers, args.no_link)
     if args.big_file_mb > 0:
         print(f"bench: one {args.big_file_mb:g} MB file", file=sys.stderr)
         bench["big_file"] = big_file_memory(corpus, args.big_file_mb, args.seed, workers, args.no_link)

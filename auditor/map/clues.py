@@ -32,6 +32,7 @@ from .masks import MaskRun
 from .normalise import Normaliser
 from .ordinary import DROP_AT, OrdinaryWordJudge
 from .recognizers.base import ClueMatch, Recognizer
+from ..memo import Memo
 from ..records import Clue
 from ..rules import MATCH_TIMEOUT_SECONDS, rule_timeout, Rules
 from .segment import Segmenter, shared_segmenter
@@ -50,7 +51,6 @@ LineClue = tuple[ClueMatch, str, bool, str, str]
 class ClueFinder:
     """Runs the recognizers over a text and keeps the best non-overlapping clues."""
 
-    line_cache_size = 100_000
 
     def __init__(self, gazetteer: Gazetteer, rules: Rules, segmenter: Segmenter | None = None):
         self.gazetteer = gazetteer
@@ -71,7 +71,7 @@ class ClueFinder:
         self.geography = GeographyRecognizer(gazetteer, rules.geography)
         self.ordinary = OrdinaryWordJudge(gazetteer, self.clue_rules)
         self.normaliser = Normaliser(keep=self._name_characters())
-        self._line_cache: dict[tuple[str, tuple], list[LineClue]] = {}
+        self._line_cache = Memo("clue-lines")  # (line, masks) -> list[LineClue]
 
     def _name_characters(self) -> set[str]:
         """The characters of the names matched: a conversion to simplified script
@@ -133,10 +133,7 @@ class ClueFinder:
             key = (line, masked)
             found = self._line_cache.get(key)
             if found is None:
-                found = self._find_in_line(line, masked)
-                if len(self._line_cache) >= self.line_cache_size:
-                    self._line_cache.clear()
-                self._line_cache[key] = found
+                found = self._line_cache.put(key, self._find_in_line(line, masked))
             for clue in found:
                 yield (number, line_start, *clue)
             line_start = line_end + 1

@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 
+from ..memo import SIZES
 from ..rules import default_mask_characters
 
 NUM_PERM = 64
@@ -71,8 +72,8 @@ class Fingerprinter:
     seen. No clause spans a line break, and copies of a text (the case this
     module exists for) share most of their lines."""
 
-    def __init__(self, cache_size: int = 1 << 17) -> None:
-        self.cache_size = cache_size
+    def __init__(self, cache_size: int | None = None) -> None:
+        self.cache_size = SIZES["fingerprint-lines"] if cache_size is None else cache_size
         self._lines: dict[str, tuple[int, ...]] = {}
 
     def __call__(self, text: str) -> tuple[int, ...]:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..gazetteer import Gazetteer
+from ..memo import SIZES
 from ..rules import MATCH_TIMEOUT_SECONDS, ClueRules, rule_timeout
 from .segment import shared_segmenter
 
@@ -89,8 +90,8 @@ class OrdinaryWordJudge:
         self.gazetteer = gazetteer
         self.rules = clue_rules
         self._model = model_segmenter  # pkuseg's Segmenter, made on first need
-        self._word_probability = lru_cache(maxsize=1 << 16)(self._word_probability_uncached)
-        self._frequencies = lru_cache(maxsize=1 << 16)(self._frequencies_uncached)
+        self._word_probability = lru_cache(maxsize=SIZES["word-probability"])(self._word_probability_uncached)
+        self._frequencies = lru_cache(maxsize=SIZES["frequencies"])(self._frequencies_uncached)
 
     # -- frequencies ---------------------------------------------------------
 

@@ -24,6 +24,7 @@ import re
 import threading
 from pathlib import Path
 
+from ..memo import Memo
 from ..pkuseg_model import default_model_dir
 
 log = logging.getLogger("auditor")
@@ -49,13 +50,12 @@ def pkuseg_model_dir() -> Path | None:
 class Segmenter:
     """Cuts clear text into words; ``name`` says which segmenter is in use."""
 
-    def __init__(self, model_dir: str | os.PathLike | None = None, cache_size: int = 200_000):
+    def __init__(self, model_dir: str | os.PathLike | None = None):
         self._model_dir = Path(model_dir) if model_dir else None
         self._model = None
         self._loaded = False
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[str, ...]] = {}
-        self._cache_size = cache_size
+        self._cache = Memo("model-clauses")  # clause -> its words
         self.name = "unloaded"
 
     def _load(self) -> None:
@@ -96,10 +96,7 @@ class Segmenter:
             words = tuple(ch for ch in clause if not ch.isspace())
         else:
             words = tuple(w for w in self._model.cut(clause) if w.strip())
-        if len(self._cache) >= self._cache_size:
-            self._cache.clear()
-        self._cache[clause] = words
-        return words
+        return self._cache.put(clause, words)
 
     def cut(self, text: str) -> list[str]:
         return cut_by_clauses(text, self.cut_clause)
@@ -186,7 +183,7 @@ class LexiconSegmenter:
 
     def __init__(self, lexicon: frozenset[str] | None = None):
         self._lexicon = lexicon
-        self._cache: dict[str, tuple[tuple[int, int], ...]] = {}
+        self._cache = Memo("lexicon-clauses")  # clause -> its word spans
 
     @property
     def lexicon(self) -> frozenset[str]:
@@ -219,10 +216,7 @@ class LexiconSegmenter:
             else:
                 merged.append((s, e, bool(single_han)))
         result = tuple((s, e) for s, e, _ in merged)
-        if len(self._cache) > 200_000:
-            self._cache.clear()
-        self._cache[clause] = result
-        return result
+        return self._cache.put(clause, result)
 
     def word_spans(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         lo, hi = _clause_around(text, start, end)

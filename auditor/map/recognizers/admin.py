@@ -17,6 +17,7 @@ from ...gazetteer import Gazetteer
 from .base import ClueMatch
 from ...rules import MATCH_TIMEOUT_SECONDS, ClueRules, rule_timeout
 from ..segment import Segmenter, shared_segmenter
+from ...memo import Memo
 from .base import NameTable
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -25,7 +26,6 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _VILLAGE_SUFFIX = re.compile(r"村|社区|嘎查|居委会")
 
 
-VILLAGE_MEMO_SIZE = 1 << 16
 
 
 def _not_a_place(pattern, text: str, end: int) -> bool:
@@ -51,7 +51,7 @@ class AdminNameRecognizer:
         # crosses is no word boundary (建设乡 in 建设乡村).
         self.lexicon = lexicon if lexicon is not None else shared_segmenter("lexicon").lexicon
         self.names = admin_names(gazetteer, clue_rules.min_short_chars, self.lexicon)
-        self._village_memo: dict[str, tuple[int, ...]] = {}
+        self._village_memo = Memo("villages")  # name -> the villages of that full name
 
     def _ordinary_core(self, core: str) -> bool:
         return core in self.lexicon or self.gazetteer.is_common_word(core)
@@ -85,12 +85,9 @@ class AdminNameRecognizer:
         # gazetteer lookup is a bisection over 700,000 names, a dict is not.
         uids = self._village_memo.get(name)
         if uids is None:
-            if len(self._village_memo) >= VILLAGE_MEMO_SIZE:
-                self._village_memo.clear()
             gazetteer = self.gazetteer
-            uids = self._village_memo[name] = tuple(
-                u for u in gazetteer.lookup_full(name) if gazetteer.level_of(u) == "village"
-            )
+            uids = self._village_memo.put(name, tuple(
+                u for u in gazetteer.lookup_full(name) if gazetteer.level_of(u) == "village"))
         return uids
 
     def _villages(self, text: str, segmenter: Segmenter):

@@ -11,7 +11,8 @@ from itertools import islice
 from markupsafe import escape, Markup
 
 from ...records import Clue, Slot
-from .model import ROW_CACHE_SIZE, ClueView, DocumentRow, SideBySide, SlotView
+from ...memo import Memo
+from .model import ClueView, DocumentRow, SideBySide, SlotView
 
 
 def _plain(value: str) -> bool:
@@ -154,15 +155,13 @@ def _escape_cache():
 
 
 @_in_pieces
-def slot_rows_html(slots: list[SlotView], tails: dict | None = None) -> Iterator[str]:
+def slot_rows_html(slots: list[SlotView], tails: Memo | None = None) -> Iterator[str]:
     """The slots table's rows, in Markup pieces as text_html. ``tails``, kept
     from page to page, holds the part of a row after its position: copies of
     a text repeat a slot's surroundings, recovery and rule, and the cells are
     then marked up once."""
     h = _escape_cache()
-    tails = {} if tails is None else tails
-    if len(tails) > ROW_CACHE_SIZE:
-        tails.clear()
+    tails = Memo("report-rows") if tails is None else tails
     openings: dict[tuple[str, bool], str] = {}  # the part of a row that depends on type and leak only
     for s in slots:
         opening = openings.get((s.slot_type, s.leak))
@@ -178,7 +177,7 @@ def slot_rows_html(slots: list[SlotView], tails: dict | None = None) -> Iterator
         if tail is None:
             slot_type, leak = h(s.slot_type), 1 if s.leak else 0
             evidence = f"<div>{h(s.evidence)}</div>" if s.evidence else ""
-            tail = tails[key] = (
+            tail = (
                 f'</td><td><span class="type-tag tag-{slot_type}">{slot_type}</span></td><td>'
                 f"{h(s.detail)}</td><td><span>{escaped(s.left_context)}</span>"
                 f'<mark class="slot slot-{slot_type}">{h(s.mask)}</mark>'
@@ -186,29 +185,29 @@ def slot_rows_html(slots: list[SlotView], tails: dict | None = None) -> Iterator
                 f'<td data-sort="{s.confidence_value}">{h(s.confidence)}</td>'
                 f'<td data-sort="{leak}">{"<strong>leak</strong>" if leak else ""}</td><td>{h(s.rule)}</td></tr>\n'
             )
+            tails.put(key, tail)
         yield (f'{opening}{escaped(s.anchor)}">{escaped(s.slot_id)}</a></td>'
                f'<td data-sort="{s.line}.{s.column:06d}">{s.line}:{s.column}{tail}')
 
 
 @_in_pieces
-def clue_rows_html(clues: list[ClueView], tails: dict | None = None) -> Iterator[str]:
+def clue_rows_html(clues: list[ClueView], tails: Memo | None = None) -> Iterator[str]:
     """The clues table's rows; pieces and ``tails`` as for :func:`slot_rows_html`."""
-    tails = {} if tails is None else tails
-    if len(tails) > ROW_CACHE_SIZE:
-        tails.clear()
+    tails = Memo("report-rows") if tails is None else tails
     for c in clues:
         kind, text = escaped(c.kind), escaped(c.text)
         name = f'<a href="#{escaped(c.anchor)}">{text}</a>' if c.anchor else text
         key = (c.kind, c.level, c.places, c.weight_value, c.weight, c.rule)
         tail = tails.get(key)
         if tail is None:
-            tail = tails[key] = (
+            tail = (
                 f'<td><span class="kind-tag">{kind}</span></td>'
                 f"<td>{escaped(c.level)}</td>"
                 f"<td>{escaped(c.places)}</td>"
                 f'<td data-sort="{c.weight_value}">{escaped(c.weight)}</td>'
                 f"<td>{escaped(c.rule)}</td></tr>\n"
             )
+            tails.put(key, tail)
         yield (
             f'<tr data-kind="{kind}">'
             f'<td><span class="clue clue-{kind}{" top-clue" if c.top else ""}">{name}</span>'

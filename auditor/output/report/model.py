@@ -57,7 +57,6 @@ FIX_MASKS = 500
 PAGES_PER_TASK = 8
 
 
-ROW_CACHE_SIZE = 1 << 16  # marked-up table rows kept from page to page
 
 
 

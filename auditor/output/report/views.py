@@ -17,11 +17,12 @@ from markupsafe import Markup
 
 from ..gate import RULES
 from ...map.loading import printable_name
+from ...memo import Memo
 from ...records import NOT_CHECKED_STATUSES, Clue, Identity, Inconsistency, Slot, SourceText
 from ...reduce.risk import VERDICTS
 from .model import (
     ADMIN_SUFFIXES, CHART_CANDIDATES, CLUE_KINDS, CONTEXT_CHARS, DIFFERENCE_ROWS, DOC_ROOT, FIX_MASKS,
-    GATE_FINDINGS, PANEL_CLUES, ROW_CACHE_SIZE, SENTENCE_CLUES, SLOT_TYPE_LABELS, SLOT_TYPES, VERDICT_LABELS, Bar,
+    GATE_FINDINGS, PANEL_CLUES, SENTENCE_CLUES, SLOT_TYPE_LABELS, SLOT_TYPES, VERDICT_LABELS, Bar,
     Chart, ClueView, DocumentPage, DocumentRow, FixView, GateRuleView, GateView, GroupView, MaskView, Overview,
     Review, SideBySide, SlotView, TypeCount,
 )
@@ -186,7 +187,7 @@ def build_clue(book: PlaceBook, clue: Clue, identity: str, top_keys: set) -> Clu
     )
 
 
-def build_slot(slot: Slot, revealed: list[str], described: dict | None = None) -> SlotView:
+def build_slot(slot: Slot, revealed: list[str], described: Memo | None = None) -> SlotView:
     """A slot's view. ``described``, kept from page to page, holds what does
     not depend on the slot's id and position: copies of a text repeat it."""
     key = (slot.slot_type, slot.unit, slot.place_level, slot.rule, slot.recovered, slot.recovered_confidence,
@@ -195,9 +196,7 @@ def build_slot(slot: Slot, revealed: list[str], described: dict | None = None) -
     if parts is None:
         parts = _slot_parts(slot, revealed)
         if described is not None:
-            if len(described) > ROW_CACHE_SIZE:
-                described.clear()
-            described[key] = parts
+            described.put(key, parts)
     detail, kind, rule, confidence, confidence_value, rest, left, right = parts
     return SlotView(
         slot.slot_id, f"slot-{slot.slot_id}", slot.slot_type, SLOT_TYPE_LABELS.get(slot.slot_type, "?"), detail,
@@ -548,9 +547,9 @@ class ReportViews:
             groups.append(GroupView(group, sorted(docs, key=lambda d: d.doc), differing[group]))
         # Every page of a group lists the other copies: each is marked up once.
         self._member_html: dict[str, str] = {}
-        self._slot_parts: dict[tuple, tuple] = {}  # see build_slot
-        self._slot_row_tails: dict[tuple, str] = {}  # see slot_rows_html
-        self._clue_row_tails: dict[tuple, str] = {}
+        self._slot_parts = Memo("report-rows")  # see build_slot
+        self._slot_row_tails = Memo("report-rows")  # see slot_rows_html
+        self._clue_row_tails = Memo("report-rows")
 
         all_slots = [s for a in analyses for s in a.slots]
         ordered = [rows[a.doc] for a in analyses]
