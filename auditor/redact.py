@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from .gazetteer.model import ETHNIC_GROUPS
+
 MASK = "×"
 
 # Longest first: 自治区 before 区, 地区 before 区.
@@ -32,19 +34,14 @@ LEVEL_SUFFIXES = tuple(
     )
 )
 
-_ETHNIC_GROUPS = (
-    "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 "
-    "高山 拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 "
-    "普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
-).split()
 # An autonomous unit names its peoples between core and suffix (恩施|土家族苗族|自治州).
 # 族 is often dropped after a longer name (伊犁|哈萨克|自治州, 新疆|维吾尔|自治区)
 # but never after a one-character one, which keeps 白水 whole.
 _ETHNIC_TAIL = re.compile(
     "(?:%s)+"
     % "|".join(
-        [g + "族" for g in sorted(_ETHNIC_GROUPS, key=len, reverse=True)]
-        + [g + "族?" for g in sorted(_ETHNIC_GROUPS, key=len, reverse=True) if len(g) >= 2]
+        [g + "族" for g in sorted(ETHNIC_GROUPS, key=len, reverse=True)]
+        + [g + "族?" for g in sorted(ETHNIC_GROUPS, key=len, reverse=True) if len(g) >= 2]
         + ["各族"]
     )
 )

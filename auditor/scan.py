@@ -11,14 +11,13 @@ import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from pathlib import Path
 
 from .map.clues import ClueFinder
 from .reduce.linker import link_corpus
 from .map.loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_input
 from .map.masks import MaskFinder
 from .map.neardup import Fingerprinter, group_near_duplicates
-from .records import Clue, DocumentAnalysis, SourceText
+from .records import DocumentAnalysis, SourceText
 from .result import AuditResult
 from .rules import Rules, load_rules
 from .runner import Runner, chunks

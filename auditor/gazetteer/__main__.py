@@ -2,7 +2,6 @@
 of time, or look a name up."""
 
 import argparse
-import importlib.util
 import sys
 import time
 from collections.abc import Sequence

@@ -4,7 +4,6 @@ of the source bytes and the format version, written atomically; loaded once
 per process."""
 
 import copyreg
-import importlib.util
 import os
 import pickle
 import tempfile

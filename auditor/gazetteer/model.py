@@ -18,7 +18,6 @@ Python objects, so loading costs tens of milliseconds:
 """
 from __future__ import annotations
 
-import importlib.util
 import logging
 import re
 from array import array
@@ -72,12 +71,13 @@ class AdminUnit:
 # Short forms of towns and villages
 # ---------------------------------------------------------------------------
 
-_ETHNIC = (
+# The 56 peoples, as the names of autonomous units write them (恩施土家族苗族自治州).
+ETHNIC_GROUPS = (
     "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 "
     "高山 拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 "
     "普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
 ).split()
-_ETHNIC_ALT = "|".join(sorted(_ETHNIC, key=len, reverse=True))  # 土家 before 土
+_ETHNIC_ALT = "|".join(sorted(ETHNIC_GROUPS, key=len, reverse=True))  # 土家 before 土
 # Each ethnic name must carry 族, so 白水苗族乡 keeps 白水 although 白 and 水
 # are ethnic names too.
 _TOWN_SHORT = re.compile(
