@@ -437,6 +437,7 @@ def child_scan(args) -> None:
             "audit": audited - scan_started,
             "map": timings.get("map"),
             "link": timings.get("link"),
+            "review": timings.get("review"),
             "tables": timings["tables"],
             "report": timings["report"],
             "report_workers_cpu": timings["report_workers_cpu"],
@@ -658,6 +659,8 @@ def render_scan(bench: dict) -> list[str]:
     lines += [
         f"| map | {_secs(s['map'])} | {_rate(mb, s['map'])} | wall: the stages above, transfer between processes |",
         f"| link | {_secs(s['link'])} | {_rate(mb, s['link'])} | {'wall' if s['link'] is not None else 'not run (no linker)'} |",
+        f"| review | {_secs(s.get('review'))} | {_rate(mb, s.get('review'))} | wall: the gate and fix's plan the "
+        f"report shows (output.build_review: rounds of masking and re-linking, in the main process) |",
         f"| tables | {_secs(s['tables'])} | {_rate(mb, s['tables'])} | wall: write_tables, in the main process "
         f"while forked workers write the report's pages |",
         f"| report | {_secs(s['report'])} | {_rate(mb, s['report'])} | wall the report adds to the tables: views, "

@@ -47,10 +47,12 @@ def write_audit(result: AuditResult, out: str | os.PathLike | OutputFolder, work
     :class:`~auditor.output.gate.Policy`; by default that of the default rules,
     ``gate.resolve_policy(None, None)``: pass one for other rules) and
     what ``auditor fix`` would mask. ``timings``: the seconds each part took
-    are entered there (tables, report, report_workers_cpu, write)."""
+    are entered there (review, tables, report, report_workers_cpu, write)."""
     if policy is None:
         policy = resolve_policy(None, None)
+    reviewing = time.perf_counter()
     review = build_review(result, policy)
+    reviewed = time.perf_counter()
 
     # Replacing a folder that holds a document read here would delete it.
     folder = out if isinstance(out, OutputFolder) else OutputFolder(
@@ -71,6 +73,6 @@ def write_audit(result: AuditResult, out: str | os.PathLike | OutputFolder, work
     finished = time.perf_counter()
     if timings is not None:
         # The report's own wall time: what it took before and after the tables.
-        timings.update(tables=tables_done - tables_started, report=(tables_started - started) + (finished - tables_done),
+        timings.update(review=reviewed - reviewing, tables=tables_done - tables_started, report=(tables_started - started) + (finished - tables_done),
                        report_workers_cpu=report.worker_seconds, write=finished - started)
     return [folder.path / path.relative_to(staging) for path in written]
