@@ -78,10 +78,7 @@ class Slot:
     recovered: str = ""
     recovered_confidence: float | None = None
     recovered_evidence: str = ""
-
-    @property
-    def leak(self) -> bool:
-        return self.recovered_confidence is not None and self.recovered_confidence >= 0.9
+    leak: bool = False  # recovered at [recovery] leak_confidence or more: the hidden value can be read back
 
 
 @pickled_as_arguments

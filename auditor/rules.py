@@ -449,6 +449,9 @@ class LinkerConfig:
     anchor_chars: int
     year_sections: tuple[Pattern, ...]
     year_section_confidence: float
+    copy_confidence: float
+    same_text_confidence: float
+    leak_confidence: float
     # Mask length (auditor.reduce.mask_length): read in a document with at least
     # min_slots place masks of varied length, none longer than max_glyphs; a
     # unit whose name fits none of the masks is that much less likely.
@@ -845,6 +848,9 @@ def load_linker_config(folder: Path) -> LinkerConfig:
         anchor_chars=recovery.integer("anchor_chars", 1, 100),
         year_sections=recovery.patterns("year_sections", ()),
         year_section_confidence=recovery.number("year_section_confidence", 0.0, 1.0, 0.8),
+        copy_confidence=recovery.number("copy_confidence", 0.0, 1.0),
+        same_text_confidence=recovery.number("same_text_confidence", 0.0, 1.0),
+        leak_confidence=recovery.number("leak_confidence", 0.0, 1.0),
         mask_length_min_slots=lengths.integer("min_slots", 1, 1000),
         mask_length_max_glyphs=lengths.integer("max_glyphs", 1, 100),
         mask_length_mismatch_ratio=lengths.number("mismatch_ratio", 1e-6, 1.0),

@@ -119,3 +119,24 @@ def test_year_slot_inside_a_reviewed_year(seeds_audit):
     assert slot.slot_type == "year"
     assert slot.recovered == "2021"
     assert slot.recovered_confidence < 0.9  # an inference from the heading, not a leak
+
+
+def test_what_counts_as_a_leak_is_the_rule_files_threshold(tmp_path, seeds_dir, seeds_audit):
+    # The county slogan 重振×雄风 is recovered as 原平 below certainty: a
+    # publisher who asks for more before calling it a leak gets no leak there,
+    # with the same recovery.
+    import shutil
+
+    from auditor.rules import default_rules_dir
+
+    folder = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), folder)
+    linker = folder / "linker.toml"
+    text = linker.read_text(encoding="utf-8")
+    assert "leak_confidence = 0.9\n" in text
+    linker.write_text(text.replace("leak_confidence = 0.9\n", "leak_confidence = 1.0\n"), encoding="utf-8")
+    strict = run_audit_in(seeds_dir.parent, "seeds", rules=str(folder))
+    (before,) = slots_between(seeds_audit, "000", "围绕“重振", "雄风、再铸")
+    (after,) = slots_between(strict, "000", "围绕“重振", "雄风、再铸")
+    assert before.leak and (before.recovered, before.recovered_confidence) == (after.recovered, after.recovered_confidence)
+    assert after.recovered_confidence < 1.0 and not after.leak

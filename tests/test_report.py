@@ -103,7 +103,7 @@ def linked_seeds_result() -> AuditResult:
         clue_at(a000, "滹沱河", "landmark", (1, 6), "", 0.05, occurrence=1, rule="river"),
     ], key=lambda c: (c.start, c.end)))
     a000 = dataclasses.replace(a000, slots=[
-        dataclasses.replace(slot, recovered="原平", recovered_confidence=0.97,
+        dataclasses.replace(slot, recovered="原平", recovered_confidence=0.97, leak=True,
                             recovered_evidence="崞阳, 轩岗镇 and 驻原部队 all point to 原平市")
         if slot.slot_type == "place" and slot.place_level == "county" else slot for slot in a000.slots])
     analyses = [a000 if a.doc == DOC_000 else a for a in result.analyses]

@@ -16,7 +16,6 @@ from .inference import DocumentInference
 from ..rules import LinkerConfig, match_timeout, rule_timeout
 from ..records import DocumentAnalysis, Identity, Inconsistency, Slot
 
-COPY_CONFIDENCE = 0.99
 # A number, not the tail of a longer one (the caller skips those after a
 # '.'): look-arounds, and [0-9]+ for [0-9][0-9]*, would scan at a quarter of
 # the speed, and every text of the corpus is scanned.
@@ -25,9 +24,11 @@ _VALUE = re.compile(r"[0-9][0-9]*(?:\.[0-9]+)?")
 
 class Recoveries:
     """What each slot is recovered as so far (value, confidence, evidence), by
-    slot: a stronger source is never overridden by a weaker one."""
+    slot: a stronger source is never overridden by a weaker one. A slot
+    recovered at ``leak_confidence`` or more is a leak."""
 
-    def __init__(self) -> None:
+    def __init__(self, leak_confidence: float) -> None:
+        self.leak_confidence = leak_confidence
         self._found: dict[int, tuple[str, float, str]] = {}  # id(slot) -> recovery
 
     def __contains__(self, slot: Slot) -> bool:
@@ -43,9 +44,10 @@ class Recoveries:
         """The slot as recovered (a new record), or as it is when nothing was
         recovered (and nothing is left from an earlier recovery)."""
         found = self._found.get(id(slot), ("", None, ""))
-        if (slot.recovered, slot.recovered_confidence, slot.recovered_evidence) == found:
+        leak = found[1] is not None and found[1] >= self.leak_confidence
+        if (slot.recovered, slot.recovered_confidence, slot.recovered_evidence, slot.leak) == (*found, leak):
             return slot
-        return replace(slot, recovered=found[0], recovered_confidence=found[1], recovered_evidence=found[2])
+        return replace(slot, recovered=found[0], recovered_confidence=found[1], recovered_evidence=found[2], leak=leak)
 
 
 def recover(analyses: list[DocumentAnalysis], identities: list[Identity], inconsistencies: list[Inconsistency],
@@ -54,11 +56,11 @@ def recover(analyses: list[DocumentAnalysis], identities: list[Identity], incons
     """The analyses with their slots recovered (new records where a slot's
     recovery is new). A rule pattern that runs out of time on a document is
     entered in ``timeouts``."""
-    found = Recoveries()
+    found = Recoveries(config.leak_confidence)
     slots_by_doc = {a.doc: {s.slot_id: s for s in a.slots} for a in analyses}
     for inconsistency in inconsistencies:
         slot = slots_by_doc[inconsistency.doc][inconsistency.slot_id]
-        found.set(slot, inconsistency.revealed, COPY_CONFIDENCE, f"readable in the near-duplicate {inconsistency.other_doc}")
+        found.set(slot, inconsistency.revealed, config.copy_confidence, f"readable in the near-duplicate {inconsistency.other_doc}")
     for analysis in analyses:
         inference = inferences.get(analysis.doc)
         if inference is not None:
@@ -165,12 +167,13 @@ def recover_from_context(analyses: list[DocumentAnalysis], identities: list[Iden
         for slot in analysis.slots:
             for key in slot_keys.get(id(slot), ()):
                 values = sightings.get(key)
-                if values and _recover_slot(slot, key, values, group_of.get(slot.doc, slot.doc), evidence, found):
+                if values and _recover_slot(slot, key, values, group_of.get(slot.doc, slot.doc), evidence, found,
+                                                         config.same_text_confidence):
                     break
 
 
 def _recover_slot(slot: Slot, key: tuple[str, str], values: dict[str, set[str]], own_group: str,
-                  evidence: dict[tuple, str], found: Recoveries) -> bool:
+                  evidence: dict[tuple, str], found: Recoveries, same_text_confidence: float) -> bool:
     """Recovers ``slot`` from the values seen around ``key``. ``evidence`` holds
     the sentences made so far, by key and value: the slots that share them
     (the same phrase throughout a long text) hold one copy."""
@@ -179,7 +182,7 @@ def _recover_slot(slot: Slot, key: tuple[str, str], values: dict[str, set[str]],
         said = evidence.get((key, mine[0], None))
         if said is None:
             said = evidence[(key, mine[0], None)] = f"'{key[0]}{mine[0]}{key[1]}' is readable in the same text"
-        found.set(slot, mine[0], 0.95, said)
+        found.set(slot, mine[0], same_text_confidence, said)
         return True
     if mine:
         return False
