@@ -6,7 +6,10 @@ Scans each folder with this checkout's auditor and with the one in ``--base``
 (another checkout, a ``git worktree`` of an earlier commit, run with the same
 Python), from the same working directory with the same arguments and rule
 files, and
-compares every file of the two output folders. Prints one line per folder and
+compares every file of the two output folders. When a commit changed the
+rule files' keys, ``--base-rules`` names the base's own rule files: each scan
+then reads its rule files from the same path (a copy), so the report, which
+names that path, can still be compared. Prints one line per folder and
 exits 1 if any file differs or exists on one side only.
 """
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,16 +55,26 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rules", default=str(ROOT / "rules"),
                         help="the rule files both scans read (default: this checkout's; the report names them)")
+    parser.add_argument("--base-rules", help="the rule files the base reads instead (copied to the same path in turn)")
     args = parser.parse_args(argv)
     base = Path(args.base).resolve()
     if not (base / "auditor" / "__init__.py").is_file():
         parser.error(f"{base} holds no auditor package")
     failed = False
     with tempfile.TemporaryDirectory(prefix="compare-") as tmp:
+        rules = Path(tmp) / "rules"
+
+        def rules_from(folder: str) -> Path:
+            if args.base_rules is None:
+                return Path(args.rules).resolve()
+            shutil.rmtree(rules, ignore_errors=True)
+            shutil.copytree(folder, rules)
+            return rules
+
         for index, folder in enumerate(args.folders):
             before, after = Path(tmp) / f"{index}-base", Path(tmp) / f"{index}-this"
-            seconds_before = scan(base, folder, before, args.workers, Path(args.rules).resolve())
-            seconds_after = scan(ROOT, folder, after, args.workers, Path(args.rules).resolve())
+            seconds_before = scan(base, folder, before, args.workers, rules_from(args.base_rules))
+            seconds_after = scan(ROOT, folder, after, args.workers, rules_from(args.rules))
             compared, differ = differences(before, after)
             failed |= bool(differ)
             verdict = "identical" if not differ else f"{len(differ)} differ: {', '.join(differ[:5])}"
