@@ -55,7 +55,6 @@ class Segmenter:
         self._model = None
         self._loaded = False
         self._lock = threading.Lock()
-        self._cache = Memo("model-clauses")  # clause -> its words
         self.name = "unloaded"
 
     def _load(self) -> None:
@@ -87,16 +86,11 @@ class Segmenter:
             self._loaded = True
 
     def cut_clause(self, clause: str) -> tuple[str, ...]:
-        cached = self._cache.get(clause)
-        if cached is not None:
-            return cached
         if not self._loaded:
             self._load()
         if self._model is None:
-            words = tuple(ch for ch in clause if not ch.isspace())
-        else:
-            words = tuple(w for w in self._model.cut(clause) if w.strip())
-        return self._cache.put(clause, words)
+            return tuple(ch for ch in clause if not ch.isspace())
+        return tuple(w for w in self._model.cut(clause) if w.strip())
 
     def cut(self, text: str) -> list[str]:
         return cut_by_clauses(text, self.cut_clause)
