@@ -11,7 +11,9 @@ from typing import Any
 SIZES: dict[str, int] = {
     "fingerprint-lines": 1 << 17,  # a line's clause hashes (map.neardup.Fingerprinter)
     "clue-lines": 100_000,  # a line's clues, by the line and its masks (map.clues)
+    "model-clauses": 200_000,  # pkuseg's words of a clause (map.segment.Segmenter)
     "lexicon-clauses": 200_000,  # the dictionary's word spans of a clause (map.segment.LexiconSegmenter)
+    "villages": 1 << 16,  # the villages a name is the full name of (map.recognizers.admin)
     "word-probability": 1 << 16,  # how often a string is a word (map.ordinary)
     "frequencies": 1 << 16,  # a name's frequencies as a word and as a place (map.ordinary)
     "report-rows": 1 << 16,  # a table row's cells after its position, from page to page (output.report)

@@ -55,6 +55,7 @@ class Segmenter:
         self._model = None
         self._loaded = False
         self._lock = threading.Lock()
+        self._cache = Memo("model-clauses")  # clause -> its words
         self.name = "unloaded"
 
     def _load(self) -> None:
@@ -86,11 +87,16 @@ class Segmenter:
             self._loaded = True
 
     def cut_clause(self, clause: str) -> tuple[str, ...]:
+        cached = self._cache.get(clause)
+        if cached is not None:
+            return cached
         if not self._loaded:
             self._load()
         if self._model is None:
-            return tuple(ch for ch in clause if not ch.isspace())
-        return tuple(w for w in self._model.cut(clause) if w.strip())
+            words = tuple(ch for ch in clause if not ch.isspace())
+        else:
+            words = tuple(w for w in self._model.cut(clause) if w.strip())
+        return self._cache.put(clause, words)
 
     def cut(self, text: str) -> list[str]:
         return cut_by_clauses(text, self.cut_clause)

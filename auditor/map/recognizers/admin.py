@@ -17,6 +17,7 @@ from ...gazetteer import Gazetteer
 from .base import ClueMatch
 from ...rules import MATCH_TIMEOUT_SECONDS, ClueRules, rule_timeout
 from ..segment import Segmenter, shared_segmenter
+from ...memo import Memo
 from .base import NameTable
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -50,6 +51,7 @@ class AdminNameRecognizer:
         # crosses is no word boundary (建设乡 in 建设乡村).
         self.lexicon = lexicon if lexicon is not None else shared_segmenter("lexicon").lexicon
         self.names = admin_names(gazetteer, clue_rules.min_short_chars, self.lexicon)
+        self._village_memo = Memo("villages")  # name -> the villages of that full name
 
     def _ordinary_core(self, core: str) -> bool:
         return core in self.lexicon or self.gazetteer.is_common_word(core)
@@ -78,8 +80,15 @@ class AdminNameRecognizer:
         yield from self._villages(text, segmenter)
 
     def _village_uids(self, name: str) -> tuple[int, ...]:
-        gazetteer = self.gazetteer
-        return tuple(u for u in gazetteer.lookup_full(name) if gazetteer.level_of(u) == "village")
+        # Each 村 is tried with cores of five characters down to two, and the
+        # same few strings (乡村, 新农村, 美丽乡村) come back in every text: a
+        # gazetteer lookup is a bisection over 700,000 names, a dict is not.
+        uids = self._village_memo.get(name)
+        if uids is None:
+            gazetteer = self.gazetteer
+            uids = self._village_memo.put(name, tuple(
+                u for u in gazetteer.lookup_full(name) if gazetteer.level_of(u) == "village"))
+        return uids
 
     def _villages(self, text: str, segmenter: Segmenter):
         gazetteer = self.gazetteer
