@@ -73,6 +73,7 @@ def write_audit(result: AuditResult, out: str | os.PathLike | OutputFolder, work
     finished = time.perf_counter()
     if timings is not None:
         # The report's own wall time: what it took before and after the tables.
-        timings.update(review=reviewed - reviewing, tables=tables_done - tables_started, report=(tables_started - started) + (finished - tables_done),
+        timings.update(review=reviewed - reviewing, tables=tables_done - tables_started,
+                       report=(tables_started - started) + (finished - tables_done),
                        report_workers_cpu=report.worker_seconds, write=finished - started)
     return [folder.path / path.relative_to(staging) for path in written]

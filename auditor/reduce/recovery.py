@@ -60,7 +60,8 @@ def recover(analyses: list[DocumentAnalysis], identities: list[Identity], incons
     slots_by_doc = {a.doc: {s.slot_id: s for s in a.slots} for a in analyses}
     for inconsistency in inconsistencies:
         slot = slots_by_doc[inconsistency.doc][inconsistency.slot_id]
-        found.set(slot, inconsistency.revealed, config.copy_confidence, f"readable in the near-duplicate {inconsistency.other_doc}")
+        found.set(slot, inconsistency.revealed, config.copy_confidence,
+                  f"readable in the near-duplicate {inconsistency.other_doc}")
     for analysis in analyses:
         inference = inferences.get(analysis.doc)
         if inference is not None:
@@ -168,7 +169,7 @@ def recover_from_context(analyses: list[DocumentAnalysis], identities: list[Iden
             for key in slot_keys.get(id(slot), ()):
                 values = sightings.get(key)
                 if values and _recover_slot(slot, key, values, group_of.get(slot.doc, slot.doc), evidence, found,
-                                                         config.same_text_confidence):
+                                            config.same_text_confidence):
                     break
 
 
