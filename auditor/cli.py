@@ -1,6 +1,7 @@
 """Command-line interface: a thin shell over the library API."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import time
@@ -11,6 +12,7 @@ import click
 
 from . import __version__
 from .errors import AuditorError, InputError
+from .i18n import LANGUAGES, _, language, language_from_environment, listing, using
 from .map.loading import iter_input_files, printable_name
 from .rules import load_rules
 
@@ -22,8 +24,13 @@ class AuditorFailure(click.ClickException):
 
     exit_code = 2
 
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        # Worded now, in the command's language: click shows it after the command's context is closed.
+        self.line = _("auditor: error: {message}").format(message=message)
+
     def show(self, file=None) -> None:
-        click.echo(f"auditor: error: {self.format_message()}", err=True)
+        click.echo(self.line, err=True)
 
 
 class AuditorGroup(click.Group):
@@ -37,21 +44,21 @@ class AuditorGroup(click.Group):
         except AuditorError as exc:
             raise AuditorFailure(str(exc)) from exc
         except KeyboardInterrupt:
-            raise AuditorFailure("interrupted; nothing was written to the output") from None
+            raise AuditorFailure(_("interrupted; nothing was written to the output")) from None
         except Exception as exc:  # a bug of auditor's: say so, without a traceback unless asked
             if log.isEnabledFor(logging.INFO):
                 traceback.print_exc()
-            raise AuditorFailure(f"internal error ({type(exc).__name__}: {exc}); "
-                                 "run with --verbose for the traceback and please report it") from exc
+            raise AuditorFailure(_("internal error ({kind}: {error}); run with --verbose for the traceback and "
+                                   "please report it").format(kind=type(exc).__name__, error=exc)) from exc
 
 
-def _progress_bar(total: int, enabled: bool, desc: str = "scanning", unit: str = "file"):
+def _progress_bar(total: int, enabled: bool, desc: str | None = None, unit: str = "file"):
     # A bar is for a person at a terminal: in a log it is only carriage returns.
     if not enabled or total <= 1 or not sys.stderr.isatty():
         return None, lambda: None
     from tqdm import tqdm
 
-    bar = tqdm(total=total, unit=unit, file=sys.stderr, desc=desc, leave=False)
+    bar = tqdm(total=total, unit=unit, file=sys.stderr, desc=desc or _("scanning"), leave=False)
     return bar.update, bar.close
 
 
@@ -92,7 +99,11 @@ def with_common_options(func):
 @click.group(cls=AuditorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="auditor")
 @click.option("--verbose", "-v", is_flag=True, help="Log what auditor does.")
-def main(verbose: bool) -> None:
+@click.option("--lang", type=click.Choice(LANGUAGES, case_sensitive=False), default=None,
+              help="Language of the report and of the messages: zh (Chinese) or en (English). Default: "
+                   "$AUDITOR_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG): zh… means Chinese, anything else "
+                   "English. JSON, SARIF and CSV are always English.")
+def main(verbose: bool, lang: str | None) -> None:
     """Audit redacted Chinese documents: does the redaction hold?
 
     \b
@@ -101,6 +112,9 @@ def main(verbose: bool) -> None:
     auditor fix seeds/ --out DIR   write remediated copies that pass the gate
     """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+    # Decided once for the whole command (its worker processes inherit it), and
+    # undone when it ends, for callers that run the CLI in their own process.
+    click.get_current_context().with_resource(using(lang.lower() if lang else language_from_environment()))
 
 
 @main.command()
@@ -135,7 +149,7 @@ def scan(paths, out, no_link, policy_file, rules_dir, workers, max_bytes, quiet)
     with OutputFolder(out, inputs=paths, command="scan") as folder:
         result = run_audit(paths, rules_dir, workers, max_bytes, quiet, link=not no_link)
         pages = sum(1 for a in result.analyses if a.source.ok)
-        update, close = _progress_bar(pages, not quiet, "writing tables and report", "page")
+        update, close = _progress_bar(pages, not quiet, _("writing tables and report"), "page")
         try:
             written = write_audit(result, folder, workers=workers, progress=update, policy=policy)
         finally:
@@ -143,22 +157,28 @@ def scan(paths, out, no_link, policy_file, rules_dir, workers, max_bytes, quiet)
     elapsed = time.perf_counter() - started
     if quiet:
         return
+    from .output.gate import verdict_word
+    from .output.report.model import slot_type_name
+
     problems = [a.source for a in result.analyses if not a.source.ok]
     n_slots = sum(len(a.slots) for a in result.analyses)
-    click.echo(f"Scanned {len(result.analyses)} file(s) in {elapsed:.1f}s: {n_slots} slot(s)"
-               + (f", {len(problems)} file(s) not readable as text" if problems else ""))
+    click.echo(_("Scanned {files} file(s) in {seconds:.1f}s: {slots} slot(s)").format(
+                   files=len(result.analyses), seconds=elapsed, slots=n_slots)
+               + (_(", {n} file(s) not readable as text").format(n=len(problems)) if problems else ""))
     for analysis in sorted(result.analyses, key=lambda a: a.doc):
         if analysis.slots:
             types = Counter(s.slot_type for s in analysis.slots)
-            click.echo(f"  {analysis.doc}: {len(analysis.slots)} slots "
-                       f"({', '.join(f'{k} {v}' for k, v in types.most_common())})")
+            click.echo("  " + _("{doc}: {n} slots ({types})").format(
+                doc=analysis.doc, n=len(analysis.slots),
+                types=listing(f"{slot_type_name(k)} {v}" for k, v in types.most_common())))
     for source in sorted(problems, key=lambda s: s.doc):
         click.echo(f"  {source.doc}: {source.status}: {source.message}")
     for identity in result.identities:
         if identity.identity:
-            click.echo(f"  {identity.doc}: {identity.verdict} as {identity.identity} "
-                       f"(risk {identity.risk:.0%}, anonymity set {identity.anonymity_set})")
-    click.echo(f"Wrote {', '.join(str(p) for p in written)}")
+            click.echo("  " + _("{doc}: {verdict} as {place} (risk {risk:.0%}, anonymity set {size})").format(
+                doc=identity.doc, verdict=verdict_word(identity.verdict), place=identity.identity,
+                risk=identity.risk, size=identity.anonymity_set))
+    click.echo(_("Wrote {paths}").format(paths=listing(str(p) for p in written)))
 
 
 def _policy_or_exit(policy_file, rules_dir):
@@ -170,7 +190,7 @@ def _policy_or_exit(policy_file, rules_dir):
 def _input_files_or_exit(paths):
     files = list(iter_input_files(paths))
     if not files:
-        raise InputError(f"no text files under {', '.join(printable_name(p) for p in paths)}")
+        raise InputError(_("no text files under {paths}").format(paths=listing(printable_name(p) for p in paths)))
     return files
 
 
@@ -214,16 +234,20 @@ def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, quiet)
     files = _input_files_or_exit(paths)
     result = run_audit(paths, rules_dir, _small_job_workers(workers, len(files)), max_bytes,
                        quiet or fmt != "text", link=True, files=files)
-    report = evaluate(result, policy)
     if fmt == "text":
+        report = evaluate(result, policy)
         rendered = format_text(report, quiet=quiet)
     else:
-        rendered = json.dumps(to_sarif(report) if fmt == "sarif" else to_json(report), ensure_ascii=False, indent=1) + "\n"
+        with using("en"):  # machine formats are English, whatever the language
+            report = evaluate(result, policy)
+            rendered = json.dumps(to_sarif(report) if fmt == "sarif" else to_json(report), ensure_ascii=False,
+                                  indent=1) + "\n"
     if output:
         atomic_write_text(output, rendered)
         if not quiet:
             failed = len(report.failed_documents)
-            click.echo(f"{failed} of {len(report.documents)} document(s) fail the policy; wrote {output}", err=True)
+            click.echo(_("{failed} of {n} document(s) fail the policy; wrote {output}").format(
+                failed=failed, n=len(report.documents), output=output), err=True)
     else:
         click.echo(rendered, nl=False)
     click.get_current_context().exit(0 if report.passed else 1)
@@ -262,8 +286,10 @@ def fix(paths, out, policy_file, fmt, rules_dir, workers, max_bytes, quiet):
         files = _input_files_or_exit(paths)
         update, close = _progress_bar(map_steps(len(files)), not quiet and fmt == "text", unit="step")
         try:
-            report = remediate(paths, folder, rules, policy, workers=_small_job_workers(workers, len(files)),
-                               max_bytes=max_bytes, progress=update)
+            # The JSON report is English, whatever the language: its messages are made in English.
+            with using("en") if fmt == "json" else contextlib.nullcontext():
+                report = remediate(paths, folder, rules, policy, workers=_small_job_workers(workers, len(files)),
+                                   max_bytes=max_bytes, progress=update)
         finally:
             close()
     if fmt == "json":

@@ -34,9 +34,12 @@ from pathlib import Path
 
 from .output.gate import DocumentReport, GateReport, Policy, display_path, evaluate, resolve_policy, to_json
 from .errors import FixError, InputError
-from .map.loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_file
+from .map.formats import docx as docx_format
+from .map.formats import html as html_format
+from .map.loading import DEFAULT_MAX_BYTES, InputFile, decode_document, iter_input_files, load_file
+from .output.fix_text import format_fix_text  # noqa: F401 - auditor.fix.format_fix_text, as before
 from .output.folder import OutputError, OutputFolder, refuse_overlap, safe_relative_name, target_inside
-from .records import Clue, DocumentAnalysis, Identity
+from .records import Clue, DocumentAnalysis, Identity, SourceText
 from .rules import Rules, load_rules
 from .result import AuditResult
 from .scan import Analyzer, analyzer_for, audit, linked, map_documents
@@ -86,10 +89,12 @@ class DocumentFix:
     rounds: int = 0  # rounds in which this document changed
     stuck: str = ""  # why the loop stopped with the document still failing
     spans: list[MaskedSpan] = field(default_factory=list)  # what was masked, in the original's offsets, in order
+    # What the copy no longer holds besides its text (a Word or HTML file's in-file findings): "rule (where)".
+    cleaned: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return self.chars_masked > 0
+        return self.chars_masked > 0 or bool(self.cleaned)
 
 
 @dataclass
@@ -390,16 +395,48 @@ class _Workspace:
     def link(self) -> AuditResult:
         return linked([self.pristine[doc] for doc in self.order], self.rules)
 
-    def rewrite(self, doc: str, text: str) -> None:
+    def clean(self) -> list[str]:
+        """Rewrites the Word and HTML copies that hold more than their text without it; the docs cleaned."""
+        cleaned = []
+        for doc in self.order:
+            source = self.pristine[doc].source
+            if source.in_file and source.format in ("docx", "html"):
+                self._write(doc, self.texts[doc], _cleaned_copy(source, self.originals[doc]))
+                cleaned.append(doc)
+        return cleaned
+
+    def rewrite(self, doc: str, text: str, edits: list[tuple[int, int, str]]) -> None:
+        """The copy of ``doc`` with ``edits`` (offsets into its current text) made: ``text``."""
+        source = self.pristine[doc].source
+        self._write(doc, text, _edited_copy(source, self.originals[doc], text, edits))
+
+    def _write(self, doc: str, text: str, data: bytes) -> None:
         self.texts[doc] = text
+        self.originals[doc] = data
         target = self.target(doc)
-        target.write_bytes(encode_like(text, self.encodings[doc], self.originals[doc]))
+        target.write_bytes(data)
         if self._analyzer is None:
             self._analyzer = Analyzer(self.rules)
         analysis = self._analyzer.analyse(load_file(target, doc, self.max_bytes))
         if analysis.source.text != text:
             raise RuntimeError(f"{target}: the copy does not read back as written ({analysis.source.status})")
         self.pristine[doc] = analysis
+
+
+def _cleaned_copy(source: SourceText, data: bytes) -> bytes:
+    """A Word or HTML file without what it holds besides its text; the text as it was."""
+    if source.format == "docx":
+        return docx_format.write_clean(data)
+    return encode_like(html_format.clean(decode_document(data).text), source.encoding, data)
+
+
+def _edited_copy(source: SourceText, data: bytes, text: str, edits: list[tuple[int, int, str]]) -> bytes:
+    """The file's bytes with ``edits`` made in its text (``text``: the text they make)."""
+    if source.format == "docx":
+        return docx_format.write_clean(data, edits)
+    if source.format == "html":
+        return encode_like(html_format.apply_edits(decode_document(data).text, edits), source.encoding, data)
+    return encode_like(text, source.encoding, data)
 
 
 def remediate(
@@ -460,6 +497,10 @@ def _copy_readable(files, analyses, copy_names: dict[str, str], folder: OutputFo
     skipped, unfixable = [], []
     for entry, analysis in zip(files, analyses):
         source = analysis.source
+        if source.ok and source.format == "pdf":
+            skipped.append((analysis.doc, _NOT_REWRITTEN))
+            unfixable.append(analysis.doc)
+            continue
         if source.ok:
             workspace.add(analysis, entry.path.read_bytes(), copy_names[entry.doc])
             continue
@@ -467,6 +508,11 @@ def _copy_readable(files, analyses, copy_names: dict[str, str], folder: OutputFo
         if source.not_checked and policy.action("not-checked") == "fail":
             unfixable.append(analysis.doc)
     return workspace, skipped, unfixable
+
+
+_NOT_REWRITTEN = ("a PDF: fix does not rewrite PDFs, whose text cannot be masked in place in a way a reader can "
+                  "trust; redact it with a tool that removes the text (not one that draws boxes over it), clear "
+                  "its metadata, and check it again: `auditor check` lists what must go")
 
 
 class _Origins:
@@ -517,6 +563,7 @@ def _mask_until_passing(workspace, policy: Policy) -> tuple[int, GateReport, Gat
     (fix) or a :class:`_Draft` (plan_fix)."""
     current = workspace.link()
     before = evaluate(current, policy)
+    before_sources = {doc: analysis.source for doc, analysis in workspace.pristine.items()}
     fixes = {
         # display_path escapes what a copy's real name may hold (any byte).
         doc: DocumentFix(doc, display_path(analysis.source.path), display_path(str(workspace.final(doc))),
@@ -529,6 +576,12 @@ def _mask_until_passing(workspace, policy: Policy) -> tuple[int, GateReport, Gat
     names: dict[str, set[str]] = {}
     rounds = 0
     gate = before
+    cleaned = workspace.clean()
+    for doc in cleaned:
+        fixes[doc].cleaned = [f"{f.rule} ({f.where})" for f in before_sources[doc].in_file]
+    if cleaned:
+        current = workspace.link()
+        gate = evaluate(current, policy)
     while not gate.passed and rounds < policy.max_rounds:
         plan = _Plan(current, gate, policy, names)
         edits = plan.build()
@@ -540,12 +593,13 @@ def _mask_until_passing(workspace, policy: Policy) -> tuple[int, GateReport, Gat
             new_text, applied = apply_edits(workspace.texts[doc], planned)
             if new_text == workspace.texts[doc]:
                 continue
-            if not can_encode(new_text, workspace.encodings[doc]):
+            # (A Word file has no encoding of its own to fail: "".)
+            if workspace.encodings[doc] and not can_encode(new_text, workspace.encodings[doc]):
                 # The replacement characters of a repaired text stand for bytes this encoding cannot write back.
                 fixes[doc].stuck = (f"a masked copy cannot be written in {workspace.encodings[doc]}: the file had "
                                     "bytes that could not be decoded; re-save it in a clean encoding, then fix it")
                 continue
-            workspace.rewrite(doc, new_text)
+            workspace.rewrite(doc, new_text, [(edit.start, edit.end, edit.replacement) for edit in applied])
             fix = fixes[doc]
             fix.rounds += 1
             index = lines.get(doc) or lines.setdefault(doc, LineIndex(originals[doc]))
@@ -596,7 +650,17 @@ class _Draft:
             return first
         return linked([self.pristine[doc] for doc in self.order], self.rules)
 
-    def rewrite(self, doc: str, text: str) -> None:
+    def clean(self) -> list[str]:
+        """What :meth:`_Workspace.clean` would clean: the Word and HTML documents, without their in-file findings."""
+        cleaned = []
+        for doc in self.order:
+            analysis = self.pristine[doc]
+            if analysis.source.in_file and analysis.source.format in ("docx", "html"):
+                self.pristine[doc] = replace(analysis, source=replace(analysis.source, in_file=()))
+                cleaned.append(doc)
+        return cleaned
+
+    def rewrite(self, doc: str, text: str, edits: list[tuple[int, int, str]]) -> None:
         self.texts[doc] = text
         source = replace(self.pristine[doc].source, text=text)
         # The process's analyzer of these rules: its clue finder is built already after a scan.
@@ -650,52 +714,6 @@ def plan_fix(result: AuditResult, policy: Policy | None = None, rules: Rules | N
 # ---------------------------------------------------------------------------
 
 
-def _state(report: DocumentReport | None) -> str:
-    if report is None:
-        return "missing"
-    identity = report.identity
-    if identity is not None and report.verdict and report.verdict != report.status:
-        return f"{report.status}, {report.verdict}, risk {identity.risk:.0%}, anonymity set {identity.anonymity_set}"
-    return report.status
-
-
-def format_fix_text(report: FixReport) -> str:
-    changed = [d for d in report.documents if d.changed]
-    lines = [
-        f"Masked {sum(d.chars_masked for d in changed)} character(s) in {len(changed)} of "
-        f"{len(report.documents)} document(s) over {report.rounds} round(s); copies in {display_path(str(report.out))}"
-    ]
-    for fix in report.documents:
-        if fix.changed:
-            share = fix.chars_masked / max(1, fix.chars)
-            masked = ", ".join(f"{text} ×{n}" for text, n in fix.masked.most_common())
-            lines.append(
-                f"  {fix.target}: {_state(fix.before)} -> {_state(fix.after)}; masked {sum(fix.masked.values())} "
-                f"occurrence(s) of {len(fix.masked)} clue(s), {fix.chars_masked} of {fix.chars} characters "
-                f"({share:.2%}): {masked}"
-            )
-        else:
-            lines.append(f"  {fix.target}: unchanged ({_state(fix.after)})")
-        if fix.after is not None and fix.after.failed and fix.stuck:
-            lines.append(f"    not fixed: {fix.stuck}")
-    for doc, why in report.skipped:
-        fails = " and fails the policy" if doc in report.unfixable else ""
-        lines.append(f"  {doc}: not copied{fails} ({why})")
-    failed = report.after.failed_documents
-    lines.append(
-        f"Re-audit of {display_path(str(report.out))}: "
-        + (f"{len(failed)} document(s) still fail the policy" if failed else
-           # the folder's manifest (a dotfile) is listed by the re-audit, not counted
-           f"all {sum(1 for d in report.after.documents if d.readable)} document(s) pass the policy")
-        + (f"; {len(report.unfixable)} input(s) could not be fixed and fail" if report.unfixable else "")
-        + f" ({report.policy.label()}: {report.policy.describe()})"
-    )
-    for finding in report.after.findings:
-        if finding.fails:
-            lines.append("  " + finding.line())
-    return "\n".join(lines) + "\n"
-
-
 def fix_to_json(report: FixReport) -> dict:
     return {
         "out": str(report.out),
@@ -704,7 +722,7 @@ def fix_to_json(report: FixReport) -> dict:
         "documents": [
             {
                 "doc": d.doc, "source": d.source, "target": d.target, "encoding": d.encoding, "chars": d.chars,
-                "chars_masked": d.chars_masked,
+                "chars_masked": d.chars_masked, "cleaned": d.cleaned,
                 "masked": [{"text": text, "count": n} for text, n in d.masked.most_common()],
                 "before": {"status": d.before.status, "verdict": d.before.verdict,
                            "risk": round(d.before.identity.risk, 4) if d.before.identity else None,

@@ -28,7 +28,9 @@ def pickled_as_arguments(cls):
 # read and audited (``repaired``: a few undecodable bytes were replaced, the message says which);
 READ_STATUSES = ("ok", "repaired")
 # a document auditor could not audit: never a pass (the gate's ``not-checked`` rule, fail by default);
-NOT_CHECKED_STATUSES = ("binary", "undecodable", "unreadable", "too-large", "unsupported-format", "rule-timeout")
+# unparseable, encrypted, no-text-layer: a Word, PDF or HTML file its reader could not read (auditor.map.formats).
+NOT_CHECKED_STATUSES = ("binary", "undecodable", "unreadable", "too-large", "unsupported-format", "rule-timeout",
+                        "unparseable", "encrypted", "no-text-layer")
 # nothing to audit (an empty file), or not a document at all (a link, a fifo, a hidden or
 # non-document file), listed with the reason.
 EMPTY_STATUS = "empty"
@@ -45,6 +47,11 @@ class SourceText:
     encoding: str  # '' when the file could not be decoded
     status: str  # one of READ_STATUSES, NOT_CHECKED_STATUSES, EMPTY_STATUS, SKIPPED_STATUS
     message: str = ""
+    format: str = "text"  # text | docx | pdf | html: the reader of auditor.map.formats that read it
+    # Where each stretch of ``text`` comes from in a Word, PDF or HTML file (formats.Part), in order;
+    # () for plain text, whose lines and columns say it.
+    parts: tuple = ()
+    in_file: tuple = ()  # formats.FileFinding: what the file holds besides its visible text
 
     @property
     def ok(self) -> bool:

@@ -54,3 +54,8 @@ class AuditResult:
     @property
     def files(self):
         return tables.files_frame(self)
+
+    @property
+    def in_file(self):
+        """What Word, PDF and HTML files hold besides their visible text: one row per finding."""
+        return tables.in_file_frame(self)

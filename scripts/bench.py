@@ -15,6 +15,9 @@
 5. Scans one big file (``--big-file-mb``, 20 MB: variants of the sources one
    after another) and one seed file, and gives the growth of the main
    process's peak RSS per MB of input (``--only-big-file`` runs only this).
+6. Saves the seeds as Word and as PDF files (the tests' builders: python-docx,
+   ReportLab) and times loading them against loading the text: the cost of
+   extraction per MB (``--only-formats`` runs only this).
 
 Writes ``OUT/bench.json`` and ``OUT/bench.md`` and prints the Markdown tables.
 """
@@ -592,6 +595,66 @@ def _secs(seconds: float | None) -> str:
     return "–" if seconds is None else f"{seconds:.2f}"
 
 
+FORMAT_RUNS = 3
+
+
+def measure_formats(runs: int = FORMAT_RUNS) -> dict:
+    """Loading (reading and extracting) the seeds as text, as .docx and as .pdf, best of ``runs``, in this process."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from docx_fixtures import text_docx
+    from pdf_fixtures import text_pdf
+
+    from auditor.map.loading import load_file
+
+    makers = {"txt": None, "docx": text_docx, "pdf": text_pdf}
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-formats-") as tmp:
+        for kind, make in makers.items():
+            paths = []
+            for seed in sorted(SEEDS.glob("*.txt")):
+                text = seed.read_text(encoding="utf-8")
+                path = Path(tmp) / f"{seed.stem}.{kind}"
+                if make is None:
+                    path.write_text(text, encoding="utf-8")
+                else:
+                    path.write_bytes(make([line.strip() for line in text.split("\n") if line.strip()]))
+                paths.append(path)
+            best = None
+            for _ in range(runs):
+                started = time.perf_counter()
+                chars = sum(len(load_file(path, path.name).text) for path in paths)
+                elapsed = time.perf_counter() - started
+                best = elapsed if best is None else min(best, elapsed)
+            file_bytes = sum(path.stat().st_size for path in paths)
+            results[kind] = {"files": len(paths), "file_bytes": file_bytes, "chars": chars, "seconds": best,
+                             "pages": _pdf_pages(paths) if kind == "pdf" else None}
+    return results
+
+
+def _pdf_pages(paths: list[Path]) -> int:
+    import pdfplumber
+
+    total = 0
+    for path in paths:
+        with pdfplumber.open(path) as pdf:
+            total += len(pdf.pages)
+    return total
+
+
+def render_formats(formats: dict) -> list[str]:
+    text = formats["txt"]
+    lines = [f"Extraction: the {text['files']} seeds ({text['chars']:,} characters) loaded as text, as Word and as "
+             f"PDF (best of {FORMAT_RUNS}, one process):", "",
+             "| format | file MB | seconds | s per MB of file | s per 10⁵ characters | × text |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for kind, run in formats.items():
+        mb = run["file_bytes"] / MB
+        pages = f" ({run['pages']} pages, {run['seconds'] / run['pages'] * 1000:.0f} ms a page)" if run["pages"] else ""
+        lines.append(f"| {kind}{pages} | {mb:.2f} | {run['seconds']:.3f} | {run['seconds'] / mb:.2f} | "
+                     f"{run['seconds'] / run['chars'] * 1e5:.3f} | {run['seconds'] / text['seconds']:.0f} |")
+    return lines + [""]
+
+
 MEMO_FRACTION = 0.125
 
 
@@ -626,6 +689,8 @@ def render(bench: dict) -> str:
         lines += render_memos(bench["memos"])
     if bench.get("big_file"):
         lines += render_big_file(bench["big_file"])
+    if bench.get("formats"):
+        lines += render_formats(bench["formats"])
     lines += ["| target | measured | met |", "|---|---:|---|"]
     for row in bench["targets"]:
         lines.append(f"| {row['target']} | {row['measured']} | {'yes' if row['met'] else '**no**'} |")
@@ -764,6 +829,8 @@ def main(argv=None) -> int:
                         help="size of the one big file whose main-process memory is measured (0: not measured)")
     parser.add_argument("--memos", action="store_true",
                         help="also scan 1/8 of the corpus without each memo in turn (what each saves)")
+    parser.add_argument("--only-formats", action="store_true",
+                        help="only time the extraction of Word and PDF files (step 6)")
     parser.add_argument("--only-big-file", action="store_true",
                         help="measure the big file only (no corpus scan, cold start or scaling)")
     args = parser.parse_args(argv)
@@ -776,13 +843,17 @@ def main(argv=None) -> int:
 
     workers = args.workers or default_workers()
     corpus = Path(args.corpus).resolve()
-    if args.only_big_file:
+    only = args.only_big_file or args.only_formats
+    if only:
         bench = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]}}
     else:
         bench = measure_corpus(args, corpus, workers)
-    if args.memos and not args.only_big_file:
+    if args.memos and not only:
         bench["memos"] = measure_memos(corpus, workers, args.no_link)
-    if args.big_file_mb > 0:
+    if not args.only_big_file:
+        print("bench: the seeds as Word and PDF files", file=sys.stderr)
+        bench["formats"] = measure_formats()
+    if args.big_file_mb > 0 and not args.only_formats:
         print(f"bench: one {args.big_file_mb:g} MB file", file=sys.stderr)
         bench["big_file"] = big_file_memory(corpus, args.big_file_mb, args.seed, workers, args.no_link)
     bench["targets"] = judge(bench)

@@ -159,6 +159,7 @@ def test_suffixes_decide_what_is_read_and_every_file_gets_a_row(tmp_path, report
     (corpus / ".cache").mkdir()
     (corpus / ".cache" / "copy.txt").write_text(report_head, encoding="utf-8")
     (corpus / "letter.docx").write_bytes(b"PK\x03\x04 a real docx is a zip")
+    (corpus / "letter.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     (corpus / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     (corpus / "blob").write_bytes(bytes(range(256)) * 8)  # no suffix, not text
     _, rows = scan(tmp_path, "corpus")
@@ -170,12 +171,14 @@ def test_suffixes_decide_what_is_read_and_every_file_gets_a_row(tmp_path, report
         "corpus/blob": ("skipped", "0"),
         "corpus/data.json": ("ok", "32"),
         "corpus/guide.rst": ("ok", "32"),
-        "corpus/letter.docx": ("unsupported-format", "0"),
+        "corpus/letter.doc": ("unsupported-format", "0"),
+        "corpus/letter.docx": ("unparseable", "0"),
         "corpus/notes.log": ("ok", "32"),
         "corpus/photo.png": ("skipped", "0"),
     }
     assert rows["corpus/.env"]["message"] == "hidden file"
-    assert ".txt" in rows["corpus/letter.docx"]["message"]
+    assert rows["corpus/letter.docx"]["message"].startswith("a Word document: ")
+    assert "Word .docx and PDF" in rows["corpus/letter.doc"]["message"]
     assert rows["corpus/photo.png"]["message"] == "not a document format auditor reads: .png"
 
 

@@ -13,7 +13,7 @@ SLOT_COLUMNS = [
     "doc", "slot_id", "start", "end", "line", "column", "mask", "left_context", "right_context",
     "slot_type", "unit", "place_level", "rule", "recovered", "recovered_confidence", "leak",
 ]
-FILE_COLUMNS = ["doc", "encoding", "chars", "n_slots", "status", "message"]
+FILE_COLUMNS = ["doc", "format", "encoding", "chars", "n_slots", "in_file", "status", "message"]
 SEED_COUNTS = {"000": 271, "001": 283, "002": 0, "003": 0, "004": 0}
 
 
@@ -85,8 +85,8 @@ def test_files_csv(seeds_scan_out, seed_text):
     assert [seed_prefix(r["doc"]) for r in rows] == list(SEED_COUNTS)
     for row in rows:
         prefix = seed_prefix(row["doc"])
-        assert (row["status"], row["encoding"], row["message"]) == ("ok", "utf-8", "")
-        assert int(row["n_slots"]) == SEED_COUNTS[prefix]
+        assert (row["status"], row["format"], row["encoding"], row["message"]) == ("ok", "text", "utf-8", "")
+        assert (int(row["n_slots"]), row["in_file"]) == (SEED_COUNTS[prefix], "0")
         assert int(row["chars"]) == len(seed_text(prefix))
 
 

@@ -141,7 +141,7 @@ def test_text_output_has_file_line_column_clue_why_and_what_to_mask(corpus):
     assert "docs/002.txt: not anonymised: no masks: nothing to check" in text
     assert text.splitlines()[-1] == (
         "3 documents: 3 checked, 1 passed, 2 failed, 0 not checked (built-in policy: K=5; fails re-identified, "
-        "at-risk, near-duplicate-leak, names-own-place, unrecognised-masks, not-checked)")
+        "at-risk, near-duplicate-leak, names-own-place, unrecognised-masks, not-checked, in-file findings)")
 
 
 def test_quiet_text_output_keeps_only_failing_findings(corpus):

@@ -25,15 +25,23 @@ import charset_normalizer
 
 from ..errors import InputError
 from ..records import EMPTY_STATUS, SKIPPED_STATUS, SourceText
+from .formats import Extracted, FormatError
+from .formats import docx as docx_format
+from .formats import html as html_format
+from .formats import pdf as pdf_format
 
 TEXT_SUFFIXES = (
     ".txt", ".md", ".markdown", ".text", ".csv", ".tsv", ".html", ".htm", ".xhtml", ".xml", ".json",
     ".jsonl", ".log", ".rst", ".srt", ".vtt", ".yaml", ".yml", ".ini", ".tex", ".org", ".adoc", ".sgml",
 )
-# Documents auditor cannot read yet: never a pass, so never silently dropped.
-UNSUPPORTED_DOCUMENT_SUFFIXES = (
-    ".docx", ".doc", ".pdf", ".rtf", ".odt", ".wps", ".xls", ".xlsx", ".ppt", ".pptx", ".epub",
-)
+# Text read through an HTML parser (markup, scripts and styles out; title and meta tags in).
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+# Formats that are not text, each with its reader (auditor.map.formats): format name, read(bytes).
+DOCUMENT_READERS = {".docx": ("docx", docx_format.read), ".pdf": ("pdf", pdf_format.read)}
+# Documents auditor cannot read: never a pass, so never silently dropped.
+UNSUPPORTED_DOCUMENT_SUFFIXES = (".doc", ".rtf", ".odt", ".wps", ".xls", ".xlsx", ".ppt", ".pptx", ".epub")
+READ_FORMATS = (".txt, .md, .csv, .xml, .json and other text files (UTF-8, GB18030, Big5 or UTF-16/32), "
+                "HTML, Word .docx and PDF")
 # Not documents at all (images, archives, programs, media, fonts): listed as skipped, not read.
 NON_DOCUMENT_SUFFIXES = (
     ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".ico", ".heic",
@@ -163,8 +171,8 @@ def _classify_file(path: Path, name: str, relative: str, info: os.stat_result) -
     identity = (info.st_dev, info.st_ino)
     if suffix in UNSUPPORTED_DOCUMENT_SUFFIXES:
         return _Found(path, name, relative, "unsupported-format",
-                      f"a {suffix} document: auditor reads only plain text (.txt, .md, .csv, .html, .xml, .json "
-                      "and other text files, in UTF-8, GB18030, Big5 or UTF-16/32); convert it to text to audit it", identity)
+                      f"a {suffix} document: auditor reads {READ_FORMATS}; save it as .docx, PDF or text to "
+                      "audit it", identity)
     if suffix in NON_DOCUMENT_SUFFIXES:
         return _Found(path, name, relative, SKIPPED_STATUS, f"not a document format auditor reads: {suffix}", identity)
     return _Found(path, name, relative, identity=identity)
@@ -527,8 +535,17 @@ def load_file(path: Path, doc: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Sourc
         return problem("too-large", f"over the limit of {max_bytes} bytes (--max-bytes)")
     if not data.strip():
         return problem(EMPTY_STATUS, "the file is empty" if not data else "the file holds only white space")
-    decoded = decode_document(data)
     suffix = path.suffix.lower()
+    if suffix in DOCUMENT_READERS:
+        name, read = DOCUMENT_READERS[suffix]
+        try:
+            extracted = read(data)
+        except FormatError as exc:
+            return problem(exc.status, f"{_FORMAT_LABELS[name]}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - a reader's failure on a strange file is a file not checked
+            return problem("unparseable", f"{_FORMAT_LABELS[name]} its reader failed on: {type(exc).__name__}: {exc}")
+        return _extracted_source(doc, absolute, extracted, name, "", "ok", "")
+    decoded = decode_document(data)
     if not decoded.encoding and suffix not in TEXT_SUFFIXES:
         # Under a name that does not say text, content that is not text is not a document.
         return problem(SKIPPED_STATUS, f"not a document format auditor reads: {suffix or 'no suffix'} "
@@ -539,4 +556,20 @@ def load_file(path: Path, doc: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Sourc
         return problem(EMPTY_STATUS, "the file holds only white space", decoded.encoding)
     if not decoded.text.replace("\ufffd", "").strip():
         return problem("undecodable", decoded.message)
+    if suffix in HTML_SUFFIXES:
+        extracted = html_format.read_markup(decoded.text)
+        return _extracted_source(doc, absolute, extracted, "html", decoded.encoding, decoded.status, decoded.message)
     return SourceText(doc, absolute, decoded.text, decoded.encoding, decoded.status, decoded.message)
+
+
+_FORMAT_LABELS = {"docx": "a Word document", "pdf": "a PDF", "html": "an HTML page"}
+
+
+def _extracted_source(doc: str, absolute: str, extracted: Extracted, name: str, encoding: str, status: str,
+                      message: str) -> SourceText:
+    """The SourceText of what a format's reader read; a file that shows no text and holds nothing else is empty."""
+    if not extracted.text.strip() and not extracted.findings:
+        return SourceText(doc, absolute, "", encoding, EMPTY_STATUS, f"{_FORMAT_LABELS[name]} without text",
+                          format=name)
+    return SourceText(doc, absolute, extracted.text, encoding, status, message, format=name,
+                      parts=extracted.parts, in_file=extracted.findings)

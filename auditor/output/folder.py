@@ -43,7 +43,7 @@ except ImportError:  # Windows: a byte-range lock, released as flock's is when t
 MANIFEST = ".auditor-manifest.json"
 # The audit tables a scan writes (auditor.output.tables writes them), and the names a
 # command writes whatever its inputs (checked before any document is read).
-TABLE_FILES = ("slots.csv", "slots.json", "files.csv", "documents.csv", "documents.json", "clues.csv")
+TABLE_FILES = ("slots.csv", "slots.json", "files.csv", "documents.csv", "documents.json", "clues.csv", "in_file.csv")
 _ALWAYS_WRITTEN = {"scan": (*TABLE_FILES, "index.html", "docs")}
 MANIFEST_TOOL = "auditor"
 _STAGING = "staging"

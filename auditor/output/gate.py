@@ -24,6 +24,8 @@ from urllib.parse import quote
 from .. import __version__
 from ..map.recognizers.codes import code_label
 from ..errors import PolicyError
+from ..i18n import N_, _, listing, ngettext, pgettext
+from ..map.formats import IN_FILE_RULES, KIND_DESCRIPTIONS, FileFinding, where as part_where
 from ..map.loading import printable_name
 from ..records import EMPTY_STATUS, NOT_CHECKED_STATUSES, SKIPPED_STATUS, Clue, Identity
 from ..reduce.risk import DEFAULT_K, VERDICTS, verdict_for
@@ -96,6 +98,60 @@ RULES: dict[str, GateRule] = {
             "pattern ran out of time, were not audited: auditor cannot say they are safe to publish.",
         ),
         GateRule(
+            "covered-text", "CoveredText",
+            "Text a box or highlighting covers is still in the file.",
+            "A black box drawn over text in a PDF, or black highlighting or shading over text in Word, hides it "
+            "from the eye only: the text is still in the file and copies out of it. Delete the text itself "
+            "(in a PDF with a real redaction tool that removes it), or run `auditor fix` on a .docx.",
+        ),
+        GateRule(
+            "hidden-text", "HiddenText",
+            "The file holds text that is not shown.",
+            "Hidden (vanished) text in Word, white or invisible text and text outside the page in a PDF, "
+            "elements an HTML page does not display: each can be read out of the file. Delete it.",
+        ),
+        GateRule(
+            "tracked-changes", "TrackedChanges",
+            "The file keeps tracked changes.",
+            "A tracked deletion keeps the deleted text, and every revision its author and date. Accept or "
+            "reject all changes and save again, or run `auditor fix` on a .docx.",
+        ),
+        GateRule(
+            "comments", "Comments",
+            "The file holds comments or annotations.",
+            "Comments and annotations travel with the file and often name what the text masks. Delete them.",
+        ),
+        GateRule(
+            "metadata", "Metadata",
+            "The file's properties are set.",
+            "Title, subject, author, company, keywords and custom properties (a PDF's document information "
+            "and XMP metadata) are published with the file. Clear them, or run `auditor fix` on a .docx.",
+        ),
+        GateRule(
+            "alt-text", "AltText",
+            "An image carries alternative text.",
+            "An image's description is read out by screen readers and copies out of the file. Check that it "
+            "names nothing the text masks, or clear it.",
+        ),
+        GateRule(
+            "attachments", "Attachments",
+            "Files are attached to the document.",
+            "An attached file is published with the document and was not audited. Remove it, or audit it on "
+            "its own.",
+        ),
+        GateRule(
+            "earlier-revisions", "EarlierRevisions",
+            "The file keeps earlier revisions of itself.",
+            "A PDF saved by incremental updates keeps every earlier version: text removed in a later one may "
+            "still be in the file. Save it anew (print to PDF, or a tool's 'sanitise' or 'save as optimised').",
+        ),
+        GateRule(
+            "no-text-layer", "NoTextLayer",
+            "A page has no text layer: it could not be audited.",
+            "A scanned page is an image; auditor cannot read what it shows. Run OCR and audit the text, or "
+            "check the page by eye.",
+        ),
+        GateRule(
             "skipped", "Skipped",
             "Not a document: skipped.",
             "Links, fifos, hidden files and files of non-document formats are listed and not read.",
@@ -134,6 +190,15 @@ class Policy:
         ("skipped", "report"),
         ("empty", "report"),
         ("repaired-encoding", "report"),
+        ("covered-text", "fail"),
+        ("hidden-text", "fail"),
+        ("tracked-changes", "fail"),
+        ("comments", "fail"),
+        ("metadata", "fail"),
+        ("alt-text", "fail"),
+        ("attachments", "fail"),
+        ("earlier-revisions", "fail"),
+        ("no-text-layer", "fail"),
     )
     mask: str = "×"
     keep_suffixes: tuple[str, ...] = ()  # longest first
@@ -154,11 +219,13 @@ class Policy:
         return dict(self.actions).get(rule, "report")
 
     def label(self) -> str:
-        return display_path(self.source) if self.source else "built-in policy"
+        return display_path(self.source) if self.source else _("built-in policy")
 
     def describe(self) -> str:
         failing = [rule for rule, action in self.actions if action == "fail"]
-        return f"K={self.min_anonymity_set}; fails {', '.join(failing) or 'nothing'}"
+        if set(IN_FILE_RULES) <= set(failing):  # nine rules of one kind: named as one
+            failing = [rule for rule in failing if rule not in IN_FILE_RULES] + [_("in-file findings")]
+        return _("K={k}; fails {rules}").format(k=self.min_anonymity_set, rules=listing(failing) or _("nothing"))
 
 
 def _expect_count(path, key, value) -> int:
@@ -286,8 +353,12 @@ class Location:
     text: str = ""
     note: str = ""
     uri: str = ""  # the SARIF artifact URI, from the path's real bytes ('' to derive it from path)
+    # Where in a Word, PDF or HTML file: "paragraph 12, character 5", "page 2 at (72, 540)" ('' for text).
+    part: str = ""
 
     def where(self) -> str:
+        if self.part:
+            return f"{self.path} ({self.part})"
         if self.line is None:
             return self.path
         return f"{self.path}:{self.line}:{self.column}"
@@ -309,10 +380,15 @@ class Finding:
     def level(self) -> str:
         return "error" if self.fails else "note"
 
+    @property
+    def level_label(self) -> str:
+        """The level as a line of ``auditor check`` says it, in the language in use."""
+        return pgettext("finding level", "error") if self.fails else pgettext("finding level", "note")
+
     def line(self) -> str:
         head = f"{self.clue}: " if self.clue else ""
-        tail = f"; {self.remedy}" if self.remedy else ""
-        return f"{self.location.where()}: {self.level}: {head}{self.why}{tail} [{self.rule}]"
+        tail = _("; {remedy}").format(remedy=self.remedy) if self.remedy else ""
+        return f"{self.location.where()}: {self.level_label}: {head}{self.why}{tail} [{self.rule}]"
 
 
 @dataclass
@@ -335,23 +411,46 @@ class DocumentReport:
 
     @property
     def status_label(self) -> str:
-        """The status as a reader is shown it (not anonymised, not checked)."""
-        return STATUS_LABELS.get(self.status, self.status)
+        """The status as a reader is shown it (not anonymised, not checked), in the language in use."""
+        return _(STATUS_LABELS[self.status]) if self.status in STATUS_LABELS else self.status
 
     @property
     def label(self) -> str:
-        return "FAIL" if self.failed else self.status_label
+        return _("FAIL") if self.failed else self.status_label
 
     def status_line(self) -> str:
         """``FAIL: re-identified, …``: the document's line of ``auditor check``, without its path."""
         # "skipped: a symbolic link" says it all; "empty: empty: …" would not.
-        head = "" if self.status in ("skipped", "empty") and not self.failed else f"{self.label}: "
-        return f"{head}{self.message}"
+        if self.status in ("skipped", "empty") and not self.failed:
+            return self.message
+        return _("{label}: {message}").format(label=self.label, message=self.message)
 
 
-# How a document's status is shown.
-STATUS_LABELS = {"pass": "pass", "fail": "FAIL", "not-anonymised": "not anonymised", "not-checked": "not checked",
-                 "skipped": "skipped", "empty": "empty"}
+# How a document's status is shown (translated where it is shown).
+STATUS_LABELS = {"pass": N_("pass"), "fail": N_("FAIL"), "not-anonymised": N_("not anonymised"),
+                 "not-checked": N_("not checked"), "skipped": N_("skipped"), "empty": N_("empty")}
+
+
+def verdict_word(verdict: str) -> str:
+    """A verdict as a line of ``auditor check`` says it: its id in English."""
+    words = {
+        "re-identified": pgettext("verdict", "re-identified"),
+        "at-risk": pgettext("verdict", "at-risk"),
+        "protected": pgettext("verdict", "protected"),
+        "not-anonymised": pgettext("verdict", "not-anonymised"),
+    }
+    return words.get(verdict, verdict)
+
+
+def status_word(status: str) -> str:
+    """A document's status at the gate in a word (``auditor fix``'s "fail -> pass"): its id in English."""
+    words = {
+        "pass": pgettext("gate status", "pass"), "fail": pgettext("gate status", "fail"),
+        "not-anonymised": pgettext("gate status", "not-anonymised"),
+        "not-checked": pgettext("gate status", "not-checked"), "skipped": pgettext("gate status", "skipped"),
+        "empty": pgettext("gate status", "empty"),
+    }
+    return words.get(status, status)
 
 
 @dataclass
@@ -407,21 +506,30 @@ def path_uri(path: str) -> str:
     return "file://" + (encoded if encoded.startswith("/") else "/" + encoded) if os.path.isabs(relative) else encoded
 
 
+# "town name": an administrative clue of each level of the gazetteer.
+_LEVEL_NAMES = {"province": N_("province name"), "prefecture": N_("prefecture name"), "county": N_("county name"),
+                "town": N_("town name"), "village": N_("village name")}
+
+
 def _clue_kind(clue: Clue) -> str:
     if clue.kind == "admin":
-        return f"{clue.level} name" if clue.level else "place name"
+        if not clue.level:
+            return _("place name")
+        return _(_LEVEL_NAMES[clue.level]) if clue.level in _LEVEL_NAMES else f"{clue.level} name"
     if clue.kind == "abbreviation":
-        return "abbreviated place name"
+        return _("abbreviated place name")
     if clue.kind == "landmark":
-        return "landmark"
+        return _("landmark")
     if clue.kind == "code":
-        return code_label(clue.rule)  # the rule says what the code is
-    if clue.kind in ("zone", "old-name"):
-        return clue.kind.replace("-", " ")
+        return _(code_label(clue.rule))  # the rule says what the code is
+    if clue.kind == "zone":
+        return _("zone")
+    if clue.kind == "old-name":
+        return _("old name")
     if clue.kind == "geography":
         # What the sentence says: "geography (borders 山西省/忻州市/代县: 6 counties do)".
-        return f"geography ({clue.said})"
-    return "name not in the gazetteer"
+        return _("geography ({said})").format(said=clue.said)
+    return _("name not in the gazetteer")
 
 
 class _Positions:
@@ -429,6 +537,7 @@ class _Positions:
 
     def __init__(self, result: "AuditResult"):
         self._texts = {a.doc: a.source.text for a in result.analyses}
+        self._parts = {a.doc: a.source.parts for a in result.analyses if a.source.parts}
         self._raw = {a.doc: a.source.path or a.doc for a in result.analyses}
         self._paths = {doc: display_path(raw) for doc, raw in self._raw.items()}
         self._indexes: dict[str, LineIndex] = {}
@@ -447,21 +556,25 @@ class _Positions:
         line, column = index.position(start)
         end_line, end_column = index.position(max(start, end))
         return Location(doc, self.path(doc), line, column, end_line, end_column, text[start:end], note,
-                        self.uri(doc))
+                        self.uri(doc), part_where(self._parts.get(doc, ()), start))
 
     def in_context(self, doc: str, start: int, end: int, around: int = 2) -> str:
         """``驻原部队 at 12:5``: the text at ``start``, with a few characters either side, and its position."""
         text = self._texts.get(doc, "")
         context = "".join(ch for ch in text[max(0, start - around) : end + around] if ch.isprintable())
         location = self.location(doc, start, end)
-        return f"{context} at {location.line}:{location.column}"
+        return _("{context} at {where}").format(context=context,
+                                                 where=location.part or f"{location.line}:{location.column}")
 
-    def whole(self, doc: str) -> Location:
-        return Location(doc, self.path(doc), uri=self.uri(doc))
+    def whole(self, doc: str, part: str = "") -> Location:
+        return Location(doc, self.path(doc), uri=self.uri(doc), part=part)
 
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    def in_file(self, doc: str, found: FileFinding) -> Location:
+        """Where an in-file finding is: its place in the extracted text when it has one, and its place in the file."""
+        if found.start < 0:
+            return self.whole(doc, found.where)
+        location = self.location(doc, found.start, found.end, KIND_DESCRIPTIONS.get(found.kind, found.kind))
+        return replace(location, part=found.where)
 
 
 def _group_members(result: "AuditResult") -> dict[str, list[str]]:
@@ -482,12 +595,13 @@ _SHORT_CLUE = 2
 
 def _mask_remedy(text: str, here: int, copies: list[tuple[str, int]], found: list[Clue] = (),
                  positions: "_Positions | None" = None, doc: str = "") -> str:
-    elsewhere = "".join(f", {n} in {doc}" for doc, n in copies if n)
+    elsewhere = "".join(_(", {n} in {doc}").format(n=n, doc=doc) for doc, n in copies if n)
     if len(text) < _SHORT_CLUE and found and positions is not None:
         shown = [positions.in_context(doc, c.start, c.end) for c in found[:3]]
-        more = f" and {len(found) - 3} more" if len(found) > 3 else ""
-        return f"mask {text} where it stands for the place: {', '.join(shown)}{more} ({here} here{elsewhere})"
-    return f"mask {text} everywhere ({here} here{elsewhere})"
+        more = _(" and {n} more").format(n=len(found) - 3) if len(found) > 3 else ""
+        return _("mask {text} where it stands for the place: {shown}{more} ({here} here{elsewhere})").format(
+            text=text, shown=listing(shown), more=more, here=here, elsewhere=elsewhere)
+    return _("mask {text} everywhere ({here} here{elsewhere})").format(text=text, here=here, elsewhere=elsewhere)
 
 
 def evaluate(result: "AuditResult", policy: Policy) -> GateReport:
@@ -515,21 +629,24 @@ def evaluate(result: "AuditResult", policy: Policy) -> GateReport:
             rule = _unread_rule(source.status)
             report.status = rule
             report.message = printable_name(f"{source.status}: {source.message}" if source.message else source.status)
-            why = f"not checked: {report.message}" if rule == "not-checked" else report.message
+            why = _("not checked: {message}").format(message=report.message) if rule == "not-checked" else report.message
             add(Finding(rule, policy.action(rule) == "fail", doc, positions.whole(doc), "", why, "", docs=(doc,)))
             continue
+        for found in source.in_file:
+            add(_in_file_finding(found, doc, policy, positions))
         if source.status == "repaired":
             add(Finding("repaired-encoding", policy.action("repaired-encoding") == "fail", doc, positions.whole(doc),
-                        "", printable_name(f"audited after repairing the encoding: {source.message or 'some bytes replaced'}"),
+                        "", printable_name(_("audited after repairing the encoding: {message}").format(
+                            message=source.message or _("some bytes replaced"))),
                         "", docs=(doc,)))
         if not analysis.slots:
             suspected = _unrecognised_masks(analysis, identity, policy, positions)
             if suspected is not None:
                 add(suspected)
                 continue
-            report.status, report.message = "not-anonymised", "no masks: nothing to check"
+            report.status, report.message = "not-anonymised", _("no masks: nothing to check")
             add(Finding("not-anonymised", policy.action("not-anonymised") == "fail", doc, positions.whole(doc), "",
-                        "no masks found, so nothing hides a place; the document is not checked", "", docs=(doc,)))
+                        _("no masks found, so nothing hides a place; the document is not checked"), "", docs=(doc,)))
             continue
         copies = [d for d in groups.get(identity.group, []) if d != doc] if identity else []
         if identity is not None and identity.verdict:
@@ -548,8 +665,8 @@ def evaluate(result: "AuditResult", policy: Policy) -> GateReport:
             "near-duplicate-leak", policy.action("near-duplicate-leak") == "fail", leak.doc,
             positions.location(leak.other_doc, leak.other_start, leak.other_end),
             leak.revealed,
-            f"masked in {masked_where} but readable in this near-duplicate copy",
-            f"mask {leak.revealed} here", related, docs=(leak.doc, leak.other_doc),
+            _("masked in {where} but readable in this near-duplicate copy").format(where=masked_where),
+            _("mask {text} here").format(text=leak.revealed), related, docs=(leak.doc, leak.other_doc),
         ))
 
     for finding in findings:
@@ -566,6 +683,29 @@ def evaluate(result: "AuditResult", policy: Policy) -> GateReport:
         report.status = "fail" if failing else "pass"
         report.message = _document_message(report, policy, failing)
     return GateReport(policy, list(reports.values()), findings)
+
+
+# What fix does about an in-file finding, by format (fix rewrites a .docx; a PDF it only reports).
+_IN_FILE_REMEDIES = {
+    "covered-text": N_("delete the covered text itself, not only its look"),
+    "hidden-text": N_("delete the hidden text"),
+    "tracked-changes": N_("accept or reject every tracked change"),
+    "comments": N_("delete the comments"),
+    "metadata": N_("clear the property"),
+    "alt-text": N_("clear or reword the image's description"),
+    "attachments": N_("remove the attachment"),
+    "earlier-revisions": N_("save the file anew without its earlier revisions"),
+    "no-text-layer": N_("OCR the page and audit its text, or check it by eye"),
+}
+_SHOWN_CHARS = 60
+
+
+def _in_file_finding(found: FileFinding, doc: str, policy: Policy, positions: _Positions) -> Finding:
+    shown = printable_name(found.text if len(found.text) <= _SHOWN_CHARS else found.text[:_SHOWN_CHARS] + "…")
+    why = KIND_DESCRIPTIONS.get(found.kind, found.kind)
+    return Finding(found.rule, policy.action(found.rule) == "fail", doc, positions.in_file(doc, found), shown,
+                   why, _(_IN_FILE_REMEDIES[found.rule]) if found.rule in _IN_FILE_REMEDIES else "",
+                   docs=(doc,))
 
 
 def _unread_rule(status: str) -> str:
@@ -591,16 +731,22 @@ def _unrecognised_masks(analysis, identity: Identity | None, policy: Policy, pos
     first = analysis.suspects[0]
     location = positions.location(analysis.doc, first.start, first.end, "looks like a mask")
     related = [positions.location(analysis.doc, run.start, run.end, "looks like a mask") for run in analysis.suspects[1:5]]
-    reveals = ("re-identifies" if would_be in policy.fail_verdicts
-               else f"puts at risk (above 1/K, K={policy.min_anonymity_set})")
-    clues = ", ".join(dict.fromkeys(c.text for c in identity.top_clues[:5]))
+    n = len(analysis.suspects)
+    clues = listing(dict.fromkeys(c.text for c in identity.top_clues[:5]))
+    fields = dict(text=first.text, line=location.line, column=location.column, place=identity.identity,
+                  runs=ngettext("{n} such run", "{n} such runs", n).format(n=n), risk=identity.risk,
+                  size=identity.anonymity_set, k=policy.min_anonymity_set,
+                  clues=_("; clues {clues}").format(clues=clues) if clues else "")
+    if would_be in policy.fail_verdicts:
+        why = _("no mask auditor knows, but {text!r} at {line}:{column} looks like one ({runs}); the clear text "
+                "re-identifies {place} (risk {risk:.0%}, anonymity set {size}{clues})").format(**fields)
+    else:
+        why = _("no mask auditor knows, but {text!r} at {line}:{column} looks like one ({runs}); the clear text "
+                "puts at risk (above 1/K, K={k}) {place} (risk {risk:.0%}, anonymity set {size}{clues})").format(**fields)
     return Finding(
         "unrecognised-masks", policy.action("unrecognised-masks") == "fail", analysis.doc, location, first.text,
-        printable_name(f"no mask auditor knows, but {first.text!r} at {location.line}:{location.column} looks like one"
-                  f" ({_plural(len(analysis.suspects), 'such run')}); the clear text {reveals} {identity.identity}"
-                  f" (risk {identity.risk:.0%}, anonymity set {identity.anonymity_set}"
-                  + (f"; clues {clues}" if clues else "") + ")"),
-        "use a mask glyph of masks.toml (×) and mask the clues named, or add the glyph to masks.toml",
+        printable_name(why),
+        _("use a mask glyph of masks.toml (×) and mask the clues named, or add the glyph to masks.toml"),
         related, docs=(analysis.doc,),
     )
 
@@ -610,15 +756,19 @@ def _document_message(report: DocumentReport, policy: Policy, failing: list[Find
     parts = []
     if identity is not None and identity.verdict == "not-anonymised":
         # Only look-alikes of masks (unrecognised-masks): no verdict of its own.
-        parts.append(f"no known masks; the clear text points at {identity.identity or '?'} "
-                     f"(risk {identity.risk:.0%}, anonymity set {identity.anonymity_set})")
+        parts.append(_("no known masks; the clear text points at {place} (risk {risk:.0%}, anonymity set {size})")
+                     .format(place=identity.identity or "?", risk=identity.risk, size=identity.anonymity_set))
     elif identity is not None and identity.verdict:
-        where = f" as {identity.identity}" if identity.identity else ""
-        parts.append(f"{policy.verdict(identity)}{where} (risk {identity.risk:.0%}, anonymity set {identity.anonymity_set})")
+        fields = dict(verdict=verdict_word(policy.verdict(identity)), place=identity.identity, risk=identity.risk,
+                      size=identity.anonymity_set)
+        parts.append((_("{verdict} as {place} (risk {risk:.0%}, anonymity set {size})") if identity.identity
+                      else _("{verdict} (risk {risk:.0%}, anonymity set {size})")).format(**fields))
     if failing:
         rules = sorted({f.rule for f in failing})
-        parts.append(f"{_plural(len(failing), 'finding')} ({', '.join(rules)})")
-    return "; ".join(parts) or f"{_plural(report.n_slots, 'slot')}, no verdict"
+        parts.append(ngettext("{n} finding ({rules})", "{n} findings ({rules})", len(failing))
+                     .format(n=len(failing), rules=listing(rules)))
+    return (pgettext("clause separator", "; ").join(parts)
+            or ngettext("{n} slot, no verdict", "{n} slots, no verdict", report.n_slots).format(n=report.n_slots))
 
 
 def _identity_findings(
@@ -628,12 +778,13 @@ def _identity_findings(
     verdict = policy.verdict(identity)
     if verdict in policy.fail_verdicts:
         rule = "re-identified"
-        state = (f"the masked place is {verdict} as {identity.identity} "
-                 f"(risk {identity.risk:.0%}, anonymity set {identity.anonymity_set})")
+        state = _("the masked place is {verdict} as {place} (risk {risk:.0%}, anonymity set {size})").format(
+            verdict=verdict_word(verdict), place=identity.identity, risk=identity.risk, size=identity.anonymity_set)
     elif verdict == "at-risk":
         rule = "at-risk"
-        state = (f"a reader's best guess, {identity.identity or '?'}, is right with probability "
-                 f"{identity.risk:.0%}, above 1/K (K={k}; anonymity set {identity.anonymity_set})")
+        state = _("a reader's best guess, {place}, is right with probability {risk:.0%}, above 1/K "
+                  "(K={k}; anonymity set {size})").format(place=identity.identity or "?", risk=identity.risk, k=k,
+                                                         size=identity.anonymity_set)
     else:
         return
     fails = policy.action(rule) == "fail"
@@ -654,14 +805,15 @@ def _identity_findings(
         weight = max([top.weight] + [c.weight for c in found])
         add(Finding(
             rule, fails, doc, location, top.text,
-            f"{_clue_kind(top)} pointing at {identity.identity or 'the masked place'} (weight {weight:.2f}): {state}",
+            _("{kind} pointing at {place} (weight {weight:.2f}): {state}").format(
+                kind=_clue_kind(top), place=identity.identity or _("the masked place"), weight=weight, state=state),
             _mask_remedy(top.text, len(found), copy_counts, found, positions, doc), related, docs=(doc,),
         ))
     if not seen:
         # The linker decided without naming clues (recovered slots, say): the
         # finding still needs a place, so it goes to the first slot.
         add(Finding(rule, fails, doc, first_slot, "", state,
-                    "run `auditor fix` or mask more of the clear text", docs=(doc,)))
+                    _("run `auditor fix` or mask more of the clear text"), docs=(doc,)))
 
 
 def _leaking_clues(identity: Identity, clues: list[Clue]) -> list[Clue]:
@@ -692,8 +844,8 @@ def _own_place_findings(identity: Identity, policy: Policy, positions: _Position
         copy_counts = [(positions.path(d), len(_occurrences(clues_of.get(d, []), named.text))) for d in copies]
         add(Finding(
             "names-own-place", fails, doc, positions.location(doc, first.start, first.end), named.text,
-            f"names the document's own place ({identity.identity or 'the masked place'}) in clear, "
-            "while the masks hide it elsewhere",
+            _("names the document's own place ({place}) in clear, while the masks hide it elsewhere").format(
+                place=identity.identity or _("the masked place")),
             _mask_remedy(named.text, len(found), copy_counts, found, positions, doc),
             [positions.location(doc, c.start, c.end, "same name") for c in found[1:]], docs=(doc,),
         ))
@@ -719,10 +871,13 @@ def format_text(report: GateReport, quiet: bool = False) -> str:
 def summary_line(report: GateReport) -> str:
     """``5 documents: 5 checked, 3 passed, 2 failed, 0 not checked (policy: K=5; fails …)``."""
     counts = report.counts()
-    skipped = f", {counts['skipped']} skipped or empty" if counts["skipped"] else ""
-    return (f"{_plural(counts['documents'], 'document')}: {counts['checked']} checked, {counts['passed']} passed, "
-            f"{counts['failed']} failed, {counts['not_checked']} not checked{skipped} "
-            f"({report.policy.label()}: {report.policy.describe()})")
+    skipped = _(", {n} skipped or empty").format(n=counts["skipped"]) if counts["skipped"] else ""
+    documents = ngettext("{n} document", "{n} documents", counts["documents"]).format(n=counts["documents"])
+    return _("{documents}: {checked} checked, {passed} passed, {failed} failed, {not_checked} not checked{skipped} "
+             "({policy}: {rules})").format(documents=documents, checked=counts["checked"], passed=counts["passed"],
+                                           failed=counts["failed"], not_checked=counts["not_checked"],
+                                           skipped=skipped, policy=report.policy.label(),
+                                           rules=report.policy.describe())
 
 
 def _location_dict(location: Location) -> dict:
@@ -730,6 +885,7 @@ def _location_dict(location: Location) -> dict:
         "doc": location.doc, "path": location.path, "line": location.line, "column": location.column,
         "end_line": location.end_line, "end_column": location.end_column, "text": location.text,
         **({"note": location.note} if location.note else {}),
+        **({"part": location.part} if location.part else {}),
     }
 
 
@@ -793,7 +949,10 @@ def _artifact(location: Location) -> dict:
 
 def _physical(location: Location) -> dict:
     physical: dict = {"artifactLocation": _artifact(location)}
-    if location.line is not None:
+    if location.part:
+        # Lines of a Word or PDF file's extracted text are no lines of the file; the part (location.message) says where.
+        physical["region"] = {"startLine": 1, **({"snippet": {"text": location.text}} if location.text else {})}
+    elif location.line is not None:
         region = {"startLine": location.line, "startColumn": location.column}
         if location.end_line is not None and location.end_column is not None:
             region["endLine"] = location.end_line
@@ -838,7 +997,8 @@ def to_sarif(report: GateReport) -> dict:
             "ruleIndex": rule_ids.index(finding.rule),
             "level": finding.level,
             "message": {"text": message},
-            "locations": [{"physicalLocation": _physical(finding.location)}],
+            "locations": [{"physicalLocation": _physical(finding.location),
+                           **({"message": {"text": finding.location.part}} if finding.location.part else {})}],
             "partialFingerprints": {"auditorFinding/v1": _fingerprint(finding)},
             "properties": {"document": finding.doc, "clue": finding.clue, "remedy": finding.remedy},
         }

@@ -16,7 +16,9 @@ SLOT_COLUMNS = [
     "doc", "slot_id", "start", "end", "line", "column", "mask", "left_context", "right_context",
     "slot_type", "unit", "place_level", "rule", "recovered", "recovered_confidence", "leak",
 ]
-FILE_COLUMNS = ["doc", "encoding", "chars", "n_slots", "status", "message"]
+FILE_COLUMNS = ["doc", "format", "encoding", "chars", "n_slots", "in_file", "status", "message"]
+# What Word, PDF and HTML files hold besides their visible text (auditor.map.formats.FileFinding).
+IN_FILE_COLUMNS = ["doc", "rule", "kind", "where", "text", "start", "end"]
 DOCUMENT_COLUMNS = [
     "doc", "group", "n_slots", "identity", "identity_level", "confidence", "risk", "anonymity_set", "verdict",
     "top_clues",
@@ -52,12 +54,23 @@ def slots_frame(result: "AuditResult") -> pd.DataFrame:
 def files_frame(result: "AuditResult") -> pd.DataFrame:
     rows = [
         {
-            "doc": a.source.doc, "encoding": a.source.encoding, "chars": len(a.source.text),
-            "n_slots": len(a.slots), "status": a.source.status, "message": a.source.message,
+            "doc": a.source.doc, "format": a.source.format, "encoding": a.source.encoding,
+            "chars": len(a.source.text), "n_slots": len(a.slots), "in_file": len(a.source.in_file),
+            "status": a.source.status, "message": a.source.message,
         }
         for a in result.analyses
     ]
     return pd.DataFrame(rows, columns=FILE_COLUMNS)
+
+
+def in_file_frame(result: "AuditResult") -> pd.DataFrame:
+    rows = [
+        {"doc": a.source.doc, "rule": f.rule, "kind": f.kind, "where": f.where, "text": f.text,
+         "start": f.start, "end": f.end}
+        for a in result.analyses
+        for f in a.source.in_file
+    ]
+    return pd.DataFrame(rows, columns=IN_FILE_COLUMNS)
 
 
 def documents_frame(result: "AuditResult") -> pd.DataFrame:
@@ -176,6 +189,7 @@ def write_tables(result: "AuditResult", out: str | Path) -> list[Path]:
         _write_csv(_frame_columns(documents), paths[3]),
         _write_json(documents, paths[4]),
         _write_csv(clue_columns(result), paths[5]),
+        _write_csv(_frame_columns(in_file_frame(result)), paths[6]),
     ]
 
 

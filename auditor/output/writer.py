@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from .gate import Policy, evaluate, resolve_policy, summary_line
+from ..i18n import _
 from .folder import OutputFolder
 from ..fix import plan_fix
 from .report import FixView, ReportJob, Review, fix_view, gate_view, is_linked
@@ -32,7 +33,8 @@ def build_review(result: AuditResult, policy: Policy, rules=None) -> Review:
         summary = summary_line(report)
     else:
         summary = ""
-    return Review(f"{policy.label()}: {policy.describe()}", summary, gates, fixes, linked)
+    return Review(_("{policy}: {rules}").format(policy=policy.label(), rules=policy.describe()), summary, gates,
+                  fixes, linked)
 
 
 def write_audit(result: AuditResult, out: str | os.PathLike | OutputFolder, workers: int = 1, progress=None,

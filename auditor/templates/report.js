@@ -45,6 +45,8 @@
     var controls = bar.querySelectorAll("[data-filter]");
     var count = bar.querySelector("[data-count]");
     var noun = count && count.getAttribute("data-noun") || "documents";
+    // "{shown} of {total} slots", in the page's language (the words are the page's, not the script's)
+    var template = count && count.getAttribute("data-template");
     var dimSelector = bar.getAttribute("data-dim");
     function apply() {
       var text = "", wanted = [];
@@ -67,7 +69,10 @@
         row.hidden = !visible;
         if (visible) { shown += 1; }
       });
-      if (count) { count.textContent = shown + " of " + rows.length + " " + noun; }
+      if (count) {
+        count.textContent = template ? template.replace("{shown}", shown).replace("{total}", rows.length)
+          : shown + " of " + rows.length + " " + noun;
+      }
       if (dimSelector) {
         var scope = document.querySelector(dimSelector);
         if (scope) {
@@ -93,11 +98,11 @@
     if (text) { node.textContent = text; }
     return node;
   }
-  function copyCell(here, doc, snippet, markClass) {
+  function copyCell(here, doc, snippet, markClass, words) {
     // doc: [name, href]; snippet: [before, value, after]
     var cell = document.createElement("td");
     var name = element("div", "diff-doc");
-    if (here) { name.textContent = "this document"; }
+    if (here) { name.textContent = words.thisDocument; }
     // a name is isolated (<bdi>) as on the rows above: direction controls in it stay inside it
     else if (doc[1]) { var link = element("a"); link.setAttribute("href", doc[1]); link.appendChild(element("bdi", "name", doc[0])); name.appendChild(link); }
     else { name.appendChild(element("bdi", "name", doc[0])); }
@@ -110,7 +115,7 @@
     cell.appendChild(text);
     return cell;
   }
-  function differenceRow(data, r) {
+  function differenceRow(data, r, words) {
     // r: slot id, slot type, linked to the text (0/1), masked here (0/1), then
     // indexes into data.docs and data.snippets: the masking copy and its
     // snippet, the revealing copy and its snippet
@@ -120,11 +125,11 @@
     else { slot.textContent = r[0]; }
     if (r[1]) {
       slot.appendChild(document.createElement("br"));
-      slot.appendChild(element("span", "type-tag tag-" + r[1], r[1]));
+      slot.appendChild(element("span", "type-tag tag-" + r[1], data.types && data.types[r[1]] || r[1]));
     }
     row.appendChild(slot);
-    row.appendChild(copyCell(r[3], data.docs[r[4]], data.snippets[r[5]], "masked"));
-    row.appendChild(copyCell(!r[3], data.docs[r[6]], data.snippets[r[7]], "revealed"));
+    row.appendChild(copyCell(r[3], data.docs[r[4]], data.snippets[r[5]], "masked", words));
+    row.appendChild(copyCell(!r[3], data.docs[r[6]], data.snippets[r[7]], "revealed", words));
     return row;
   }
   each(document.querySelectorAll("button[data-more]"), function (button) {
@@ -133,12 +138,16 @@
       var table = document.getElementById(button.getAttribute("aria-controls"));
       if (!source || !table || !table.tBodies.length) { return; }
       var data = JSON.parse(source.textContent);
+      var words = { thisDocument: button.getAttribute("data-this-document") || "this document" };
       var fragment = document.createDocumentFragment();
-      data.rows.forEach(function (r) { fragment.appendChild(differenceRow(data, r)); });
+      data.rows.forEach(function (r) { fragment.appendChild(differenceRow(data, r, words)); });
       table.tBodies[0].appendChild(fragment);
       var note = button.parentNode;
       var said = note.querySelector("[data-more-note]");
-      if (said) { said.textContent = "All " + table.tBodies[0].rows.length + " are listed."; }
+      if (said) {
+        var all = said.getAttribute("data-all") || "All {n} are listed.";
+        said.textContent = all.replace("{n}", table.tBodies[0].rows.length);
+      }
       button.remove();
       note.focus(); // the button is gone: keep the keyboard where it was
     });

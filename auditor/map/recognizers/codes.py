@@ -14,26 +14,27 @@ from collections.abc import Iterator
 
 from ...gazetteer import Gazetteer
 from .base import ClueMatch
+from ...i18n import N_
 from ...rules import CODE_NOT_BEFORE_CHARS, MATCH_TIMEOUT_SECONDS, rule_timeout, Rules
 
 
 # What a code of each kind says, in a reviewer's words (the clue's rule, shown
 # in the report): {path} is the unit's gazetteer path; and its short name
-# (auditor check's "postal code pointing at …", make eval's kinds).
+# (auditor check's "postal code pointing at …", translated there; make eval's kinds).
 _MEANING = {
-    "admin-code": ("the administrative division code of {path}", "division code"),
-    "area-code": ("the telephone area code of {path}", "area code"),
-    "id-card": ("the household-registration code of {path} in an ID number", "ID number"),
-    "court-case": ("the court code of {path} in a case number", "case number"),
-    "plate": ("the number-plate prefix of {path}", "number plate"),
-    "postal-code": ("the postal code of {path}", "postal code"),
+    "admin-code": ("the administrative division code of {path}", N_("division code")),
+    "area-code": ("the telephone area code of {path}", N_("area code")),
+    "id-card": ("the household-registration code of {path} in an ID number", N_("ID number")),
+    "court-case": ("the court code of {path} in a case number", N_("case number")),
+    "plate": ("the number-plate prefix of {path}", N_("number plate")),
+    "postal-code": ("the postal code of {path}", N_("postal code")),
 }
 CODE_LABELS = tuple(label for _, label in _MEANING.values())
 
 
 def code_label(rule: str) -> str:
     """The short name of the code a code clue's rule describes ("postal code")."""
-    return next((label for words, label in _MEANING.values() if rule.startswith(words.split(" {path}")[0])), "code")
+    return next((label for words, label in _MEANING.values() if rule.startswith(words.split(" {path}")[0])), N_("code"))
 
 # GB 11643: the weights of the first 17 characters, and the check character by the sum modulo 11.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

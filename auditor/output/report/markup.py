@@ -10,9 +10,12 @@ from itertools import islice
 
 from markupsafe import escape, Markup
 
+from ...i18n import _
 from ...records import Clue, Slot
 from ...memo import Memo
-from .model import ClueView, DocumentRow, SideBySide, SlotView
+from .model import (
+    ClueView, DocumentRow, SideBySide, SlotView, clue_kind_name, file_status_name, level_name, slot_type_name,
+)
 
 
 def _plain(value: str) -> bool:
@@ -105,8 +108,7 @@ def isolated(doc: str) -> str:
 
 def type_tag_html(slot_type: str) -> str:
     """The type of a slot as a tag; its one-letter label is drawn by the CSS."""
-    slot_type = escaped(slot_type)
-    return f'<span class="type-tag tag-{slot_type}">{slot_type}</span>'
+    return f'<span class="type-tag tag-{escaped(slot_type)}">{escaped(slot_type_name(slot_type))}</span>'
 
 
 def sortable_th(label: str, kind: str = "text", cls: str = "") -> Markup:
@@ -121,10 +123,11 @@ def verdict_badge(row: DocumentRow) -> Markup:
     pieces the templates repeat are functions rather than macros: a macro
     call costs many times more, and some are called per document."""
     if not row.audited:
-        return Markup(f'<span class="badge badge-problem">{escaped(row.status)}</span>')
+        return Markup(f'<span class="badge badge-problem">{escaped(file_status_name(row.status))}</span>')
     if row.verdict:
         return Markup(f'<span class="badge badge-{escaped(row.verdict)}">{escaped(row.verdict_label)}</span>')
-    return Markup('<span class="badge badge-none">not linked</span>')
+    not_linked = _("not linked")  # (a call inside an f-string is not extracted)
+    return Markup(f'<span class="badge badge-none">{escaped(not_linked)}</span>')
 
 
 def gate_badge(row: DocumentRow) -> Markup:
@@ -134,7 +137,8 @@ def gate_badge(row: DocumentRow) -> Markup:
         return Markup("")
     if gate.failed:
         rules = ", ".join(escaped(rule) for rule in gate.failing_rules)
-        return Markup(f'<span class="badge badge-gate-fail">FAIL</span>'
+        fail = _("FAIL")
+        return Markup(f'<span class="badge badge-gate-fail">{escaped(fail)}</span>'
                       + (f' <span class="gate-rules-inline">{rules}</span>' if rules else ""))
     kind = "pass" if gate.status == "pass" else "note"
     return Markup(f'<span class="badge badge-gate-{kind}">{escaped(gate.label)}</span>')
@@ -162,6 +166,7 @@ def slot_rows_html(slots: list[SlotView], tails: Memo | None = None) -> Iterator
     then marked up once."""
     h = _escape_cache()
     tails = Memo("report-rows") if tails is None else tails
+    leaks = _("leak")
     openings: dict[tuple[str, bool], str] = {}  # the part of a row that depends on type and leak only
     for s in slots:
         opening = openings.get((s.slot_type, s.leak))
@@ -177,13 +182,14 @@ def slot_rows_html(slots: list[SlotView], tails: Memo | None = None) -> Iterator
         if tail is None:
             slot_type, leak = h(s.slot_type), 1 if s.leak else 0
             evidence = f"<div>{h(s.evidence)}</div>" if s.evidence else ""
+            leak_cell = f"<strong>{h(leaks)}</strong>" if leak else ""
             tail = (
-                f'</td><td><span class="type-tag tag-{slot_type}">{slot_type}</span></td><td>'
+                f'</td><td><span class="type-tag tag-{slot_type}">{h(slot_type_name(s.slot_type))}</span></td><td>'
                 f"{h(s.detail)}</td><td><span>{escaped(s.left_context)}</span>"
                 f'<mark class="slot slot-{slot_type}">{h(s.mask)}</mark>'
                 f"<span>{escaped(s.right_context)}</span></td><td>{h(s.recovered)}{evidence}</td>"
                 f'<td data-sort="{s.confidence_value}">{h(s.confidence)}</td>'
-                f'<td data-sort="{leak}">{"<strong>leak</strong>" if leak else ""}</td><td>{h(s.rule)}</td></tr>\n'
+                f'<td data-sort="{leak}">{leak_cell}</td><td>{h(s.rule)}</td></tr>\n'
             )
             tails.put(key, tail)
         yield (f'{opening}{escaped(s.anchor)}">{escaped(s.slot_id)}</a></td>'
@@ -194,6 +200,8 @@ def slot_rows_html(slots: list[SlotView], tails: Memo | None = None) -> Iterator
 def clue_rows_html(clues: list[ClueView], tails: Memo | None = None) -> Iterator[str]:
     """The clues table's rows; pieces and ``tails`` as for :func:`slot_rows_html`."""
     tails = Memo("report-rows") if tails is None else tails
+    another = _("(another place)")
+    another = f" <small>{escaped(another)}</small>"
     for c in clues:
         kind, text = escaped(c.kind), escaped(c.text)
         name = f'<a href="#{escaped(c.anchor)}">{text}</a>' if c.anchor else text
@@ -201,8 +209,8 @@ def clue_rows_html(clues: list[ClueView], tails: Memo | None = None) -> Iterator
         tail = tails.get(key)
         if tail is None:
             tail = (
-                f'<td><span class="kind-tag">{kind}</span></td>'
-                f"<td>{escaped(c.level)}</td>"
+                f'<td><span class="kind-tag">{escaped(clue_kind_name(c.kind))}</span></td>'
+                f"<td>{escaped(level_name(c.level))}</td>"
                 f"<td>{escaped(c.places)}</td>"
                 f'<td data-sort="{c.weight_value}">{escaped(c.weight)}</td>'
                 f"<td>{escaped(c.rule)}</td></tr>\n"
@@ -211,14 +219,14 @@ def clue_rows_html(clues: list[ClueView], tails: Memo | None = None) -> Iterator
         yield (
             f'<tr data-kind="{kind}">'
             f'<td><span class="clue clue-{kind}{" top-clue" if c.top else ""}">{name}</span>'
-            f'{" <small>(another place)</small>" if c.elsewhere else ""}</td>'
+            f'{another if c.elsewhere else ""}</td>'
             f"<td>{c.line}</td>{tail}"
         )
 
 
 def _copy_html(here: bool, doc: str, href: str, root: str) -> str:
     if here:
-        return "this document"
+        return escaped(_("this document"))
     if href:
         return f'<a href="{escaped(root + href)}">{doc_name_html(doc)}</a>'
     return doc_name_html(doc)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from ...i18n import N_, pgettext
 from ...records import READ_STATUSES
 
 SLOT_TYPES = ("place", "number", "year", "date", "ordinal", "code", "person", "formula", "unknown")
@@ -19,12 +20,60 @@ SLOT_TYPE_LABELS = {"place": "P", "number": "N", "year": "Y", "date": "D", "ordi
 CLUE_KINDS = ("admin", "abbreviation", "landmark", "zone", "old-name", "geography", "code", "unverified")
 
 
+# Translated where they are shown (views.py).
 VERDICT_LABELS = {
-    "re-identified": "Re-identified",
-    "at-risk": "At risk",
-    "protected": "Protected",
-    "not-anonymised": "Not anonymised",
+    "re-identified": N_("Re-identified"),
+    "at-risk": N_("At risk"),
+    "protected": N_("Protected"),
+    "not-anonymised": N_("Not anonymised"),
 }
+
+
+# The names a reader is shown for the ids the page keeps in its attributes and
+# classes (data-type="place"): the ids themselves in English.
+def slot_type_name(slot_type: str) -> str:
+    names = {
+        "place": pgettext("slot type", "place"), "number": pgettext("slot type", "number"),
+        "year": pgettext("slot type", "year"), "date": pgettext("slot type", "date"),
+        "ordinal": pgettext("slot type", "ordinal"), "code": pgettext("slot type", "code"),
+        "person": pgettext("slot type", "person"), "formula": pgettext("slot type", "formula"),
+        "unknown": pgettext("slot type", "unknown"),
+    }
+    return names.get(slot_type, slot_type)
+
+
+def clue_kind_name(kind: str) -> str:
+    names = {
+        "admin": pgettext("clue kind", "admin"), "abbreviation": pgettext("clue kind", "abbreviation"),
+        "landmark": pgettext("clue kind", "landmark"), "zone": pgettext("clue kind", "zone"),
+        "old-name": pgettext("clue kind", "old-name"), "geography": pgettext("clue kind", "geography"),
+        "code": pgettext("clue kind", "code"), "unverified": pgettext("clue kind", "unverified"),
+    }
+    return names.get(kind, kind)
+
+
+def level_name(level: str) -> str:
+    """A gazetteer level (county) or a place slot's (unknown)."""
+    names = {
+        "province": pgettext("level", "province"), "prefecture": pgettext("level", "prefecture"),
+        "county": pgettext("level", "county"), "town": pgettext("level", "town"),
+        "village": pgettext("level", "village"), "unknown": pgettext("level", "unknown"),
+    }
+    return names.get(level, level)
+
+
+def file_status_name(status: str) -> str:
+    """A file's load status (files.csv's status), as a badge shows it."""
+    names = {
+        "binary": pgettext("file status", "binary"), "undecodable": pgettext("file status", "undecodable"),
+        "too-large": pgettext("file status", "too-large"), "unreadable": pgettext("file status", "unreadable"),
+        "unsupported-format": pgettext("file status", "unsupported-format"),
+        "rule-timeout": pgettext("file status", "rule-timeout"), "unparseable": pgettext("file status", "unparseable"),
+        "encrypted": pgettext("file status", "encrypted"), "no-text-layer": pgettext("file status", "no-text-layer"),
+        "skipped": pgettext("file status", "skipped"),
+        "empty": pgettext("file status", "empty"), "repaired": pgettext("file status", "repaired"),
+    }
+    return names.get(status, status)
 
 
 CHART_CANDIDATES = 10
@@ -187,6 +236,17 @@ class GateView:
 
 
 @dataclass(frozen=True)
+class InFileView:
+    """Something a Word, PDF or HTML file holds besides its visible text (a formats.FileFinding)."""
+
+    rule: str  # the gate rule it falls under
+    fails: bool  # the policy fails it
+    description: str  # the kind, in a reviewer's words
+    where: str  # paragraph 12, page 2 at (72, 540), docProps/core.xml title
+    text: str  # what is there
+
+
+@dataclass(frozen=True)
 class MaskView:
     """One run of clear text `auditor fix` would mask."""
 
@@ -247,6 +307,7 @@ class DocumentRow:
     group: str
     n_clues: int
     gate: GateView | None = None  # None when the report was made without a policy
+    format: str = "text"  # text | docx | pdf | html
 
     @property
     def audited(self) -> bool:
@@ -290,6 +351,7 @@ class DocumentPage:
     gate: GateView | None = None  # None when the report was made without a policy
     fix: FixView | None = None  # None without a policy, or when the linker did not run
     gate_note: str = ""  # why a report made with a policy shows no status for this document
+    in_file: tuple[InFileView, ...] = ()  # what the file holds besides its text, in the file's order
 
 
 @dataclass

@@ -15,7 +15,9 @@ import jinja2
 from markupsafe import Markup
 
 from ... import __version__
-from .model import DOC_ROOT, SLOT_TYPE_LABELS, Review, Site
+from ... import i18n
+from ..gate import verdict_word
+from .model import DOC_ROOT, SLOT_TYPE_LABELS, Review, Site, clue_kind_name, level_name, slot_type_name
 from .markup import doc_name_html, gate_badge, sortable_th, type_tag_html, verdict_badge
 from .views import ReportViews
 
@@ -29,7 +31,9 @@ def _asset(name: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    """One environment per process: its templates are compiled once."""
+    """One environment per process: its templates are compiled once. Its
+    strings are translated as they are rendered (auditor.i18n), in the language
+    in use then."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("auditor", "templates"),
         autoescape=True,
@@ -38,7 +42,12 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    i18n.install(env)
     env.globals["SLOT_TYPE_LABELS"] = SLOT_TYPE_LABELS
+    env.globals["slot_type_name"] = slot_type_name
+    env.globals["clue_kind_name"] = clue_kind_name
+    env.globals["level_name"] = level_name
+    env.globals["verdict_word"] = verdict_word
     env.globals["verdict_badge"] = verdict_badge
     env.globals["gate_badge"] = gate_badge
     env.globals["th"] = sortable_th

@@ -15,15 +15,18 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from ..gate import RULES
+from ..gate import RULES, status_word, verdict_word
+from ...i18n import N_, _, listing, ngettext
+from ...map.formats import KIND_DESCRIPTIONS, FileFinding
 from ...map.loading import printable_name
 from ...memo import Memo
 from ...records import NOT_CHECKED_STATUSES, Clue, Identity, Inconsistency, Slot, SourceText
 from ...reduce.risk import VERDICTS
 from .model import (
     ADMIN_SUFFIXES, CHART_CANDIDATES, CLUE_KINDS, CONTEXT_CHARS, DIFFERENCE_ROWS, DOC_ROOT, FIX_MASKS,
-    GATE_FINDINGS, PANEL_CLUES, SENTENCE_CLUES, SLOT_TYPE_LABELS, SLOT_TYPES, VERDICT_LABELS, Bar,
-    Chart, ClueView, DocumentPage, DocumentRow, FixView, GateRuleView, GateView, GroupView, MaskView, Overview,
+    GATE_FINDINGS, PANEL_CLUES, SENTENCE_CLUES, SLOT_TYPE_LABELS, SLOT_TYPES, VERDICT_LABELS, Bar, clue_kind_name,
+    file_status_name, level_name, slot_type_name,
+    Chart, ClueView, DocumentPage, DocumentRow, FixView, GateRuleView, GateView, GroupView, InFileView, MaskView, Overview,
     Review, SideBySide, SlotView, TypeCount,
 )
 from .markup import (
@@ -114,14 +117,14 @@ class PlaceBook:
             try:
                 paths.append(str(self.gazetteer.path(uid)))
             except (LookupError, ValueError, TypeError):  # an unknown id must not sink the report
-                paths.append(f"unit {uid}")
+                paths.append(_("unit {uid}").format(uid=uid))
         return paths
 
 
 def describe_clue(clue: Clue, paths: list[str], identity: str) -> str:
     """"town of 原平", "abbreviation of 原平": what the clue says about the place."""
     if not paths:
-        return clue.level or clue.kind
+        return level_name(clue.level) if clue.level else clue_kind_name(clue.kind)
     def within(inner: str, outer: str) -> bool:
         return inner == outer or inner.startswith(outer.rstrip("/") + "/")
 
@@ -129,47 +132,58 @@ def describe_clue(clue: Clue, paths: list[str], identity: str) -> str:
     path = (consistent or paths)[0]
     parts = [p for p in path.split("/") if p]
     if not parts:
-        return clue.level or clue.kind
+        return level_name(clue.level) if clue.level else clue_kind_name(clue.kind)
     # The candidate is either the named unit itself (崞阳 → …/原平市/崞阳镇) or
     # the unit that holds it (a landmark → …/原平市): speak of the holder.
     names_itself = parts[-1].startswith(clue.text) or clue.text.startswith(short_name(parts[-1]))
     holder = parts[-2] if names_itself and len(parts) > 1 else parts[-1]
     if clue.kind == "abbreviation":
-        return f"abbreviation of {short_name(parts[-1])}"
+        return _("abbreviation of {place}").format(place=short_name(parts[-1]))
     if clue.kind == "landmark":
-        return f"landmark in {short_name(holder)}"
+        return _("landmark in {place}").format(place=short_name(holder))
     if clue.kind == "zone":
-        return f"zone hosted by {short_name(holder)}"
+        return _("zone hosted by {place}").format(place=short_name(holder))
     if clue.kind == "old-name":
-        return f"old name of {short_name(holder)}"
+        return _("old name of {place}").format(place=short_name(holder))
     if clue.kind in ("geography", "code"):
         return clue.said  # "about 120 km from 陕西省/西安市 …: 37 counties fit"
     if names_itself and len(parts) == 1:
-        return clue.level or clue.kind
-    return f"{clue.level} of {short_name(holder)}" if clue.level else f"in {short_name(holder)}"
+        return level_name(clue.level) if clue.level else clue_kind_name(clue.kind)
+    if not clue.level:
+        return _("in {place}").format(place=short_name(holder))
+    if clue.level in _LEVEL_OF:
+        return _(_LEVEL_OF[clue.level]).format(place=short_name(holder))
+    return f"{clue.level} of {short_name(holder)}"
+
+
+# "town of 原平": a clue naming a unit of each level, and the unit that holds it.
+_LEVEL_OF = {"province": N_("province of {place}"), "prefecture": N_("prefecture of {place}"),
+             "county": N_("county of {place}"), "town": N_("town of {place}"), "village": N_("village of {place}")}
 
 
 def _places_text(paths: list[str], n_candidates: int, limit: int = 5) -> str:
     if paths:
         shown = "; ".join(paths[:limit])
-        return shown + (f"; +{len(paths) - limit} more" if len(paths) > limit else "")
+        return shown + (_("; +{n} more").format(n=len(paths) - limit) if len(paths) > limit else "")
     if n_candidates:
-        return f"{n_candidates} candidate place(s)"
-    return "no known place"
+        return _("{n} candidate place(s)").format(n=n_candidates)
+    return _("no known place")
 
 
 def clue_tooltip(clue: Clue, places: str, top: bool) -> str:
-    lines = [f"Clue: {clue.text}", f"kind: {clue.kind}" + (f" ({clue.level})" if clue.level else "")]
-    lines.append(f"points to: {places}")
-    lines.append(f"weight: {clue.weight:.2f}")
+    lines = [_("Clue: {text}").format(text=clue.text),
+             _("kind: {kind}").format(kind=clue_kind_name(clue.kind))
+             + (f" ({level_name(clue.level)})" if clue.level else "")]
+    lines.append(_("points to: {places}").format(places=places))
+    lines.append(_("weight: {weight:.2f}").format(weight=clue.weight))
     if clue.rule:
-        lines.append(f"rule: {clue.rule}")
+        lines.append(_("rule: {rule}").format(rule=clue.rule))
     if clue.elsewhere:
-        lines.append("named as a place other than the document's own")
+        lines.append(_("named as a place other than the document's own"))
     if clue.short_form:
-        lines.append("an administrative name without its suffix")
+        lines.append(_("an administrative name without its suffix"))
     if top:
-        lines.append("one of the clues the identity rests on")
+        lines.append(_("one of the clues the identity rests on"))
     return "\n".join(lines)
 
 
@@ -202,31 +216,34 @@ def build_slot(slot: Slot, revealed: list[str], described: Memo | None = None) -
         slot.slot_id, f"slot-{slot.slot_id}", slot.slot_type, SLOT_TYPE_LABELS.get(slot.slot_type, "?"), detail,
         slot.rule, slot.mask, slot.line, slot.column, left, right,
         slot.recovered, confidence, confidence_value, slot.recovered_evidence, slot.leak, revealed,
-        f"{slot.slot_id} · {kind}\nline {slot.line}, column {slot.column}{rule}\n{rest}",
+        f"{slot.slot_id} · {kind}\n" + _("line {line}, column {column}").format(line=slot.line, column=slot.column)
+        + f"{rule}\n{rest}",
     )
 
 
 def _slot_parts(slot: Slot, revealed: list[str]) -> tuple:
     if slot.slot_type == "number":
-        detail, described = slot.unit, f"unit {slot.unit}" if slot.unit else ""
+        detail, described = slot.unit, _("unit {unit}").format(unit=slot.unit) if slot.unit else ""
     elif slot.slot_type == "place":
-        detail, described = slot.place_level, f"{slot.place_level} level" if slot.place_level else ""
+        detail = level_name(slot.place_level)
+        described = _("{level} level").format(level=detail) if slot.place_level else ""
     else:
         detail, described = "", ""
     recovered, value = slot.recovered, slot.recovered_confidence
     confidence = "" if value is None else _percent(value)
     lines = []
     if recovered:
-        lines.append(f"recovered: {recovered}" + (f" ({confidence})" if confidence else ""))
+        lines.append(_("recovered: {value}").format(value=recovered) + (f" ({confidence})" if confidence else ""))
         if slot.recovered_evidence:
-            lines.append(f"evidence: {slot.recovered_evidence}")
+            lines.append(_("evidence: {evidence}").format(evidence=slot.recovered_evidence))
     else:
-        lines.append("not recovered")
+        lines.append(_("not recovered"))
     if slot.leak:
-        lines.append("LEAK: the hidden value can be read back")
+        lines.append(_("LEAK: the hidden value can be read back"))
     lines.extend(revealed)
-    return (detail, slot.slot_type + (f", {described}" if described else ""),
-            f" · rule {slot.rule}" if slot.rule else "", confidence, -1.0 if value is None else round(value, 6),
+    return (detail, slot_type_name(slot.slot_type) + (f", {described}" if described else ""),
+            " · " + _("rule {rule}").format(rule=slot.rule) if slot.rule else "", confidence,
+            -1.0 if value is None else round(value, 6),
             "\n".join(lines), one_line(slot.left_context), one_line(slot.right_context))
 
 
@@ -317,8 +334,9 @@ def build_chart(identity: Identity) -> Chart | None:
 
 
 def _describe_top(book: PlaceBook, identity: Identity, clues: list[Clue]) -> str:
-    parts = [f"{c.text} ({describe_clue(c, book.paths(c.candidates), identity.identity)})" for c in clues]
-    return ", ".join(parts)
+    parts = [_("{clue} ({what})").format(clue=c.text, what=describe_clue(c, book.paths(c.candidates), identity.identity))
+             for c in clues]
+    return listing(parts)
 
 
 def verdict_sentence(book: PlaceBook, row: DocumentRow, identity: Identity | None) -> str:
@@ -331,31 +349,38 @@ def verdict_sentence(book: PlaceBook, row: DocumentRow, identity: Identity | Non
 
 def _verdict_sentence(book: PlaceBook, row: DocumentRow, identity: Identity | None) -> str:
     if not row.audited:
-        return f"Not audited: the file is {row.status}" + (f" ({row.message})." if row.message else ".")
+        status = file_status_name(row.status)
+        if row.message:
+            return _("Not audited: the file is {status} ({message}).").format(status=status, message=row.message)
+        return _("Not audited: the file is {status}.").format(status=status)
     if identity is None or not identity.verdict:
-        slots = f"{row.n_slots} redaction slot{'s' if row.n_slots != 1 else ''} found"
-        return f"{slots}; no identity was inferred (the linker did not run on this result)."
-    place = display_path(identity.identity) or "no single place"
+        return ngettext("{n} redaction slot found; no identity was inferred (the linker did not run on this result).",
+                        "{n} redaction slots found; no identity was inferred (the linker did not run on this "
+                        "result).", row.n_slots).format(n=row.n_slots)
+    place = display_path(identity.identity) or _("no single place")
     top = identity.top_clues[:SENTENCE_CLUES]
     more = " …" if len(identity.top_clues) > SENTENCE_CLUES else ""
     clues = _describe_top(book, identity, top)
     # The risk: the probability that a reader's best single guess of the place is right.
     risk = _percent(identity.risk)
+    fields = dict(place=place, risk=risk, clues=clues, more=more)
     if identity.verdict == "re-identified":
-        return f"Re-identified: most likely {place}, risk {risk}" + (f": {clues}{more}" if clues else ".")
+        return (_("Re-identified: most likely {place}, risk {risk}: {clues}{more}") if clues
+                else _("Re-identified: most likely {place}, risk {risk}.")).format(**fields)
     if identity.verdict == "at-risk":
-        others = (f", one of {identity.anonymity_set} places a reader cannot tell apart"
+        others = (_(", one of {n} places a reader cannot tell apart").format(n=identity.anonymity_set)
                   if identity.anonymity_set > 1 else "")
-        return (f"At risk: most likely {place} (risk {risk}{others})"
-                + (f"; clues: {clues}{more}" if clues else "."))
+        return (_("At risk: most likely {place} (risk {risk}{others}); clues: {clues}{more}") if clues
+                else _("At risk: most likely {place} (risk {risk}{others}).")).format(others=others, **fields)
     if identity.verdict == "protected":
-        setsize = (f"{identity.anonymity_set} places a reader cannot tell apart" if identity.anonymity_set
-                   else "no place stands out")
-        best = f"; best guess {place}, risk {risk}" if identity.identity else ""
-        return f"Protected: {setsize}{best}."
+        setsize = (_("{n} places a reader cannot tell apart").format(n=identity.anonymity_set)
+                   if identity.anonymity_set else _("no place stands out"))
+        best = _("; best guess {place}, risk {risk}").format(place=place, risk=risk) if identity.identity else ""
+        return _("Protected: {setsize}{best}.").format(setsize=setsize, best=best)
     if identity.verdict == "not-anonymised":
         own = _describe_top(book, identity, identity.names_own_place[:SENTENCE_CLUES]) or clues
-        return f"Not anonymised: the text names its own place, {place}" + (f": {own}." if own else ".")
+        return (_("Not anonymised: the text names its own place, {place}: {own}.") if own
+                else _("Not anonymised: the text names its own place, {place}.")).format(place=place, own=own)
     return f"{identity.verdict}: {place} (risk {risk})."
 
 
@@ -467,7 +492,9 @@ class DifferenceBook:
                 docs[inc.doc], add(cut.masked, len(snippets)), docs[inc.other_doc], add(cut.revealed, len(snippets)),
             ))
         links = [(name, self.root + self.hrefs[name] if self.hrefs.get(name) else "") for name in names]
-        return shown, _json({"docs": links, "snippets": list(snippets), "rows": rows})
+        # the names of the slot types, in the page's language, for the rows the script makes
+        types = {row[1]: slot_type_name(row[1]) for row in rows if row[1]}
+        return shown, _json({"docs": links, "snippets": list(snippets), "rows": rows, "types": types})
 
 
 class ReportViews:
@@ -497,7 +524,8 @@ class ReportViews:
         self.involving: dict[str, list[Inconsistency]] = defaultdict(list)
         revealed, involving = self.revealed, self.involving
         for inc in sorted(result.inconsistencies, key=lambda i: (i.doc, i.slot_id, i.other_doc, i.other_start)):
-            revealed[(inc.doc, inc.slot_id)].append(f"readable in {isolated(inc.other_doc)} as {inc.revealed}")
+            revealed[(inc.doc, inc.slot_id)].append(
+                _("readable in {doc} as {value}").format(doc=isolated(inc.other_doc), value=inc.revealed))
             involving[inc.doc].append(inc)
             if inc.other_doc != inc.doc:
                 involving[inc.other_doc].append(inc)
@@ -518,7 +546,7 @@ class ReportViews:
                 n_leaks=sum(1 for s in analysis.slots if s.leak),
                 type_counts=dict(sorted(Counter(s.slot_type for s in analysis.slots).items())),
                 verdict=identity.verdict if linked else "",
-                verdict_label=VERDICT_LABELS.get(identity.verdict, identity.verdict) if linked else "",
+                verdict_label=_verdict_label(identity.verdict) if linked else "",
                 identity=display_path(identity.identity) if linked else "",
                 identity_level=identity.identity_level if linked else "",
                 risk=_percent(identity.risk) if linked and identity.verdict != "not-anonymised" else "",
@@ -528,6 +556,7 @@ class ReportViews:
                 group=identity.group if identity is not None else "",
                 n_clues=len(analysis.clues),
                 gate=gate,
+                format=source.format,
             )
 
         self.members: dict[str, list[DocumentRow]] = defaultdict(list)
@@ -561,7 +590,7 @@ class ReportViews:
             problems=[r for r in ordered if not r.audited],
             n_slots=len(all_slots), n_leaks=sum(1 for s in all_slots if s.leak),
             type_counts=_type_counts(Counter(s.slot_type for s in all_slots)),
-            verdict_counts=[(v, VERDICT_LABELS[v], verdicts[v]) for v in VERDICTS if verdicts.get(v)]
+            verdict_counts=[(v, _(VERDICT_LABELS[v]), verdicts[v]) for v in VERDICTS if verdicts.get(v)]
             + [(v, v, verdicts[v]) for v in sorted(verdicts) if v not in VERDICT_LABELS],
             verdicts_present=[v for v in VERDICTS if verdicts.get(v)]
             + sorted(v for v in verdicts if v not in VERDICT_LABELS),
@@ -600,7 +629,8 @@ class ReportViews:
         for index, clue in enumerate(shown):
             view = views[id(clue)]
             for other in sorted(hidden[index], key=lambda c: (c.start, c.end, c.kind)) if index in hidden else ():
-                view.tooltip += f"\nalso read as: {other.text} ({other.kind})"
+                view.tooltip += "\n" + _("also read as: {text} ({kind})").format(text=other.text,
+                                                                                  kind=clue_kind_name(other.kind))
             clue_views.append((clue, view))
         drawn = {view.anchor for _, view in clue_views}
         all_clue_views = [views[id(c)] for c in clues]
@@ -641,9 +671,16 @@ class ReportViews:
             more_differences=Markup(more),
             gate=row.gate,
             fix=self.review.fixes.get(analysis.doc) if self.review is not None else None,
-            gate_note=("The gate was not applied: without the linker (scan --no-link) no document has a verdict "
-                       "to judge." if self.review is not None and row.gate is None else ""),
+            gate_note=(_("The gate was not applied: without the linker (scan --no-link) no document has a verdict "
+                         "to judge.") if self.review is not None and row.gate is None else ""),
+            in_file=tuple(_in_file_view(found, row.gate) for found in analysis.source.in_file),
         )
+
+
+def _in_file_view(found: FileFinding, gate: GateView | None) -> InFileView:
+    # Without a policy the default one's action: every in-file rule fails by default.
+    fails = found.rule in gate.failing_rules if gate is not None else True
+    return InFileView(found.rule, fails, KIND_DESCRIPTIONS.get(found.kind, found.kind), found.where, found.text)
 
 
 def build_views(result: "AuditResult", review: Review | None = None) -> tuple[Overview, Iterator[DocumentPage]]:
@@ -669,7 +706,7 @@ def gate_view(document, policy: "Policy", paths: tuple[str, ...] = ()) -> GateVi
         fails = any(f.fails for f in findings)
         lines = tuple(isolating_paths(printable_name(f.line()), paths) for f in findings[:GATE_FINDINGS])
         known = RULES.get(rule)
-        rules.append(GateRuleView(rule, fails, known.short if known else rule, lines,
+        rules.append(GateRuleView(rule, fails, _(known.short) if known else rule, lines,
                                   max(0, len(findings) - GATE_FINDINGS)))
     rules.sort(key=lambda r: not r.fails)  # stable: the gate's order within each kind
     return GateView(
@@ -677,7 +714,7 @@ def gate_view(document, policy: "Policy", paths: tuple[str, ...] = ()) -> GateVi
         status_label=document.status_label,
         line=printable_name(document.status_line()),
         rules=tuple(rules), failing_rules=tuple(r.rule for r in rules if r.fails),
-        policy=f"{policy.label()}: {policy.describe()}",
+        policy=_("{policy}: {rules}").format(policy=policy.label(), rules=policy.describe()),
         verdict=document.verdict,
     )
 
@@ -687,13 +724,19 @@ def _gate_state(document) -> str:
     if document is None:
         return ""
     identity = document.identity
-    status = "FAIL" if document.failed else document.status
+    status = _("FAIL") if document.failed else status_word(document.status)
     if identity is None or not document.verdict or document.verdict == "not-anonymised":
         return status
-    return f"{status} ({document.verdict}, risk {_percent(identity.risk)}, anonymity set {identity.anonymity_set})"
+    return _("{status} ({verdict}, risk {risk}, anonymity set {size})").format(
+        status=status, verdict=verdict_word(document.verdict), risk=_percent(identity.risk),
+        size=identity.anonymity_set)
 
 
-_MASK_REASONS = {"clue": "a clue to the place", "near-duplicate-leak": "masked in a near-duplicate copy"}
+def _verdict_label(verdict: str) -> str:
+    return _(VERDICT_LABELS[verdict]) if verdict in VERDICT_LABELS else verdict
+
+
+_MASK_REASONS = {"clue": N_("a clue to the place"), "near-duplicate-leak": N_("masked in a near-duplicate copy")}
 
 
 def fix_view(planned, before) -> FixView:
@@ -701,32 +744,37 @@ def fix_view(planned, before) -> FixView:
     spans = planned.spans
     masks = tuple(MaskView(s.line, s.column, s.text, s.replacement,
                            s.label.replace(s.text, s.replacement, 1) if s.text in s.label else s.replacement,
-                           s.label, _MASK_REASONS.get(s.reason, s.reason)) for s in spans[:FIX_MASKS])
+                           s.label, _(_MASK_REASONS[s.reason]) if s.reason in _MASK_REASONS else s.reason)
+                  for s in spans[:FIX_MASKS])
     after = _gate_state(planned.after) if spans else ""
     still = planned.after is not None and planned.after.failed
     if not before.failed:
-        summary = (f"Nothing: the document does not fail the policy ({before.status_label}),"
-                   " so auditor fix copies it unchanged.")
+        summary = _("Nothing: the document does not fail the policy ({status}), so auditor fix copies it "
+                    "unchanged.").format(status=before.status_label)
     elif not spans:
-        summary = "auditor fix finds nothing it can mask here" + (f": {planned.stuck}." if planned.stuck else ".")
+        summary = (_("auditor fix finds nothing it can mask here: {why}.").format(why=planned.stuck) if planned.stuck
+                   else _("auditor fix finds nothing it can mask here."))
     else:
         share = planned.chars_masked / max(1, planned.chars)
-        runs = f"{len(spans)} run{'s' if len(spans) != 1 else ''}"
-        clues = f"{len(planned.masked)} clue{'s' if len(planned.masked) != 1 else ''}"
-        summary = (f"auditor fix would mask {runs} of clear text ({clues}), {planned.chars_masked} of "
-                   f"{planned.chars} characters ({share:.2%}); the masked copy would then be {after}.")
+        runs = ngettext("{n} run", "{n} runs", len(spans)).format(n=len(spans))
+        clues = ngettext("{n} clue", "{n} clues", len(planned.masked)).format(n=len(planned.masked))
+        summary = _("auditor fix would mask {runs} of clear text ({clues}), {masked} of {chars} characters "
+                    "({share:.2%}); the masked copy would then be {after}.").format(
+            runs=runs, clues=clues, masked=planned.chars_masked, chars=planned.chars, share=share, after=after)
     return FixView(summary, masks, max(0, len(spans) - FIX_MASKS), len(spans), planned.chars_masked, after,
                    planned.stuck if still else "")
 
 
 def _headline(rows: list[DocumentRow], verdicts: Counter, linked: bool, n_slots: int) -> str:
     n = len(rows)
-    docs = f"{n} document{'s' if n != 1 else ''}"
+    docs = ngettext("{n} document", "{n} documents", n).format(n=n)
     if not linked:
-        return f"{docs}, {n_slots} redaction slot{'s' if n_slots != 1 else ''}; identities not inferred."
-    parts = [f"{verdicts[v]} {VERDICT_LABELS[v].lower()}" for v in VERDICTS if verdicts.get(v)]
+        slots = ngettext("{n} redaction slot", "{n} redaction slots", n_slots).format(n=n_slots)
+        return _("{documents}, {slots}; identities not inferred.").format(documents=docs, slots=slots)
+    parts = [_("{n} {verdict}").format(n=verdicts[v], verdict=_(VERDICT_LABELS[v]).lower())
+             for v in VERDICTS if verdicts.get(v)]
     parts += [f"{verdicts[v]} {v}" for v in sorted(verdicts) if v not in VERDICT_LABELS]
     not_checked = sum(1 for r in rows if r.status in NOT_CHECKED_STATUSES)
     if not_checked:  # never a pass: the headline must not leave them out
-        parts.append(f"{not_checked} not checked")
-    return f"Of {docs}: " + ", ".join(parts) + "."
+        parts.append(_("{n} not checked").format(n=not_checked))
+    return _("Of {documents}: {parts}.").format(documents=docs, parts=listing(parts))
