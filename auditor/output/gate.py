@@ -573,7 +573,8 @@ class _Positions:
         """Where an in-file finding is: its place in the extracted text when it has one, and its place in the file."""
         if found.start < 0:
             return self.whole(doc, found.where)
-        location = self.location(doc, found.start, found.end, KIND_DESCRIPTIONS.get(found.kind, found.kind))
+        location = self.location(doc, found.start, found.end,
+                                 _(KIND_DESCRIPTIONS[found.kind]) if found.kind in KIND_DESCRIPTIONS else found.kind)
         return replace(location, part=found.where)
 
 
@@ -702,7 +703,7 @@ _SHOWN_CHARS = 60
 
 def _in_file_finding(found: FileFinding, doc: str, policy: Policy, positions: _Positions) -> Finding:
     shown = printable_name(found.text if len(found.text) <= _SHOWN_CHARS else found.text[:_SHOWN_CHARS] + "…")
-    why = KIND_DESCRIPTIONS.get(found.kind, found.kind)
+    why = _(KIND_DESCRIPTIONS[found.kind]) if found.kind in KIND_DESCRIPTIONS else found.kind
     return Finding(found.rule, policy.action(found.rule) == "fail", doc, positions.in_file(doc, found), shown,
                    why, _(_IN_FILE_REMEDIES[found.rule]) if found.rule in _IN_FILE_REMEDIES else "",
                    docs=(doc,))

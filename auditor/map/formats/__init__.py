@@ -18,6 +18,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from ...i18n import N_
+
 # What a covered character reads as in the extracted text (a mask glyph of rules/masks.toml "block").
 COVER_GLYPH = "■"
 
@@ -65,30 +67,31 @@ class FileFinding:
     end: int = -1
 
 
-# The gate rules of in-file findings (rules/policy.toml [rules]), and what each kind is, in a reviewer's words.
+# The gate rules of in-file findings (rules/policy.toml [rules]), and what each kind is, in a reviewer's words
+# (in English: the gate and the report show them translated).
 IN_FILE_RULES = ("covered-text", "hidden-text", "tracked-changes", "comments", "metadata", "alt-text",
                  "attachments", "earlier-revisions", "no-text-layer")
 KIND_DESCRIPTIONS = {
-    "black-highlight": "text under black (or same-as-text) highlighting is still in the file",
-    "shading": "text under dark (or same-as-text) shading is still in the file",
-    "under-box": "text under a filled box drawn over it is still in the file",
-    "under-image": "text under an image placed over it is still in the file",
-    "vanish": "hidden text (Word's hidden font) is in the file",
-    "invisible-text": "white or invisible text is in the file",
-    "off-page": "text outside the page is in the file",
-    "deletion": "a tracked deletion keeps the deleted text in the file",
-    "insertion": "a tracked insertion is not accepted: the file keeps the revision and its author",
-    "comment": "a comment is in the file",
-    "annotation": "an annotation is in the file",
-    "property": "a document property is set",
-    "custom-property": "a custom document property is set",
-    "thumbnail": "a preview picture of the first page is saved in the file",
-    "info": "the PDF's document information is set",
-    "xmp": "the PDF's XMP metadata is set",
-    "alt-text": "an image's alternative text is in the file",
-    "attachment": "a file is attached",
-    "incremental-update": "earlier revisions of the file are kept by incremental updates",
-    "no-text-layer": "a page has no text layer (a scanned image): its text cannot be audited",
+    "black-highlight": N_("text under black (or same-as-text) highlighting is still in the file"),
+    "shading": N_("text under dark (or same-as-text) shading is still in the file"),
+    "under-box": N_("text under a filled box drawn over it is still in the file"),
+    "under-image": N_("text under an image placed over it is still in the file"),
+    "vanish": N_("hidden text (Word's hidden font) is in the file"),
+    "invisible-text": N_("white or invisible text is in the file"),
+    "off-page": N_("text outside the page is in the file"),
+    "deletion": N_("a tracked deletion keeps the deleted text in the file"),
+    "insertion": N_("a tracked insertion is not accepted: the file keeps the revision and its author"),
+    "comment": N_("a comment is in the file"),
+    "annotation": N_("an annotation is in the file"),
+    "property": N_("a document property is set"),
+    "custom-property": N_("a custom document property is set"),
+    "thumbnail": N_("a preview picture of the first page is saved in the file"),
+    "info": N_("the PDF's document information is set"),
+    "xmp": N_("the PDF's XMP metadata is set"),
+    "alt-text": N_("an image's alternative text is in the file"),
+    "attachment": N_("a file is attached"),
+    "incremental-update": N_("earlier revisions of the file are kept by incremental updates"),
+    "no-text-layer": N_("a page has no text layer (a scanned image): its text cannot be audited"),
 }
 
 

@@ -680,7 +680,8 @@ class ReportViews:
 def _in_file_view(found: FileFinding, gate: GateView | None) -> InFileView:
     # Without a policy the default one's action: every in-file rule fails by default.
     fails = found.rule in gate.failing_rules if gate is not None else True
-    return InFileView(found.rule, fails, KIND_DESCRIPTIONS.get(found.kind, found.kind), found.where, found.text)
+    description = _(KIND_DESCRIPTIONS[found.kind]) if found.kind in KIND_DESCRIPTIONS else found.kind
+    return InFileView(found.rule, fails, description, found.where, found.text)
 
 
 def build_views(result: "AuditResult", review: Review | None = None) -> tuple[Overview, Iterator[DocumentPage]]:
