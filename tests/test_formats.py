@@ -3,6 +3,9 @@ documents as text. The files are made here (python-docx, ReportLab with the STSo
 from __future__ import annotations
 
 import hashlib
+import html
+import subprocess
+import sys
 import json
 from pathlib import Path
 
@@ -211,3 +214,33 @@ def test_a_clean_redacted_word_file_and_pdf_pass(tmp_path, monkeypatch):
     code, report = _check("clean.docx", "clean.pdf")
     assert code == 0, report["findings"]
     assert [d["status"] for d in report["documents"]] == ["pass", "pass"]
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.browser
+def test_a_report_printed_to_pdf_by_a_browser_reads_as_its_text_and_keeps_stderr_quiet(tmp_path, seed_text):
+    """Chromium's PDFs (Skia) are what "print to PDF" gives many publishers: CJK radicals for
+    characters (⼈ for 人), a font pdfminer warns about for every glyph, a black span over text."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs Chromium at /usr/bin/chromium (apt-get install chromium)")
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in _paragraphs(seed_text("000")))
+    page = tmp_path / "000.html"
+    page.write_text('<html><head><meta charset="utf-8"><title>政府工作报告</title></head><body>'
+                    f'{paragraphs}<p>附：<span style="background:black;color:black">原平市</span>人民政府</p>'
+                    "</body></html>", encoding="utf-8")
+    pdf = tmp_path / "corpus" / "000.pdf"
+    pdf.parent.mkdir()
+    subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", page.as_uri()], check=True, capture_output=True, timeout=120)
+    (tmp_path / "corpus" / "000.txt").write_text(seed_text("000"), encoding="utf-8")
+    outcome = subprocess.run([sys.executable, "-m", "auditor", "check", "corpus", "-j", "1", "--format", "json"],
+                             capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert outcome.returncode == 1, outcome.stderr
+    assert outcome.stderr == ""
+    report = json.loads(outcome.stdout)
+    documents = {d["doc"]: (d["verdict"], d["identity"]) for d in report["documents"]}
+    assert documents["corpus/000.pdf"] == documents["corpus/000.txt"] == ("re-identified", "山西省/忻州市/原平市")
+    covered = [f for f in report["findings"] if f["rule"] == "covered-text"]
+    assert [(f["doc"], f["clue"]) for f in covered] == [("corpus/000.pdf", "原平市")]

@@ -6,6 +6,7 @@ pdfminer document under it (information dictionary, XMP, annotations, attached f
 from __future__ import annotations
 
 import io
+import logging
 import re
 import statistics
 import unicodedata
@@ -25,6 +26,10 @@ from pdfplumber.page import Page, PDFPageAggregatorWithMarkedContent
 from pdfplumber.utils.exceptions import PdfminerException
 
 from . import COVER_GLYPH, Extracted, FileFinding, FormatError, Part
+
+# pdfminer logs a warning for every glyph of a font it finds odd (a FontBBox it cannot parse: thousands
+# a page in Chromium's PDFs); they say nothing to a reviewer and flood the terminal.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 DARK = 0.3  # luminance below which a filled box hides the text under it
 WHITE = 0.95  # luminance above which text on a white page is not seen
