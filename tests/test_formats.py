@@ -244,3 +244,16 @@ def test_a_report_printed_to_pdf_by_a_browser_reads_as_its_text_and_keeps_stderr
     assert documents["corpus/000.pdf"] == documents["corpus/000.txt"] == ("re-identified", "山西省/忻州市/原平市")
     covered = [f for f in report["findings"] if f["rule"] == "covered-text"]
     assert [(f["doc"], f["clue"]) for f in covered] == [("corpus/000.pdf", "原平市")]
+
+
+def test_in_chinese_the_check_names_the_part_in_chinese_and_the_tables_stay_english(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("report.docx").write_bytes(every_leak_docx())
+    runner = CliRunner()
+    check = runner.invoke(main, ["--lang", "zh", "check", "report.docx", "-j", "1"])
+    assert check.exit_code == 1, check.output
+    assert "report.docx (页眉 1，第 1 字): 错误: 原平市: " in check.output
+    scan = runner.invoke(main, ["--lang", "zh", "scan", "report.docx", "--out", "out", "-j", "1", "--quiet"])
+    assert scan.exit_code == 0, scan.output
+    in_file = pd.read_csv(tmp_path / "out" / "in_file.csv", dtype=str, keep_default_na=False)
+    assert in_file.loc[0, ["rule", "where", "text"]].tolist() == ["covered-text", "paragraph 1", "崞阳镇"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from ...i18n import N_
+from ...i18n import N_, _
 
 # What a covered character reads as in the extracted text (a mask glyph of rules/masks.toml "block").
 COVER_GLYPH = "■"
@@ -44,7 +44,7 @@ class Part:
 
     @property
     def label(self) -> str:
-        """``paragraph 12``, ``page 2 line 5``, ``meta description``."""
+        """``paragraph 12``, ``page 2 line 5``, ``meta description``: in English, as records and tables keep it."""
         words = [self.kind.replace("-", " ")]
         if self.number:
             words.append(str(self.number))
@@ -53,6 +53,24 @@ class Part:
         if self.name:
             words.append(self.name)
         return " ".join(words)
+
+    def shown(self) -> str:
+        """The label in the reviewer's language (auditor.i18n), for what is printed and drawn."""
+        words = [_(_PART_KINDS[self.kind]).format(n=self.number) if self.kind in _PART_KINDS and self.number
+                 else _(_PART_KINDS.get(self.kind, self.kind)).format(n="").strip()]
+        if self.line:
+            words.append(_("line {n}").format(n=self.line))
+        if self.name:
+            words.append(self.name)
+        return " ".join(words)
+
+
+# What a Part's kind is called, with its number.
+_PART_KINDS = {
+    "paragraph": N_("paragraph {n}"), "header": N_("header {n}"), "footer": N_("footer {n}"),
+    "footnote": N_("footnote {n}"), "endnote": N_("endnote {n}"), "comment": N_("comment {n}"),
+    "text-box": N_("text box {n}"), "page": N_("page {n}"), "title": N_("title"), "meta": N_("meta"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +132,9 @@ def part_at(parts: tuple[Part, ...], offset: int) -> tuple[Part, int] | None:
 
 
 def where(parts: tuple[Part, ...], offset: int) -> str:
-    """``paragraph 12, character 5`` ('' without parts)."""
+    """``paragraph 12, character 5`` in the reviewer's language ('' without parts)."""
     found = part_at(parts, offset)
     if found is None:
         return ""
     part, character = found
-    return f"{part.label}, character {character}"
+    return _("{part}, character {n}").format(part=part.shown(), n=character)
