@@ -89,8 +89,7 @@ class EvidenceModel:
         # General-language frequencies of a clue's string (no segmenter needed for those).
         self.frequencies = OrdinaryWordJudge(gazetteer, clue_rules)
         # How many counties and prefectures a character could abbreviate (its short form's first).
-        self.initials = Counter(gazetteer.units[u].short[0] for u in (*self.counties, *self.prefectures)
-                                if gazetteer.units[u].short)
+        self.initials = gazetteer.initials()
 
     def counties_in(self, uid: int) -> tuple[int, ...]:
         cached = self._counties_in.get(uid)
