@@ -224,7 +224,7 @@ def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, quiet)
     """
     import json
 
-    from .output.gate import evaluate, format_text, to_json, to_sarif
+    from .output.gate import evaluate, format_text, render_sarif, sarif_cut_line, to_json, to_sarif
 
     from .output.folder import atomic_write_text, check_file_destination
 
@@ -240,8 +240,10 @@ def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, quiet)
     else:
         with using("en"):  # machine formats are English, whatever the language
             report = evaluate(result, policy)
-            rendered = json.dumps(to_sarif(report) if fmt == "sarif" else to_json(report), ensure_ascii=False,
-                                  indent=1) + "\n"
+            rendered = (render_sarif(log := to_sarif(report)) if fmt == "sarif"
+                        else json.dumps(to_json(report), ensure_ascii=False, indent=1) + "\n")
+    if fmt == "sarif" and (cut := sarif_cut_line(log)):  # what code scanning's limits left out
+        click.echo(cut, err=True)
     if output:
         atomic_write_text(output, rendered)
         if not quiet:
