@@ -125,8 +125,11 @@ def main(verbose: bool, lang: str | None) -> None:
 @click.option("--policy", "policy_file", type=click.Path(dir_okay=False), default=None,
               help="Policy file for the report's gate status and fix plan, as `auditor check` and "
                    "`auditor fix` use it (default: policy.toml in the rules folder).")
+@click.option("--tables", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+              help="Format of the audit tables: csv (CSV, and JSON for slots and documents) or parquet "
+                   "(one .parquet file a table, the same columns).")
 @with_common_options
-def scan(paths, out, no_link, policy_file, rules_dir, workers, max_bytes, quiet):
+def scan(paths, out, no_link, policy_file, tables, rules_dir, workers, max_bytes, quiet):
     """Scan PATHS (files or folders, recursively) and write the audit to OUT.
 
     \b
@@ -135,10 +138,12 @@ def scan(paths, out, no_link, policy_file, rules_dir, workers, max_bytes, quiet)
     OUT/documents.csv and documents.json (identity and verdict per document),
     OUT/clues.csv (clear-text clues) and OUT/index.html (the report: per
     document, its status at the gate under the policy and what
-    `auditor fix` would mask; nothing is masked by the scan).
+    `auditor fix` would mask; nothing is masked by the scan). With
+    --tables parquet: OUT/slots.parquet, files.parquet, documents.parquet,
+    clues.parquet and in_file.parquet instead of the CSV and JSON files.
     """
     from .output.writer import write_audit
-    from .output.folder import OutputFolder
+    from .output.folder import OutputFolder, scan_files
 
     started = time.perf_counter()
     from .runner import default_workers
@@ -146,12 +151,12 @@ def scan(paths, out, no_link, policy_file, rules_dir, workers, max_bytes, quiet)
     workers = workers or default_workers()
     policy = _policy_or_exit(policy_file, rules_dir)  # a bad policy is refused before any document is read
     # Opened first: an unwritable or busy destination is refused before any document is read.
-    with OutputFolder(out, inputs=paths, command="scan") as folder:
+    with OutputFolder(out, inputs=paths, command="scan", writes=scan_files(tables)) as folder:
         result = run_audit(paths, rules_dir, workers, max_bytes, quiet, link=not no_link)
         pages = sum(1 for a in result.analyses if a.source.ok)
         update, close = _progress_bar(pages, not quiet, _("writing tables and report"), "page")
         try:
-            written = write_audit(result, folder, workers=workers, progress=update, policy=policy)
+            written = write_audit(result, folder, workers=workers, progress=update, policy=policy, tables=tables)
         finally:
             close()
     elapsed = time.perf_counter() - started
@@ -224,7 +229,7 @@ def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, quiet)
     """
     import json
 
-    from .output.gate import evaluate, format_text, to_json, to_sarif
+    from .output.gate import evaluate, format_text, render_sarif, sarif_cut_line, to_json, to_sarif
 
     from .output.folder import atomic_write_text, check_file_destination
 
@@ -240,8 +245,10 @@ def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, quiet)
     else:
         with using("en"):  # machine formats are English, whatever the language
             report = evaluate(result, policy)
-            rendered = json.dumps(to_sarif(report) if fmt == "sarif" else to_json(report), ensure_ascii=False,
-                                  indent=1) + "\n"
+            rendered = (render_sarif(log := to_sarif(report)) if fmt == "sarif"
+                        else json.dumps(to_json(report), ensure_ascii=False, indent=1) + "\n")
+    if fmt == "sarif" and (cut := sarif_cut_line(log)):  # what code scanning's limits left out
+        click.echo(cut, err=True)
     if output:
         atomic_write_text(output, rendered)
         if not quiet:

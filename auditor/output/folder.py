@@ -41,10 +41,23 @@ except ImportError:  # Windows: a byte-range lock, released as flock's is when t
     import msvcrt
 
 MANIFEST = ".auditor-manifest.json"
-# The audit tables a scan writes (auditor.output.tables writes them), and the names a
-# command writes whatever its inputs (checked before any document is read).
+# The audit tables a scan writes (auditor.output.tables writes them), by the format of its
+# tables (`auditor scan --tables`), and the names a command writes whatever its inputs
+# (checked before any document is read).
 TABLE_FILES = ("slots.csv", "slots.json", "files.csv", "documents.csv", "documents.json", "clues.csv", "in_file.csv")
-_ALWAYS_WRITTEN = {"scan": (*TABLE_FILES, "index.html", "docs")}
+PARQUET_TABLE_FILES = ("slots.parquet", "files.parquet", "documents.parquet", "clues.parquet", "in_file.parquet")
+TABLE_FORMATS = {"csv": TABLE_FILES, "parquet": PARQUET_TABLE_FILES}
+_REPORT_FILES = ("index.html", "docs")
+_ALWAYS_WRITTEN = {"scan": (*TABLE_FILES, *_REPORT_FILES)}
+
+
+def scan_files(tables: str = "csv") -> tuple[str, ...]:
+    """The names a scan writes in its output folder with tables of the format ``tables``."""
+    try:
+        return (*TABLE_FORMATS[tables], *_REPORT_FILES)
+    except (KeyError, TypeError):
+        raise OutputError(f"tables {tables!r}: the audit tables are written as "
+                          f"{' or '.join(TABLE_FORMATS)}") from None
 MANIFEST_TOOL = "auditor"
 _STAGING = "staging"
 _RETIRED = "old"
@@ -199,15 +212,20 @@ class OutputFolder:
     ``with OutputFolder(out, inputs) as folder:`` checks the destination, takes
     the lock and makes ``folder.staging``; write everything there, then call
     :meth:`commit`. Leaving the block without a commit (an error, Ctrl-C)
-    removes the staging folder and leaves ``out`` as it was.
+    removes the staging folder and leaves ``out`` as it was. ``writes``: the
+    names the run will write whatever its inputs, refused before any document
+    is read when someone else's file has one (by default the command's: a
+    scan's with CSV tables; :func:`scan_files` gives a scan's of each format).
     """
 
-    def __init__(self, out: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), command: str = "scan"):
+    def __init__(self, out: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (), command: str = "scan",
+                 writes: Iterable[str] | None = None):
         self.path = Path(out)  # as given: in messages and in the paths returned
         # Every file system operation uses the absolute form: "." or "x/.." have no name to build beside.
         self._target = Path(os.path.abspath(out))
         self.inputs = [Path(p) for p in inputs]
         self.command = command
+        self.writes = tuple(_ALWAYS_WRITTEN.get(command, ()) if writes is None else writes)
         self.staging: Path | None = None
         self.committed = False
         self._lock = None
@@ -302,7 +320,7 @@ class OutputFolder:
             return
         foreign = set(self._foreign_top_entries())
         if writes is None:
-            writes = _ALWAYS_WRITTEN.get(self.command, ())
+            writes = self.writes
         clashes = sorted({name for name in writes if name.split("/", 1)[0] in foreign})
         if clashes:
             raise OutputError(f"--out {self.path} holds {', '.join(clashes[:3])}{', …' if len(clashes) > 3 else ''}, "

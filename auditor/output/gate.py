@@ -12,9 +12,12 @@ document starts fast.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 import os
 import unicodedata
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,6 +41,20 @@ if TYPE_CHECKING:
 
 ACTIONS = ("fail", "report", "ignore")
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+# What GitHub code scanning accepts in one SARIF upload: GitHub Docs, "SARIF support for code
+# scanning" (its table of upload limits) and "SARIF results exceed one or more limits" (Code
+# security > Troubleshooting SARIF uploads), and, for the size, "SARIF file is too large".
+# Above a maximum the whole upload is rejected. to_sarif keeps its log within them.
+SARIF_MAX_RESULTS = 25_000  # results per run (GitHub keeps the top 5,000 by severity for display)
+SARIF_MAX_GZIP_BYTES = 10_000_000  # "10 MB" per gzip-compressed file, read as 10^7 bytes, the smaller reading
+# Locations per result: 1,000 at most, and GitHub shows 100. A result here has one location;
+# relatedLocations have no row of their own in GitHub's table, so they are held to what it shows
+# of locations: a clue found thousands of times gives the first 100 of its other occurrences.
+SARIF_MAX_RELATED_LOCATIONS = 100
+# The results are cut when their gzipped size reaches this share below SARIF_MAX_GZIP_BYTES:
+# room for what the compressor holds back while counting, and for a gzip at a lower level.
+SARIF_GZIP_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -975,12 +992,9 @@ def _fingerprint(finding: Finding) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def to_sarif(report: GateReport) -> dict:
-    """A SARIF 2.1.0 log: one run, one result per finding, columns in code points."""
-    rule_ids = list(RULES)
+def _sarif_rules(report: GateReport) -> list[dict]:
     rules = []
-    for rule_id in rule_ids:
-        rule = RULES[rule_id]
+    for rule_id, rule in RULES.items():
         action = report.policy.action(rule_id)
         rules.append({
             "id": rule.id,
@@ -990,34 +1004,250 @@ def to_sarif(report: GateReport) -> dict:
             "help": {"text": rule.help},
             "defaultConfiguration": {"level": "error" if action == "fail" else "note", "enabled": action != "ignore"},
         })
-    results = []
-    for finding in report.findings:
-        message = (f"{finding.clue}: " if finding.clue else "") + finding.why + (f"; {finding.remedy}" if finding.remedy else "")
-        result = {
-            "ruleId": finding.rule,
-            "ruleIndex": rule_ids.index(finding.rule),
-            "level": finding.level,
-            "message": {"text": message},
-            "locations": [{"physicalLocation": _physical(finding.location),
-                           **({"message": {"text": finding.location.part}} if finding.location.part else {})}],
-            "partialFingerprints": {"auditorFinding/v1": _fingerprint(finding)},
-            "properties": {"document": finding.doc, "clue": finding.clue, "remedy": finding.remedy},
-        }
-        if finding.related:
-            result["relatedLocations"] = [
-                {"id": i, "physicalLocation": _physical(r), **({"message": {"text": r.note}} if r.note else {})}
-                for i, r in enumerate(finding.related, start=1)
-            ]
-        results.append(result)
+    return rules
+
+
+def _sarif_result(finding: Finding, rule_index: int, max_related: int) -> tuple[dict, int]:
+    """The SARIF result of a finding, and how many of its related locations were left out."""
+    message = (f"{finding.clue}: " if finding.clue else "") + finding.why + (f"; {finding.remedy}" if finding.remedy else "")
+    result = {
+        "ruleId": finding.rule,
+        "ruleIndex": rule_index,
+        "level": finding.level,
+        "message": {"text": message},
+        "locations": [{"physicalLocation": _physical(finding.location),
+                       **({"message": {"text": finding.location.part}} if finding.location.part else {})}],
+        "partialFingerprints": {"auditorFinding/v1": _fingerprint(finding)},
+        "properties": {"document": finding.doc, "clue": finding.clue, "remedy": finding.remedy},
+    }
+    related = finding.related[:max_related]
+    left_out = len(finding.related) - len(related)
+    if related:
+        result["relatedLocations"] = [
+            {"id": i, "physicalLocation": _physical(r), **({"message": {"text": r.note}} if r.note else {})}
+            for i, r in enumerate(related, start=1)
+        ]
+    if left_out:
+        result["properties"]["relatedLocations"] = {"total": len(finding.related), "written": len(related)}
+    return result, left_out
+
+
+def sarif_order(findings: list[Finding]) -> list[int]:
+    """The order in which findings are kept when a SARIF log cannot hold them
+    all: the failing ones (level error) first, then by rule (the order of the
+    driver's rules), document and position; findings that tie keep their order."""
+    rule_index = {rule_id: i for i, rule_id in enumerate(RULES)}
+
+    def key(i: int):
+        finding = findings[i]
+        where = finding.location
+        return (not finding.fails, rule_index[finding.rule], where.doc, where.line or 0, where.column or 0,
+                where.end_line or 0, where.end_column or 0)
+
+    return sorted(range(len(findings)), key=key)
+
+
+def render_sarif(log: dict) -> str:
+    """The log as ``auditor check --format sarif`` writes it (UTF-8 text, indented by one)."""
+    return json.dumps(log, ensure_ascii=False, indent=1) + "\n"
+
+
+# How deep json.dumps(indent=1) nests a result of the log: {"runs": [{"results": [ … ]}]}.
+_RESULT_INDENT = " " * 4
+
+
+def _measured(value) -> bytes:
+    """What a log's part weighs when its size is counted: indented as :func:`render_sarif` writes
+    it, but with every character beyond ASCII escaped (``\\u5d1e``), as json.dumps writes it by
+    default: the larger of the two ways, gzipped too, for Chinese text."""
+    return json.dumps(value, indent=1).encode("ascii")
+
+
+def _measured_result(result: dict) -> bytes:
+    """A result as :func:`_measured` counts it in the log, with the comma and line break after it."""
+    return _RESULT_INDENT.encode() + _measured(result).replace(b"\n", b"\n" + _RESULT_INDENT.encode()) + b",\n"
+
+
+# The deepest a result's containers stand in the log (the log 0, runs 1, a run 2, results 3, a
+# result 4, down to a related location's region's snippet at 9), with room to spare.
+_RESULT_DEPTH = 12
+
+
+def _at_most_measured(result: dict) -> int:
+    """An upper bound of len(_measured_result(result)), from the compact encoding (the C
+    encoder, many times faster than the indenting one): indenting puts a line break and at
+    most _RESULT_DEPTH spaces before every element and closing bracket, and a space after
+    every colon; an element follows an opening bracket or a comma, and the brackets, commas
+    and colons inside strings are counted too, which only raises the bound."""
+    compact = json.dumps(result, separators=(",", ":")).encode("ascii")
+    openers = compact.count(b"{") + compact.count(b"[")
+    return (len(compact) + (openers + compact.count(b",")) * (_RESULT_DEPTH + 2) + openers * (_RESULT_DEPTH + 1)
+            + compact.count(b":") + len(_RESULT_INDENT) + 2)
+
+
+def _results_within(results: list[dict], budget: int) -> int:
+    """How many of ``results``, taken in order, a gzipped log holds within ``budget`` bytes
+    (the rest of the log apart). Counted by compressing them, as :func:`_measured` writes
+    them, as an upload does (gzip, its default level 6), and adding up what the compressor
+    gives out: what it holds back (at most a block, some tens of kilobytes) is within the
+    margin of SARIF_GZIP_MARGIN."""
+    # gzip never makes text more than a few bytes a block larger: a log this small needs no count.
+    if sum(map(_at_most_measured, results)) * 1.001 + 1024 <= budget:
+        return len(results)
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+    size = 0
+    for kept, result in enumerate(results):
+        size += len(compressor.compress(_measured_result(result)))
+        if size > budget:
+            return kept
+    return len(results)
+
+
+def to_sarif(report: GateReport, max_results: int | None = None, max_gzip_bytes: int | None = None,
+             max_related: int | None = None) -> dict:
+    """A SARIF 2.1.0 log: one run, one result per finding, columns in code points.
+
+    The log stays within what GitHub code scanning accepts (the SARIF_MAX_*
+    constants): when there are more findings than ``max_results``, or their
+    results would make the gzipped log larger than ``max_gzip_bytes`` (less
+    SARIF_GZIP_MARGIN), the failing findings are kept first (in
+    :func:`sarif_order`) and the rest are cut; a result keeps at most
+    ``max_related`` related locations. What was cut is counted in the run's
+    ``properties`` (``sarifCut``) and said in a notification of its invocation
+    (:func:`sarif_cut_line` words it for a person); a log that cut nothing has
+    neither, and is what it always was. The limits default to the module's
+    constants."""
+    max_results = SARIF_MAX_RESULTS if max_results is None else max_results
+    max_gzip_bytes = SARIF_MAX_GZIP_BYTES if max_gzip_bytes is None else max_gzip_bytes
+    max_related = SARIF_MAX_RELATED_LOCATIONS if max_related is None else max_related
+    rule_index = {rule_id: i for i, rule_id in enumerate(RULES)}
+    findings = report.findings
+    log = _sarif_log(report)
+    # The results' share: the limit less its margin and the rest of the log, compressed.
+    budget = int(max_gzip_bytes * (1 - SARIF_GZIP_MARGIN)) - len(gzip.compress(_measured(log), 6))
+    built: dict[int, tuple[dict, int]] = {}  # a finding's result, and its related locations left out
+
+    def results_of(order: list[int]) -> list[tuple[dict, int]]:
+        for i in order:
+            if i not in built:
+                built[i] = _sarif_result(findings[i], rule_index[findings[i].rule], max_related)
+        return [built[i] for i in order]
+
+    order = list(range(len(findings)))
+    reason = ""
+    if len(findings) > max_results:
+        reason = "count"
+    else:
+        entries = results_of(order)
+        if _results_within([result for result, _ in entries], budget) < len(entries):
+            reason = "size"
+    if reason:
+        order = sarif_order(findings)[:max_results]
+        entries = results_of(order)
+        kept = _results_within([result for result, _ in entries], budget)
+        if kept < len(entries):
+            reason = "size"
+        order, entries = order[:kept], entries[:kept]
+    related_cut = sum(left_out for _, left_out in entries)
+    run = log["runs"][0]
+    run["results"] = [result for result, _ in entries]
+    if reason or related_cut:
+        cut = _sarif_cut(findings, order, related_cut, reason, max_results, max_gzip_bytes, max_related)
+        run["properties"]["sarifCut"] = cut
+        run["invocations"][0]["toolExecutionNotifications"] = [{
+            "level": "warning",
+            "message": {"text": _sarif_cut_text(cut)},
+            "descriptor": {"id": "sarif-results-cut" if reason else "sarif-related-locations-cut"},
+        }]
+    return log
+
+
+def _sarif_cut(findings: list[Finding], order: list[int], related_cut: int, reason: str, max_results: int,
+               max_gzip_bytes: int, max_related: int) -> dict:
+    """The run's account of what its log left out (``properties.sarifCut``)."""
+    written = set(order)
+    cut_by_rule: dict[str, int] = {}
+    for i, finding in enumerate(findings):
+        if i not in written:
+            cut_by_rule[finding.rule] = cut_by_rule.get(finding.rule, 0) + 1
+    errors = sum(1 for f in findings if f.fails)
+    return {
+        "findings": len(findings),
+        "written": len(order),
+        "cut": len(findings) - len(order),
+        "errors": errors,
+        "errorsWritten": sum(1 for i in order if findings[i].fails),
+        # In the order of the driver's rules.
+        "cutByRule": {rule: cut_by_rule[rule] for rule in RULES if rule in cut_by_rule},
+        "relatedLocationsCut": related_cut,
+        "reason": reason or "related-locations",
+        "limits": {"results": max_results, "gzipBytes": max_gzip_bytes, "relatedLocations": max_related},
+    }
+
+
+def _sarif_cut_text(cut: dict) -> str:
+    """The notification's text (English, as the rest of the log)."""
+    if cut["cut"]:
+        why = (f"GitHub code scanning accepts at most {cut['limits']['results']:,} results per run"
+               if cut["reason"] == "count" else
+               f"GitHub code scanning accepts at most {cut['limits']['gzipBytes'] / 1e6:g} MB of gzipped SARIF")
+        text = (f"{cut['findings']:,} findings, the first {cut['written']:,} written "
+                f"({_errors_written(cut)}); the rest are in --format json ({why})")
+    else:
+        text = ""
+    if cut["relatedLocationsCut"]:
+        text += ("; " if text else "") + (
+            f"{cut['relatedLocationsCut']:,} related locations left out (at most "
+            f"{cut['limits']['relatedLocations']:,} a result); every one is in --format json")
+    return text
+
+
+def _errors_written(cut: dict) -> str:
+    if cut["errors"] == cut["errorsWritten"]:
+        return {0: "no errors", 1: "the 1 error"}.get(cut["errors"], f"all {cut['errors']:,} errors")
+    return f"{cut['errorsWritten']:,} of {cut['errors']:,} errors"
+
+
+def sarif_cut_line(log: dict) -> str | None:
+    """What ``auditor check`` says on stderr when :func:`to_sarif` cut the log
+    (``SARIF: 31,204 findings, the first 25,000 written (all 12,000 errors);
+    the rest are in --format json``), in the language in use; None when it cut nothing."""
+    cut = log["runs"][0]["properties"].get("sarifCut")
+    if cut is None:
+        return None
+    parts = []
+    if cut["cut"]:
+        if not cut["errors"]:
+            errors = _("no errors")
+        elif cut["errors"] == cut["errorsWritten"]:
+            errors = ngettext("the {n} error", "all {n} errors", cut["errors"]).format(n=f"{cut['errors']:,}")
+        else:
+            errors = _("{written} of {n} errors").format(written=f"{cut['errorsWritten']:,}", n=f"{cut['errors']:,}")
+        counts = dict(findings=f"{cut['findings']:,}", written=f"{cut['written']:,}", errors=errors)
+        if cut["reason"] == "size":
+            parts.append(_("{findings} findings, the first {written} written ({errors}) to keep the gzipped log "
+                           "under {mb} MB; the rest are in --format json").format(
+                               mb=f"{cut['limits']['gzipBytes'] / 1e6:g}", **counts))
+        else:
+            parts.append(_("{findings} findings, the first {written} written ({errors}); the rest are in "
+                           "--format json").format(**counts))
+    if cut["relatedLocationsCut"]:
+        parts.append(_("{n} related locations left out (at most {limit} a result); every one is in --format json")
+                     .format(n=f"{cut['relatedLocationsCut']:,}", limit=f"{cut['limits']['relatedLocations']:,}"))
+    return _("SARIF: {what}").format(what="; ".join(parts))
+
+
+def _sarif_log(report: GateReport) -> dict:
+    """The log without its results."""
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "auditor", "version": _version(), "rules": rules}},
+            "tool": {"driver": {"name": "auditor", "version": _version(), "rules": _sarif_rules(report)}},
             "originalUriBaseIds": {"SRCROOT": {"uri": Path.cwd().as_uri() + "/"}},
             "columnKind": "unicodeCodePoints",
             "invocations": [{"executionSuccessful": True}],
-            "results": results,
+            "results": [],
             "properties": {"passed": report.passed, "policy": printable_name(report.policy.source),
                            "summary": report.counts(),
                            "failedDocuments": [d.doc for d in report.failed_documents]},

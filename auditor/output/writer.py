@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .gate import Policy, evaluate, resolve_policy, summary_line
 from ..i18n import _
-from .folder import OutputFolder
+from .folder import OutputFolder, scan_files
 from ..fix import plan_fix
 from .report import FixView, ReportJob, Review, fix_view, gate_view, is_linked
 from ..result import AuditResult
@@ -39,7 +39,7 @@ def build_review(result: AuditResult, policy: Policy, rules=None) -> Review:
 
 def write_audit(result: AuditResult, out: str | os.PathLike | OutputFolder, workers: int = 1, progress=None,
                 generated_at: str | None = None, policy: Policy | None = None,
-                timings: dict[str, float] | None = None) -> list[Path]:
+                timings: dict[str, float] | None = None, tables: str = "csv") -> list[Path]:
     """Writes the audit tables and the HTML report to ``out``, whole or not
     at all (see :class:`~auditor.output.folder.OutputFolder`; the CLI passes
     one it opened before reading, to check the destination first); returns
@@ -49,7 +49,12 @@ def write_audit(result: AuditResult, out: str | os.PathLike | OutputFolder, work
     :class:`~auditor.output.gate.Policy`; by default that of the default rules,
     ``gate.resolve_policy(None, None)``: pass one for other rules) and
     what ``auditor fix`` would mask. ``timings``: the seconds each part took
-    are entered there (review, tables, report, report_workers_cpu, write)."""
+    are entered there (review, tables, report, report_workers_cpu, write).
+    ``tables``: the format of the audit tables, ``csv`` (CSV, and JSON for
+    slots and documents) or ``parquet`` (one Parquet file a table, the same
+    columns: :data:`~auditor.output.tables.COLUMN_TYPES`); anything else is
+    an :class:`~auditor.errors.OutputError`, before anything is written."""
+    writes = scan_files(tables)
     if policy is None:
         policy = resolve_policy(None, None)
     reviewing = time.perf_counter()
@@ -58,14 +63,14 @@ def write_audit(result: AuditResult, out: str | os.PathLike | OutputFolder, work
 
     # Replacing a folder that holds a document read here would delete it.
     folder = out if isinstance(out, OutputFolder) else OutputFolder(
-        out, {a.source.path for a in result.analyses if a.source.path})
+        out, {a.source.path for a in result.analyses if a.source.path}, writes=writes)
     with folder:
         staging = folder.staging
         started = time.perf_counter()
         report = ReportJob(result, staging, generated_at, workers, progress, review)
         tables_started = time.perf_counter()
         try:
-            written = write_tables(result, staging)
+            written = write_tables(result, staging, tables)
         except BaseException:
             report.close()
             raise
