@@ -38,6 +38,9 @@ SEEDS = ROOT / "seeds"
 RUN_TIMEOUT = 300  # seconds, for one command (they take 5 to 20 here)
 N_NOTES = 56  # with the seeds and the copies, more readable documents than one clue task holds
 
+# A second LocalCluster's HTTP server (on 127.0.0.1) takes another port than the first's 8787: not news.
+pytestmark = pytest.mark.filterwarnings("ignore:Port .* is already in use")
+
 
 @pytest.fixture(scope="module")
 def cluster():
