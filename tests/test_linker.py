@@ -338,7 +338,7 @@ def test_copies_aligned_in_forked_processes_give_what_one_process_gives(tmp_path
 
     def counting(function, tasks, workers):
         batch = real(function, tasks, workers)
-        if batch.forked and function.__qualname__.endswith("align"):
+        if batch.forked and getattr(function, "func", function).__name__ == "align_groups":
             forked_runs.append(batch.tasks)
         return batch
 

@@ -17,6 +17,7 @@ import functools
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from ..rules import ClueRules
@@ -30,7 +31,7 @@ from ..records import Candidate, Clue, DocumentAnalysis, Identity, Inconsistency
 from .recovery import recover
 from .risk import DEFAULT_K, calibrated, verdict_for
 from ..rules import LEVEL_FEATURES, LinkerConfig, Rules, default_mask_characters, match_timeout, rule_timeout
-from ..runner import Runner
+from ..runner import DaskRunner, Runner
 
 
 @dataclass
@@ -545,7 +546,7 @@ def _outside_counts(inferences: dict[str, DocumentInference], groups: dict[str, 
     return {text: len(group_set) for text, group_set in seen.items()}
 
 
-# Below this many slots in groups of copies, forking costs more than it saves.
+# Below this many slots in groups of copies, other processes cost more than they save.
 FORKED_ALIGNMENT_SLOTS = 20_000
 
 
@@ -609,7 +610,7 @@ class Linkage:
     gazetteer: Gazetteer
 
 
-def link_corpus(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner = Runner()) -> Linkage:
+def link_corpus(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner | DaskRunner = Runner()) -> Linkage:
     """The reduce over the map's analyses (left as they are). With workers,
     copies are aligned in other processes meanwhile."""
     g = load_gazetteer()
@@ -678,7 +679,8 @@ class _Alignment:
     identities: groups in contiguous runs of about equal work, the results
     in the order a single process gives them."""
 
-    def __init__(self, analyses: list[DocumentAnalysis], groups: dict[str, str], config: LinkerConfig, runner: Runner):
+    def __init__(self, analyses: list[DocumentAnalysis], groups: dict[str, str], config: LinkerConfig,
+                 runner: Runner | DaskRunner):
         workers = runner.workers
         copies = _copies(analyses, groups)
         work = [sum(len(d.slots) for d in docs) * len(docs) for docs in copies]
@@ -689,13 +691,16 @@ class _Alignment:
                 parts.append(range(begin, index + 1))
                 begin = index + 1
 
-        def align(part: range) -> list[Inconsistency]:
-            return [found for docs in copies[part.start : part.stop] for found in _group_inconsistencies(docs, config)]
-
-        self._tasks = runner.start(align, parts)
+        # Each task holds its groups' documents: on a Dask cluster the copies of a text go to one worker.
+        self._tasks = runner.start(functools.partial(align_groups, config), [copies[part.start : part.stop] for part in parts])
 
     def result(self) -> list[Inconsistency]:
         return [found for part in self._tasks.in_order() for found in part]
+
+
+def align_groups(config: LinkerConfig, groups: Sequence[list[DocumentAnalysis]]) -> list[Inconsistency]:
+    """An alignment task: the inconsistencies of some groups of copies, in order."""
+    return [found for docs in groups for found in _group_inconsistencies(docs, config)]
 
 
 def _group_inconsistencies(group_docs: list[DocumentAnalysis], config: LinkerConfig,
