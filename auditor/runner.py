@@ -70,7 +70,18 @@ def _run(token: int, index: int):
     return function(tasks[index])
 
 
-class Batch:
+class _Results:
+    """``as_completed`` in terms of a batch's ``indexed``."""
+
+    tasks: list
+
+    def as_completed(self) -> Iterator[tuple[object, object]]:
+        """(task, result) pairs as the tasks finish (in order when they run in this process)."""
+        for index, result in self.indexed():
+            yield self.tasks[index], result
+
+
+class Batch(_Results):
     """``function(task)`` for each task, started by :meth:`Runner.start`.
     Collect the results with :meth:`in_order` or :meth:`as_completed`;
     reading them all, or :meth:`close`, ends the processes."""
@@ -118,11 +129,6 @@ class Batch:
                 yield future.result()
         finally:
             self.close()
-
-    def as_completed(self) -> Iterator[tuple[object, object]]:
-        """(task, result) pairs as the tasks finish (in order, in this process)."""
-        for index, result in self.indexed():
-            yield self.tasks[index], result
 
     def indexed(self) -> Iterator[tuple[int, object]]:
         """(index of the task, result) pairs as the tasks finish."""
@@ -289,7 +295,7 @@ class DaskRunner(_Maps):
         self._sent.clear()
 
 
-class DaskBatch:
+class DaskBatch(_Results):
     """The tasks of :meth:`DaskRunner.start` on the cluster; :class:`Batch`'s interface."""
 
     forked = False
@@ -315,11 +321,6 @@ class DaskBatch:
                 yield self._result(future)
         finally:
             self.close()
-
-    def as_completed(self) -> Iterator[tuple[object, object]]:
-        """(task, result) pairs as the tasks finish."""
-        for index, result in self.indexed():
-            yield self.tasks[index], result
 
     def indexed(self) -> Iterator[tuple[int, object]]:
         """(index of the task, result) pairs as the tasks finish."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,18 @@ def run_audit_in(folder: Path, *paths: str, **options):
 def audit_seeds(**options):
     """``auditor.audit("seeds")`` from the repository root: documents named seeds/000_….txt."""
     return run_audit_in(REPO_ROOT, "seeds", **options)
+
+
+def write_masked_copies(clear: str, folder: Path, stem: str, copies: int = 3) -> None:
+    """``copies`` copies of ``clear`` in ``folder`` (``{stem}_copy{n}.txt``), each masking with ×
+    another third of its numbers of two digits or more: together they reveal what each hides."""
+    numbers = sorted(set(re.findall(r"(?<![0-9.])[0-9]{2,}(?![0-9])", clear)))
+    assert len(numbers) >= 2 * copies, stem
+    for copy in range(copies):
+        masked = clear
+        for number in numbers[copy::copies]:
+            masked = masked.replace(number, "×")
+        (folder / f"{stem}_copy{copy}.txt").write_text(masked, encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

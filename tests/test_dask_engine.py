@@ -27,6 +27,7 @@ from distributed import Client, LocalCluster
 import auditor.reduce.linker as linker_module
 import auditor.runner as runner_module
 from auditor.cli import main
+from conftest import write_masked_copies
 from auditor.errors import EngineError
 from auditor.map.loading import iter_input_files
 from auditor.rules import load_rules
@@ -72,14 +73,7 @@ def workspace(tmp_path_factory) -> Path:
     lines = seeds[0].read_text(encoding="utf-8").splitlines()
     (republished / "000.txt").write_text("\n".join(lines[:3] + lines[3:][::-1]) + "\n", encoding="utf-8")
     for seed in seeds[2:4]:
-        clear = "\n".join(seed.read_text(encoding="utf-8").split("\n")[:20]) + "\n"
-        numbers = sorted(set(re.findall(r"(?<![0-9.])[0-9]{2,}(?![0-9])", clear)))
-        assert len(numbers) >= 6, seed
-        for copy in range(3):
-            masked = clear
-            for number in numbers[copy::3]:
-                masked = masked.replace(number, "×")
-            (copies / f"{seed.name[:3]}_copy{copy}.txt").write_text(masked, encoding="utf-8")
+        write_masked_copies("\n".join(seed.read_text(encoding="utf-8").split("\n")[:20]) + "\n", copies, seed.name[:3])
     paragraphs = [line for line in seeds[4].read_text(encoding="utf-8").splitlines() if line.strip()]
     for number in range(N_NOTES):
         picked = (paragraphs[number % len(paragraphs)], paragraphs[(number * 7 + 3) % len(paragraphs)])

@@ -3,13 +3,12 @@ levels, confidence, anonymity sets, verdicts, and leaks between near-duplicates.
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 
 import pytest
 
 import auditor
-from conftest import run_audit_in
+from conftest import run_audit_in, write_masked_copies
 from auditor.reduce.linker import LinkerConfig, Posterior, verdict
 from auditor.records import Identity
 from auditor.redact import names_for, redact_text
@@ -318,14 +317,7 @@ def test_copies_aligned_in_forked_processes_give_what_one_process_gives(tmp_path
     folder = tmp_path / "copies"
     folder.mkdir()
     for seed, first in (("002", 0), ("003", 0), ("004", 0)):
-        clear = "\n".join(seed_text(seed).split("\n")[first : first + 20]) + "\n"
-        numbers = sorted(set(re.findall(r"(?<![0-9.])[0-9]{2,}(?![0-9])", clear)))
-        assert len(numbers) >= 6, seed
-        for copy in range(3):
-            masked = clear
-            for number in numbers[copy::3]:
-                masked = masked.replace(number, "×")
-            (folder / f"{seed}_copy{copy}.txt").write_text(masked, encoding="utf-8")
+        write_masked_copies("\n".join(seed_text(seed).split("\n")[first : first + 20]) + "\n", folder, seed)
 
     def linked(workers: int):
         rules = load_rules()
