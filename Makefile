@@ -9,6 +9,7 @@ PKUSEG_DIR := $(VENV)/share/auditor/pkuseg-default
 
 install: $(VENV)/.installed $(PKUSEG_DIR)/weights.npz
 	$(PY) -m auditor.gazetteer build
+	$(PY) -m auditor.pkuseg_model index
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)

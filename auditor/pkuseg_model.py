@@ -2,11 +2,12 @@
 
 spacy-pkuseg does not ship a model and pkuseg's own download site cannot be
 reached; the model ships inside the ``pkuseg==0.0.25`` wheel on PyPI. This
-module puts it where :func:`auditor.map.segment.pkuseg_model_dir` looks::
+module puts it where :func:`pkuseg_model_dir` looks::
 
     python -m auditor.pkuseg_model install            # into <venv>/share/auditor/pkuseg-default
     python -m auditor.pkuseg_model install --dest DIR # then set AUDITOR_PKUSEG_MODEL=DIR
     python -m auditor.pkuseg_model extract WHEEL_DIR DEST
+    python -m auditor.pkuseg_model index              # its feature table, into auditor's cache folder
 
 It is a set-up step, like ``python -m auditor.gazetteer build``: nothing is
 downloaded while auditor runs. ``make install`` runs it.
@@ -14,11 +15,14 @@ downloaded while auditor runs. ``make install`` runs it.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+from .map.pkuseg_features import build_table, table_path
 
 WHEEL = "pkuseg==0.0.25"
 _PREFIX = "pkuseg/models/default/"
@@ -26,6 +30,22 @@ _PREFIX = "pkuseg/models/default/"
 
 def default_model_dir() -> Path:
     return Path(sys.prefix) / "share" / "auditor" / "pkuseg-default"
+
+
+MODEL_ENV = "AUDITOR_PKUSEG_MODEL"
+
+
+def pkuseg_model_dir() -> Path | None:
+    """Where ``python -m auditor.pkuseg_model install`` (run by ``make install``) put
+    pkuseg's model (features.pkl, weights.npz), or $AUDITOR_PKUSEG_MODEL."""
+    candidates = []
+    if os.environ.get(MODEL_ENV):
+        candidates.append(Path(os.environ[MODEL_ENV]))
+    candidates.append(default_model_dir())
+    for folder in candidates:
+        if (folder / "weights.npz").is_file() and any((folder / f).is_file() for f in ("features.pkl", "features.msgpack")):
+            return folder
+    return None
 
 
 def extract(wheel_dir: str | Path, dest: str | Path) -> list[str]:
@@ -57,6 +77,19 @@ def install(dest: str | Path | None = None) -> Path:
     return target
 
 
+def index() -> int:
+    """Builds the feature table of the model pkuseg_model_dir() finds, unless it is built."""
+    folder = pkuseg_model_dir()
+    if folder is None or not (folder / "features.pkl").is_file():
+        print("pkuseg model: not installed (run `python -m auditor.pkuseg_model install`)", file=sys.stderr)
+        return 2
+    path = table_path(folder)
+    if not path.is_file():
+        build_table(folder, path)
+    print(f"pkuseg features: {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m auditor.pkuseg_model", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -65,9 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     ext = sub.add_parser("extract", help="extract the model from a pkuseg wheel already downloaded")
     ext.add_argument("wheel_dir")
     ext.add_argument("dest")
+    sub.add_parser("index", help="build the model's feature table in auditor's cache folder "
+                                 "(else built on first use; see auditor.map.pkuseg_features)")
     args = parser.parse_args(argv)
     if args.command == "install":
         install(args.dest)
+    elif args.command == "index":
+        return index()
     else:
         names = extract(args.wheel_dir, args.dest)
         print(f"pkuseg model: {', '.join(names)} -> {args.dest}")

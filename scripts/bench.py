@@ -15,6 +15,10 @@
 5. Scans one big file (``--big-file-mb``, 20 MB: variants of the sources one
    after another) and one seed file, and gives the growth of the main
    process's peak RSS per MB of input (``--only-big-file`` runs only this).
+7. Times what pkuseg's feature table trades (``--only-pkuseg`` runs only this):
+   loading the whole table against looking a clause's features up, per
+   character of the seeds' clauses; their ratio is where a process loads it all
+   (``auditor.map.pkuseg_features.FULL_LOAD_NODES``).
 6. Saves the seeds as Word and as PDF files (the tests' builders: python-docx,
    ReportLab) and times loading them against loading the text: the cost of
    extraction per MB (``--only-formats`` runs only this).
@@ -683,6 +687,66 @@ def render_memos(memos: dict) -> list[str]:
     return lines + [""]
 
 
+def measure_pkuseg_features(runs: int = 3) -> dict:
+    """CPU seconds to load pkuseg's whole feature table, and per character to look up the
+    features of the seeds' clauses instead (pkuseg over the table less pkuseg with it all)."""
+    import contextlib
+    import io
+    import pickle
+    import re
+
+    import spacy_pkuseg
+    from auditor.map.pkuseg_features import FULL_LOAD_NODES, FeatureTable, growing_extractor, pkuseg_over_table
+    from auditor.map.segment import pkuseg_model_dir
+
+    model = pkuseg_model_dir()
+    if model is None or not (model / "features.pkl").is_file():
+        return {}
+    table = FeatureTable.of_model(model)
+    texts = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    clauses = [c for text in texts for c in re.split(r"[。！？；，、：\n\r（）()“”\"《》]", text) if c.strip()]
+    characters = sum(map(len, clauses))
+
+    def cpu(function) -> float:
+        best = None
+        for _ in range(runs):
+            started = time.process_time()
+            function()
+            spent = time.process_time() - started
+            best = spent if best is None else min(best, spent)
+        return best
+
+    def load_all():
+        with open(table.source, "rb") as reader:
+            pickle.load(reader)
+
+    with contextlib.redirect_stderr(io.StringIO()):
+        whole = spacy_pkuseg.pkuseg(model_name=str(model))
+    load = cpu(load_all)
+    with_all = cpu(lambda: [whole.cut(clause) for clause in clauses])
+    over_table = pkuseg_over_table(model, table)
+
+    def cut_looking_up():
+        over_table.feature_extractor = growing_extractor(table, full_load_nodes=10**12)  # nothing looked up yet
+        for clause in clauses:
+            over_table.cut(clause)
+
+    looked_up = cpu(cut_looking_up)
+    per_character = max(looked_up - with_all, 0.0) / characters
+    return {"characters": characters, "load_cpu_s": load, "lookup_cpu_s_per_character": per_character,
+            "break_even_characters": load / per_character if per_character else None,
+            "full_load_nodes": FULL_LOAD_NODES}
+
+
+def render_pkuseg_features(found: dict) -> list[str]:
+    return ["### pkuseg features", "",
+            f"Loading the whole feature table: {found['load_cpu_s']:.2f} CPU s; looking features up instead: "
+            f"{found['lookup_cpu_s_per_character'] * 1e6:.0f} CPU µs a character (the seeds' "
+            f"{found['characters']:,} characters of clauses); break-even at "
+            f"{found['break_even_characters']:,.0f} characters (a process loads it all after "
+            f"{found['full_load_nodes']:,}).", ""]
+
+
 def render(bench: dict) -> str:
     lines = render_scan(bench) if "scan" in bench else []
     if bench.get("memos"):
@@ -691,6 +755,8 @@ def render(bench: dict) -> str:
         lines += render_big_file(bench["big_file"])
     if bench.get("formats"):
         lines += render_formats(bench["formats"])
+    if bench.get("pkuseg_features"):
+        lines += render_pkuseg_features(bench["pkuseg_features"])
     lines += ["| target | measured | met |", "|---|---:|---|"]
     for row in bench["targets"]:
         lines.append(f"| {row['target']} | {row['measured']} | {'yes' if row['met'] else '**no**'} |")
@@ -831,6 +897,8 @@ def main(argv=None) -> int:
                         help="also scan 1/8 of the corpus without each memo in turn (what each saves)")
     parser.add_argument("--only-formats", action="store_true",
                         help="only time the extraction of Word and PDF files (step 6)")
+    parser.add_argument("--only-pkuseg", action="store_true",
+                        help="only time loading pkuseg's whole feature table against looking features up")
     parser.add_argument("--only-big-file", action="store_true",
                         help="measure the big file only (no corpus scan, cold start or scaling)")
     args = parser.parse_args(argv)
@@ -843,17 +911,20 @@ def main(argv=None) -> int:
 
     workers = args.workers or default_workers()
     corpus = Path(args.corpus).resolve()
-    only = args.only_big_file or args.only_formats
+    only = args.only_big_file or args.only_formats or args.only_pkuseg
     if only:
         bench = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]}}
     else:
         bench = measure_corpus(args, corpus, workers)
     if args.memos and not only:
         bench["memos"] = measure_memos(corpus, workers, args.no_link)
-    if not args.only_big_file:
+    if not (args.only_big_file or args.only_formats):
+        print("bench: pkuseg's feature table", file=sys.stderr)
+        bench["pkuseg_features"] = measure_pkuseg_features()
+    if not (args.only_big_file or args.only_pkuseg):
         print("bench: the seeds as Word and PDF files", file=sys.stderr)
         bench["formats"] = measure_formats()
-    if args.big_file_mb > 0 and not args.only_formats:
+    if args.big_file_mb > 0 and not (args.only_formats or args.only_pkuseg):
         print(f"bench: one {args.big_file_mb:g} MB file", file=sys.stderr)
         bench["big_file"] = big_file_memory(corpus, args.big_file_mb, args.seed, workers, args.no_link)
     bench["targets"] = judge(bench)

@@ -111,7 +111,8 @@ def test_no_module_of_the_package_imports_itself_round_a_loop():
 
 # Imports a function may make: the command line's lazy start-up (`auditor --help`
 # must not load pandas or the gazetteer), and pkuseg's model code, which takes
-# 0.4 s to import and is loaded on the first segmentation that needs the model.
+# 0.4 s to import and is loaded on the first segmentation that needs the model
+# (map.segment, map.pkuseg_features).
 # The package's face loads the library on first use for the same reason. Babel
 # reads the message catalogue the first time a string is wanted in Chinese (English
 # never loads it), and extracts msgids only for `make messages` and the tests. Dask
@@ -123,7 +124,9 @@ LAZY = {"cli": None, "__init__": {".scan", ".output.writer", ".result"}, "map.se
         "i18n": {"babel.messages.mofile", "babel.messages.pofile"},
         "locale": {"babel.messages.extract"},
         "runner": {"dask", "dask.utils", "distributed", "distributed.comm", "distributed.comm.registry"},
-        "output.tables": {"pyarrow", "pyarrow.parquet"}}
+        "output.tables": {"pyarrow", "pyarrow.parquet"},
+        "map.pkuseg_features": {"spacy_pkuseg", "spacy_pkuseg.config", "spacy_pkuseg.feature_extractor",
+                                "spacy_pkuseg.model"}}
 
 
 def _function_imports() -> list[tuple[str, int, str]]:

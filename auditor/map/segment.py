@@ -21,30 +21,18 @@ import logging
 import os
 import pickle
 import re
+import sqlite3
 import threading
 from pathlib import Path
 
 from ..memo import Memo
-from ..pkuseg_model import default_model_dir
+from ..pkuseg_model import MODEL_ENV, pkuseg_model_dir
+from .pkuseg_features import FeatureTable, pkuseg_over_table
 
 log = logging.getLogger("auditor")
 
-MODEL_ENV = "AUDITOR_PKUSEG_MODEL"
 # Clauses are cut at punctuation so that a cache hit is likely and a cut stays short.
 _CLAUSE_BREAK = re.compile(r"[。！？；，、：\n\r（）()“”\"《》]")
-
-
-def pkuseg_model_dir() -> Path | None:
-    """Where ``python -m auditor.pkuseg_model install`` (run by ``make install``) put
-    pkuseg's model (features.pkl, weights.npz), or $AUDITOR_PKUSEG_MODEL."""
-    candidates = []
-    if os.environ.get(MODEL_ENV):
-        candidates.append(Path(os.environ[MODEL_ENV]))
-    candidates.append(default_model_dir())
-    for folder in candidates:
-        if (folder / "weights.npz").is_file() and any((folder / f).is_file() for f in ("features.pkl", "features.msgpack")):
-            return folder
-    return None
 
 
 class Segmenter:
@@ -73,13 +61,7 @@ class Segmenter:
                 self.name = "char"
             else:
                 try:
-                    # pkuseg's model code (0.4 s to import) only when a model is first used
-                    import spacy_pkuseg
-
-                    # pkuseg prints that it falls back from features.msgpack to
-                    # the features.pkl the wheel ships: expected, not news.
-                    with contextlib.redirect_stderr(io.StringIO()):
-                        self._model = spacy_pkuseg.pkuseg(model_name=str(folder))
+                    self._model = _pkuseg(folder)
                     self.name = "pkuseg"
                 except Exception as exc:  # a broken model must not stop a scan
                     log.warning("auditor: cannot load pkuseg model from %s (%s); using characters", folder, exc)
@@ -122,6 +104,23 @@ class Segmenter:
             cuts.add(s)
             cuts.add(e)
         return (not check_start or start in cuts) and (not check_end or end in cuts)
+
+
+def _pkuseg(folder: Path):
+    """pkuseg over the model in ``folder``: its features read from their table in the cache
+    (:mod:`~auditor.map.pkuseg_features`) where that can be built, else pkuseg's own load."""
+    if (folder / "features.pkl").is_file():
+        try:
+            return pkuseg_over_table(folder, FeatureTable.of_model(folder))
+        except (OSError, sqlite3.Error) as exc:  # an unwritable cache folder: slower, not wrong
+            log.warning("auditor: cannot keep pkuseg's feature table (%s); loading the whole model", exc)
+    # pkuseg's model code (0.4 s to import) only when a model is first used
+    import spacy_pkuseg
+
+    # pkuseg prints that it falls back from features.msgpack to
+    # the features.pkl the wheel ships: expected, not news.
+    with contextlib.redirect_stderr(io.StringIO()):
+        return spacy_pkuseg.pkuseg(model_name=str(folder))
 
 
 def cut_by_clauses(text: str, cut_clause) -> list[str]:
