@@ -473,6 +473,8 @@ class Rules:
     geography: "GeographyRules | None" = None
     zones: tuple[LandmarkRow, ...] = ()
     old_names: tuple[LandmarkRow, ...] = ()
+    # The digest of the folder's files, read before they were loaded: the map cache's key (auditor.mapcache).
+    digest: str = ""
 
 
 # ---------------------------------------------------------------------------
@@ -869,8 +871,15 @@ def load_rules(folder: str | os.PathLike | None = None) -> Rules:
     path = Path(folder) if folder else default_rules_dir()
     if not path.is_dir():
         raise RulesError(f"rules folder not found: {path}")
+    from .mapcache import rules_digest
+
+    try:
+        digest = rules_digest(path)
+    except OSError:  # a file the loaders will refuse, with a message
+        digest = ""
     return Rules(
         path, load_mask_rules(path), load_slot_rules(path), load_clue_rules(path), load_abbreviations(path),
         load_landmarks(path), load_linker_config(path), load_code_patterns(path), load_geography(path),
         load_landmarks(path, "zones.tsv", ZONE_KINDS), load_landmarks(path, "old_names.tsv", OLD_NAME_KINDS),
+        digest,
     )
