@@ -39,6 +39,7 @@ from pathlib import Path
 
 from .gazetteer.cache import default_cache_dir
 from .records import DocumentAnalysis
+from .rules import rules_digest
 
 log = logging.getLogger("auditor")
 
@@ -60,15 +61,6 @@ def code_digest() -> str:
     digest = hashlib.blake2b(digest_size=20)
     for path in sorted(root.rglob("*.py")):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def rules_digest(folder: Path) -> str:
-    """The digest of every file of a rules folder (names and bytes, subfolders included)."""
-    digest = hashlib.blake2b(digest_size=20)
-    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -137,12 +129,11 @@ class MapCache:
             self._db = None
 
     @staticmethod
-    def context(rules, with_clues: bool, max_bytes: int) -> str:
-        """The part of every key that does not depend on the document."""
-        from .scan import map_environment
-
+    def context(rules, with_clues: bool, max_bytes: int, environment: dict[str, str]) -> str:
+        """The part of every key that does not depend on the document (``environment``:
+        :func:`auditor.scan.map_environment`)."""
         return json.dumps({"format": FORMAT, "code": code_digest(), "rules": rules.digest or rules_digest(rules.folder),
-                           "environment": map_environment(), "with_clues": with_clues, "max_bytes": max_bytes},
+                           "environment": environment, "with_clues": with_clues, "max_bytes": max_bytes},
                           sort_keys=True)
 
     @staticmethod

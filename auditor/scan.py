@@ -203,7 +203,7 @@ def map_documents(
         files = [_absolute(file) for file in files]
     if cache is None:
         return _map_files(files, rules, runner, with_clues, max_bytes, progress)[0]
-    context = cache.context(rules, with_clues, max_bytes)
+    context = cache.context(rules, with_clues, max_bytes, map_environment())
 
     def key(file: InputFile, content: str) -> str:
         return cache.key(context, content, file.path.suffix.lower(), Path(file.doc).suffix.lower())
