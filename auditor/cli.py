@@ -63,10 +63,11 @@ def _progress_bar(total: int, enabled: bool, desc: str | None = None, unit: str 
     return bar.update, bar.close
 
 
-def run_audit(paths, rules_dir, workers, max_bytes, quiet, link=True, files=None, runner=None):
+def run_audit(paths, rules_dir, workers, max_bytes, quiet, link=True, files=None, runner=None, no_cache=False):
     """``audit`` with a progress bar; ``files``: the input entries, when already listed;
-    ``runner``: the Dask engine's (default: forked workers)."""
+    ``runner``: the Dask engine's (default: forked workers); the map cache unless ``no_cache``."""
     # The scan's modules (the gazetteer, the recognizers) load here, not for --help.
+    from .mapcache import cache_from_environment
     from .scan import audit, map_steps
 
     rules = load_rules(rules_dir)
@@ -75,7 +76,7 @@ def run_audit(paths, rules_dir, workers, max_bytes, quiet, link=True, files=None
     update, close = _progress_bar(map_steps(len(files), with_clues=link), not quiet, unit="step")
     try:
         return audit(paths, rules, workers=workers, link=link, max_bytes=max_bytes, progress=update, files=files,
-                     runner=runner)
+                     runner=runner, cache=cache_from_environment(no_cache))
     finally:
         close()
 
@@ -95,6 +96,9 @@ common_options = [
                       "without it a LocalCluster of --workers processes is started on this machine."),
     click.option("--max-bytes", type=click.IntRange(min=1), default=64 * 1024 * 1024, show_default=True,
                  help="Files larger than this are reported and skipped."),
+    click.option("--no-cache", is_flag=True,
+                 help="Read every file again: neither use nor update the map cache (in $AUDITOR_CACHE_DIR, "
+                      "default ~/.cache/auditor; $AUDITOR_NO_CACHE=1 does the same)."),
     click.option("--quiet", "-q", is_flag=True, help="No progress bar; scan prints no summary, check only the failing findings, "
                       "fix nothing unless a copy still fails."),
 ]
@@ -161,7 +165,7 @@ def main(verbose: bool, lang: str | None) -> None:
               help="Format of the audit tables: csv (CSV, and JSON for slots and documents) or parquet "
                    "(one .parquet file a table, the same columns).")
 @with_common_options
-def scan(paths, out, no_link, policy_file, tables, rules_dir, workers, max_bytes, engine, scheduler, quiet):
+def scan(paths, out, no_link, policy_file, tables, rules_dir, workers, max_bytes, engine, scheduler, no_cache, quiet):
     """Scan PATHS (files or folders, recursively) and write the audit to OUT.
 
     \b
@@ -188,7 +192,8 @@ def scan(paths, out, no_link, policy_file, tables, rules_dir, workers, max_bytes
     with OutputFolder(out, inputs=paths, command="scan", writes=scan_files(tables)) as folder:
         # The cluster is closed before the report: its pages are written here, by forked workers.
         with _engine(engine, scheduler, cluster_size) as runner:
-            result = run_audit(paths, rules_dir, workers, max_bytes, quiet, link=not no_link, runner=runner)
+            result = run_audit(paths, rules_dir, workers, max_bytes, quiet, link=not no_link, runner=runner,
+                               no_cache=no_cache)
         pages = sum(1 for a in result.analyses if a.source.ok)
         update, close = _progress_bar(pages, not quiet, _("writing tables and report"), "page")
         try:
@@ -252,7 +257,7 @@ def _small_job_workers(workers, n_files):
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write the report to this file instead of standard output.")
 @with_common_options
-def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, engine, scheduler, quiet):
+def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, engine, scheduler, no_cache, quiet):
     """Pre-publication gate: does every document in PATHS pass the policy?
 
     \b
@@ -276,7 +281,7 @@ def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, engine
     files = _input_files_or_exit(paths)
     with _engine(engine, scheduler, workers) as runner:
         result = run_audit(paths, rules_dir, _small_job_workers(workers, len(files)), max_bytes,
-                           quiet or fmt != "text", link=True, files=files, runner=runner)
+                           quiet or fmt != "text", link=True, files=files, runner=runner, no_cache=no_cache)
     if fmt == "text":
         report = evaluate(result, policy)
         rendered = format_text(report, quiet=quiet)
@@ -307,7 +312,7 @@ def check(paths, policy_file, fmt, output, rules_dir, workers, max_bytes, engine
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="How to report what was masked and what the re-audit says.")
 @with_common_options
-def fix(paths, out, policy_file, fmt, rules_dir, workers, max_bytes, engine, scheduler, quiet):
+def fix(paths, out, policy_file, fmt, rules_dir, workers, max_bytes, engine, scheduler, no_cache, quiet):
     """Write remediated copies of PATHS to OUT that pass the policy.
 
     \b
@@ -322,6 +327,7 @@ def fix(paths, out, policy_file, fmt, rules_dir, workers, max_bytes, engine, sch
 
     from .output.folder import OutputFolder
     from .fix import fix_to_json, format_fix_text, remediate
+    from .mapcache import cache_from_environment
     from .scan import map_steps
 
     _check_engine(engine, scheduler)
@@ -336,7 +342,8 @@ def fix(paths, out, policy_file, fmt, rules_dir, workers, max_bytes, engine, sch
                 # The JSON report is English, whatever the language: its messages are made in English.
                 with using("en") if fmt == "json" else contextlib.nullcontext():
                     report = remediate(paths, folder, rules, policy, workers=_small_job_workers(workers, len(files)),
-                                       max_bytes=max_bytes, progress=update, runner=runner)
+                                       max_bytes=max_bytes, progress=update, runner=runner,
+                                       cache=cache_from_environment(no_cache))
             finally:
                 close()
     if fmt == "json":

@@ -449,6 +449,7 @@ def remediate(
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress=None,
     runner: Runner | DaskRunner | None = None,
+    cache=None,
 ) -> FixReport:
     """Writes remediated copies of ``paths`` to ``out`` and re-audits them.
 
@@ -456,7 +457,9 @@ def remediate(
     :class:`~auditor.output.folder.OutputFolder`; the CLI passes one it opened
     before reading); the re-audit reads it where it then stands (so with a
     :class:`~auditor.runner.DaskRunner` the workers must be able to read it).
-    ``runner``: where the map's tasks run (default: ``Runner(workers)``)."""
+    ``runner``: where the map's tasks run (default: ``Runner(workers)``).
+    ``cache``: a :class:`~auditor.mapcache.MapCache` for both audits (a hit is the analysis
+    a fresh read of the same bytes gives, so the proof holds; None: no cache)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     roots = [Path(p) for p in paths]
@@ -474,12 +477,13 @@ def remediate(
     names = _check_targets(files, roots, folder.path)
     with folder:
         analyses = map_documents(files, rules, workers, with_clues=True, max_bytes=max_bytes, progress=progress,
-                                 runner=runner)
+                                 runner=runner, cache=cache)
         workspace, skipped, unfixable = _copy_readable(files, analyses, names, folder, rules, policy, max_bytes)
         rounds, before, _, fixes = _mask_until_passing(workspace, policy)
         folder.commit()
         # The proof: a fresh audit of the output folder, as `auditor check OUT` would run it.
-        final = audit([folder.path], rules, workers=workers, link=True, max_bytes=max_bytes, runner=runner)
+        final = audit([folder.path], rules, workers=workers, link=True, max_bytes=max_bytes, runner=runner,
+                      cache=cache)
     after = evaluate(final, policy)
     by_doc = {d.doc: d for d in after.documents}
     reports = {a.source.path: by_doc.get(a.doc) for a in final.analyses}

@@ -19,6 +19,7 @@ document the status ``rule-timeout``.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -473,6 +474,8 @@ class Rules:
     geography: "GeographyRules | None" = None
     zones: tuple[LandmarkRow, ...] = ()
     old_names: tuple[LandmarkRow, ...] = ()
+    # The digest of the folder's files, read before they were loaded: the map cache's key (auditor.mapcache).
+    digest: str = ""
 
 
 # ---------------------------------------------------------------------------
@@ -863,14 +866,29 @@ def load_linker_config(folder: Path) -> LinkerConfig:
     return config
 
 
+def rules_digest(folder: Path) -> str:
+    """The digest of every file of a rules folder (names and bytes, subfolders included): the
+    rules' part of the map cache's key (auditor.mapcache)."""
+    digest = hashlib.blake2b(digest_size=20)
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 @lru_cache(maxsize=8)
 def load_rules(folder: str | os.PathLike | None = None) -> Rules:
     """Every rule file of ``folder`` read and validated, once per process."""
     path = Path(folder) if folder else default_rules_dir()
     if not path.is_dir():
         raise RulesError(f"rules folder not found: {path}")
+    try:
+        digest = rules_digest(path)
+    except OSError:  # a file the loaders will refuse, with a message
+        digest = ""
     return Rules(
         path, load_mask_rules(path), load_slot_rules(path), load_clue_rules(path), load_abbreviations(path),
         load_landmarks(path), load_linker_config(path), load_code_patterns(path), load_geography(path),
         load_landmarks(path, "zones.tsv", ZONE_KINDS), load_landmarks(path, "old_names.tsv", OLD_NAME_KINDS),
+        digest,
     )

@@ -10,6 +10,7 @@ task's own values (:func:`read_files`, :func:`clues_of`), so that it runs the
 same in this process, in a forked worker and on a Dask worker."""
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -22,7 +23,8 @@ from . import __version__
 
 from .map.clues import ClueFinder
 from .reduce.linker import link_corpus
-from .map.loading import DEFAULT_MAX_BYTES, InputFile, iter_input_files, load_input
+from .map.loading import DEFAULT_MAX_BYTES, InputFile, _absolute as _resolved, iter_input_files, load_input
+from .mapcache import MapCache, content_digest, named, read_for_key, storable
 from .map.masks import MaskFinder
 from .map.neardup import Fingerprinter, group_near_duplicates
 from .records import DocumentAnalysis, SourceText
@@ -31,6 +33,8 @@ from .rules import Rules, load_rules
 from .runner import DaskRunner, Runner, chunks
 from .map.segment import pkuseg_model_dir
 from .map.slots import SlotClassifier, build_slots
+
+log = logging.getLogger("auditor")
 
 
 class Analyzer:
@@ -75,10 +79,10 @@ class Analyzer:
             timings["fingerprint"] = time.perf_counter() - classified
         return DocumentAnalysis(source, slots, [], fingerprint, suspects, timings)
 
-    def read_file(self, file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES) -> DocumentAnalysis:
-        """:meth:`read` of a file, loaded."""
+    def read_file(self, file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES, on_bytes=None) -> DocumentAnalysis:
+        """:meth:`read` of a file, loaded (``on_bytes``: see :func:`~auditor.map.loading.load_file`)."""
         started = time.perf_counter()
-        source = load_input(file, max_bytes)
+        source = load_input(file, max_bytes, on_bytes)
         return self.read(source, {"load": time.perf_counter() - started})
 
     def with_clues_found(self, analysis: DocumentAnalysis) -> DocumentAnalysis:
@@ -126,6 +130,20 @@ def read_files(rules: Rules, with_clues: bool, max_bytes: int, files: Sequence[I
     return [analyzer.read_file(file, max_bytes) for file in files]
 
 
+def read_files_digested(rules: Rules, with_clues: bool, max_bytes: int,
+                        files: Sequence[InputFile]) -> list[tuple[DocumentAnalysis, str]]:
+    """:func:`read_files`, each analysis with the digest of the bytes it was made of ('' when the
+    file was not read whole): the map cache stores it under the bytes the worker read, not
+    under those the main process hashed before (the file may have changed in between)."""
+    analyzer = analyzer_for(rules, with_clues)
+    done = []
+    for file in files:
+        seen: list[str] = []
+        analysis = analyzer.read_file(file, max_bytes, lambda data: seen.append(content_digest(data)))
+        done.append((analysis, seen[0] if seen else ""))
+    return done
+
+
 def clues_of(rules: Rules, analyses: Sequence[DocumentAnalysis]) -> list[DocumentAnalysis]:
     """A clue-finding task: the analyses with the clues of their clear text (copies of a
     text together, so that the process's one clue finder reads their shared lines once)."""
@@ -168,23 +186,65 @@ def map_documents(
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress=None,
     runner: Runner | DaskRunner | None = None,
+    cache: MapCache | None = None,
 ) -> list[DocumentAnalysis]:
     """Runs the per-document map, in order: each file is read (loaded, its
     slots found, fingerprinted), then, with clues, the clues of
     near-duplicates are found together (see :func:`find_clues`).
     ``progress(n)`` is called as n files finish a step. ``runner``: where the
-    tasks run (default: ``Runner(workers)``)."""
+    tasks run (default: ``Runner(workers)``). ``cache``: a
+    :class:`~auditor.mapcache.MapCache` the analyses are taken from where
+    they are there (looked up here, before any task is sent: only the other
+    files are read, by the runner) and stored in (None: no cache)."""
     files = list(files)
     runner = runner or Runner(workers)
     if not runner.local:
         runner.require_same(map_environment)
         files = [_absolute(file) for file in files]
+    if cache is None:
+        return _map_files(files, rules, runner, with_clues, max_bytes, progress)[0]
+    context = cache.context(rules, with_clues, max_bytes, map_environment())
+
+    def key(file: InputFile, content: str) -> str:
+        return cache.key(context, content, file.path.suffix.lower(), Path(file.doc).suffix.lower())
+
+    keys = {}
+    for index, file in enumerate(files):
+        if not file.status and (content := read_for_key(file.path, max_bytes)):
+            keys[index] = key(file, content)
+    stored = cache.get(sorted(set(keys.values())))
+    analyses: list[DocumentAnalysis | None] = [None] * len(files)
+    for index, file_key in keys.items():
+        if file_key in stored:
+            analyses[index] = named(stored[file_key], files[index].doc, _resolved(files[index].path), {})
+    missing = [index for index, analysis in enumerate(analyses) if analysis is None]
+    cache.hits += len(files) - len(missing)
+    cache.misses += len(missing)
+    if progress and len(missing) < len(files):
+        progress(map_steps(len(files) - len(missing), with_clues))
+    if missing:
+        made, digests = _map_files([files[index] for index in missing], rules, runner, with_clues, max_bytes,
+                                   progress, digested=True)
+        fresh = {}
+        for index, analysis, content in zip(missing, made, digests):
+            analyses[index] = analysis
+            if content and storable(analysis):
+                fresh[key(files[index], content)] = analysis
+        cache.put(fresh)
+    log.info("auditor: %d of %d document(s) from the map cache %s", len(files) - len(missing), len(files), cache.path)
+    return analyses
+
+
+def _map_files(files: list[InputFile], rules: Rules, runner: Runner | DaskRunner, with_clues: bool, max_bytes: int,
+               progress=None, digested: bool = False) -> tuple[list[DocumentAnalysis], list[str]]:
+    """The map of :func:`map_documents` without the cache, and with ``digested`` the digest of the
+    bytes each analysis was made of (see :func:`read_files_digested`)."""
     # Built here first: forked workers inherit it.
     analyzer = analyzer_for(rules, with_clues)
 
     # Chunks keep inter-process traffic low without hurting the balance much.
     size = 1 if runner.workers <= 1 else max(1, min(16, len(files) // (runner.workers * 8) or 1))
-    reading = runner.start(partial(read_files, rules, with_clues, max_bytes),
+    reading = runner.start(partial(read_files_digested if digested else read_files, rules, with_clues, max_bytes),
                            [files[part.start : part.stop] for part in chunks(len(files), size)])
     if with_clues and reading.elsewhere:
         # Built here while the workers read: the clue finders fork from this
@@ -195,10 +255,11 @@ def map_documents(
         parts[index] = part
         if progress:
             progress(len(part))
-    analyses = [analysis for part in parts for analysis in part]
+    done = [item for part in parts for item in part]
+    analyses, digests = ([analysis for analysis, _ in done], [digest for _, digest in done]) if digested else (done, [])
     if with_clues:
         analyses = find_clues(analyses, rules, runner, progress)
-    return analyses
+    return analyses, digests
 
 
 # Documents per clue-finding task, at most (a task holds whole groups of copies where it can).
@@ -255,13 +316,16 @@ def audit(
     progress=None,
     files: Sequence[InputFile] | None = None,
     runner: Runner | DaskRunner | None = None,
+    cache: MapCache | None = None,
 ) -> AuditResult:
     """Audits every entry under ``paths`` (one analysis each, see
     :func:`~auditor.map.loading.iter_input_files`): slots, clues, identities, recovery.
     ``files``: those entries, when the caller has listed them already.
     ``runner``: where the map's and the reduce's tasks run (default:
     ``Runner(workers)``, forked processes; a :class:`~auditor.runner.DaskRunner`
-    from :func:`~auditor.runner.dask_runner` runs them on a Dask cluster)."""
+    from :func:`~auditor.runner.dask_runner` runs them on a Dask cluster).
+    ``cache``: a :class:`~auditor.mapcache.MapCache` for the per-document map
+    (see :func:`map_documents`; None: every file read again)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     if not isinstance(rules, Rules):
@@ -270,7 +334,8 @@ def audit(
         files = list(iter_input_files(paths))
     runner = runner or Runner(workers)
     started = time.perf_counter()
-    analyses = map_documents(files, rules, with_clues=link, max_bytes=max_bytes, progress=progress, runner=runner)
+    analyses = map_documents(files, rules, with_clues=link, max_bytes=max_bytes, progress=progress, runner=runner,
+                             cache=cache)
     mapped = time.perf_counter()
     if not link:
         return AuditResult(analyses, timings={"map": mapped - started})

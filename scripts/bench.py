@@ -404,8 +404,13 @@ def child_scan(args) -> None:
     scan_started = time.perf_counter()
     # The files of the (possibly partial) corpus all sit in one folder, so the
     # document names (corpus/name, the paths as given) are the same as for a scan of the folder.
+    cache = None
+    if args.cache_dir:
+        from auditor.mapcache import MapCache
+
+        cache = MapCache(args.cache_dir)
     result = audit([str(file.path) for file in files], rules, workers=args.workers, link=link,
-                   max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
+                   max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, cache=cache)
     audited = time.perf_counter()
     # What `auditor scan` does: tables in this process while forked workers
     # write the report's pages (slots-only scans write a report too).
@@ -438,6 +443,7 @@ def child_scan(args) -> None:
         "slots": sum(len(a.slots) for a in result.analyses),
         "clues": sum(len(a.clues) for a in result.analyses),
         "identities": len(result.identities),
+        "cache_hits": cache.hits if cache else None,
         "seconds": {
             "import": imported - started,
             "scan": finished - scan_started,  # audit + tables + report
@@ -475,10 +481,11 @@ def child_scan(args) -> None:
 
 
 def run_child_scan(corpus: Path, fraction: float, workers: int, no_link: bool, max_bytes: int = 0,
-                   without: tuple[str, ...] = ()) -> dict:
+                   without: tuple[str, ...] = (), cache_dir: Path | None = None) -> dict:
     """Scans (a fraction of) the files of ``corpus`` in a child process, with
-    ``--max-bytes`` when ``max_bytes`` is set (else auditor's default), and
-    with the memos ``without`` turned off."""
+    ``--max-bytes`` when ``max_bytes`` is set (else auditor's default), with
+    the memos ``without`` turned off, and with the map cache in ``cache_dir``
+    (else none)."""
     with tempfile.TemporaryDirectory(prefix="bench-scan-") as tmp:
         json_path = Path(tmp) / "result.json"
         command = [sys.executable, str(Path(__file__).resolve()), "_scan", "--corpus", str(corpus),
@@ -490,6 +497,8 @@ def run_child_scan(corpus: Path, fraction: float, workers: int, no_link: bool, m
             command += ["--max-bytes", str(max_bytes)]
         for name in without:
             command += ["--without", name]
+        if cache_dir is not None:
+            command += ["--cache-dir", str(cache_dir)]
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
         subprocess.run(command, check=True, cwd=ROOT)
@@ -819,6 +828,8 @@ def render_scan(bench: dict) -> list[str]:
         + "; fresh processes, warm OS file cache).",
         "",
     ]
+    if bench.get("cache"):
+        lines += render_cache(bench)
     if bench.get("scaling"):
         lines += ["| fraction | files | MB | scan s | map s | link s | end to end s | CPU s | scan MB/s | load avg |",
                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -883,6 +894,7 @@ def main(argv=None) -> int:
     child.add_argument("--json", required=True)
     child.add_argument("--no-link", action="store_true")
     child.add_argument("--max-bytes", type=int, default=0)
+    child.add_argument("--cache-dir", default="", help="the map cache's folder (default: no cache)")
     child.add_argument("--without", action="append", default=[], help="a memo (auditor.memo.SIZES) or gc-pause to turn off")
     parser.add_argument("--size-mb", type=float, default=50.0, help="corpus size in MB (10^6 bytes on disk)")
     parser.add_argument("--out", default="reports", help="folder for bench.json and bench.md")
@@ -902,11 +914,12 @@ def main(argv=None) -> int:
     parser.add_argument("--only-big-file", action="store_true",
                         help="measure the big file only (no corpus scan, cold start or scaling)")
     args = parser.parse_args(argv)
+    # This checkout's auditor, in the measured child too (not whichever one the interpreter has installed).
+    sys.path.insert(0, str(ROOT))
     if args.command == "_scan":
         child_scan(args)
         return 0
 
-    sys.path.insert(0, str(ROOT))
     from auditor.runner import default_workers
 
     workers = args.workers or default_workers()
@@ -937,6 +950,41 @@ def main(argv=None) -> int:
     return 0
 
 
+def measure_cache(corpus: Path, workers: int, no_link: bool) -> dict:
+    """The corpus scanned twice with the map cache (auditor.mapcache) in a fresh folder:
+    the first scan reads every file and fills it, the second takes each analysis from it."""
+    with tempfile.TemporaryDirectory(prefix="bench-cache-") as folder:
+        print("bench: scanning the corpus twice with the map cache", file=sys.stderr)
+        first = run_child_scan(corpus, 1.0, workers, no_link, cache_dir=Path(folder))
+        second = run_child_scan(corpus, 1.0, workers, no_link, cache_dir=Path(folder))
+        size = (Path(folder) / "map-v1.sqlite").stat().st_size
+    return {"first": first, "second": second, "cache_bytes": size,
+            "share_scan": second["seconds"]["scan"] / first["seconds"]["scan"],
+            "share_end_to_end": second["seconds"]["end_to_end"] / first["seconds"]["end_to_end"]}
+
+
+def render_cache(bench: dict) -> list[str]:
+    cache = bench["cache"]
+    first, second = cache["first"]["seconds"], cache["second"]["seconds"]
+    lines = [f"Second scan with the cache: {second['scan']:.2f} s ({cache['share_scan']:.0%} of the first, "
+             f"{first['scan']:.2f} s, which read every file and filled the cache; without a cache "
+             f"{bench['scan']['seconds']['scan']:.2f} s); end to end {second['end_to_end']:.2f} s "
+             f"({cache['share_end_to_end']:.0%} of {first['end_to_end']:.2f} s). "
+             f"{cache['second']['cache_hits']} of {cache['second']['files']} documents from the cache "
+             f"({cache['cache_bytes'] / MB:.1f} MB of it). The audit (map and link): {second['audit']:.2f} s "
+             f"({second['audit'] / first['audit']:.0%} of {first['audit']:.2f} s), the map alone "
+             f"{second['map']:.2f} s ({second['map'] / first['map']:.0%} of {first['map']:.2f} s); the rest, done "
+             "again whatever the cache, is the link, the review the report shows and the writing.",
+             "",
+             "| scan | map s | link s | audit s | review s | tables s | report s | scan s | end to end s |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, s in (("without a cache", bench["scan"]["seconds"]), ("first, cold cache", first),
+                    ("second, warm cache", second)):
+        lines.append(f"| {name} | {_secs(s['map'])} | {_secs(s['link'])} | {s['audit']:.2f} | {_secs(s.get('review'))} | "
+                     f"{s['tables']:.2f} | {s['report']:.2f} | {s['scan']:.2f} | {s['end_to_end']:.2f} |")
+    return lines + [""]
+
+
 def measure_corpus(args, corpus: Path, workers: int) -> dict:
     """The corpus scan, the cold start and the scaling runs."""
     started = time.perf_counter()
@@ -950,6 +998,7 @@ def measure_corpus(args, corpus: Path, workers: int) -> dict:
     bench = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0],
                          "reference_loop_seconds": reference},
              "corpus": description, "scan": scan}
+    bench["cache"] = measure_cache(corpus, workers, args.no_link)
     print("bench: cold start", file=sys.stderr)
     bench["cold_start"] = cold_start()
     if not args.skip_scaling:

@@ -114,3 +114,28 @@ def clues_in(finder, mask_finder):
         return finder.find(doc, text, mask_finder.find(text))
 
     return find
+
+
+@pytest.fixture(autouse=True)
+def without_the_map_cache(monkeypatch):
+    """The tests scan without the map cache (auditor.mapcache) unless they ask for one
+    (``map_cache_dir``): a hit would hide what a test changed in the map, and the user's
+    cache folder is not the tests' to fill."""
+    monkeypatch.setenv("AUDITOR_NO_CACHE", "1")
+
+
+@pytest.fixture
+def map_cache_dir(tmp_path, monkeypatch) -> Path:
+    """A fresh cache folder, $AUDITOR_CACHE_DIR, with the map cache on; the compiled
+    gazetteer and pkuseg's feature table linked in from the usual cache folder (not built again)."""
+    from auditor.gazetteer.cache import default_cache_dir, load_gazetteer
+
+    load_gazetteer()  # compiled where it is usually kept, if it is not there yet
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    for compiled in [*default_cache_dir().glob("gazetteer-*"), *default_cache_dir().glob("pkuseg-features-*")]:
+        if not compiled.name.endswith(".tmp"):
+            (folder / compiled.name).symlink_to(compiled.resolve())
+    monkeypatch.setenv("AUDITOR_CACHE_DIR", str(folder))
+    monkeypatch.delenv("AUDITOR_NO_CACHE")
+    return folder

@@ -351,3 +351,21 @@ def test_workers_that_run_another_auditor_are_refused(cluster, monkeypatch):
     with pytest.raises(EngineError, match=r"runs auditor .*, this is auditor 0\.0\.0-elsewhere"):
         with dask_runner(cluster.scheduler_address):
             pass
+
+
+def test_with_the_map_cache_only_the_misses_go_to_the_cluster(workspace, client, map_cache_dir):
+    """The look-ups are made in this process, before any task is sent: a second map of the
+    same files sends the cluster nothing, and gives what the first gave."""
+    from auditor.mapcache import MapCache
+
+    files = list(iter_input_files([workspace / "seeds"]))
+    rules, cache = load_rules(), MapCache()
+    started = time.time()
+    first = map_documents(files, rules, runner=DaskRunner(client), cache=cache)
+    assert "read_files_digested" in ran_on(client, started)
+    started = time.time()
+    second = map_documents(files, rules, runner=DaskRunner(client), cache=cache)
+    assert ran_on(client, started) == {}
+    assert (cache.hits, cache.misses) == (len(files), len(files))
+    assert [(a.source, a.slots, a.clues, a.fingerprint) for a in second] == \
+        [(a.source, a.slots, a.clues, a.fingerprint) for a in first]

@@ -1,7 +1,16 @@
-"""The one cache auditor keeps: the compiled gazetteer, a pickle under
-``$AUDITOR_CACHE_DIR`` (default ``~/.cache/auditor``) whose name carries a hash
-of the source bytes and the format version, written atomically; loaded once
-per process."""
+"""The cache folder, ``$AUDITOR_CACHE_DIR`` (default ``~/.cache/auditor``), the one
+place auditor writes to besides its outputs. It holds three kinds of entries, each
+written atomically and each keyed by what it is made of:
+
+* the compiled gazetteer (this module): a pickle whose name carries a hash of the
+  source bytes and the format version; loaded once per process;
+* the map cache (:mod:`auditor.mapcache`): ``map-v1.sqlite``, each document's map
+  result keyed by its bytes, the rules, auditor's code and the data packages;
+* pkuseg's feature table (:mod:`auditor.map.pkuseg_features`):
+  ``pkuseg-features-v1-….sqlite``, named by the model file's path, size and time.
+
+Deleting the folder clears them all (the gazetteer and the feature table are built
+again on first use)."""
 
 import copyreg
 import os

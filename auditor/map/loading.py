@@ -507,15 +507,17 @@ def _absolute(path: Path) -> str:
         return os.path.abspath(path)
 
 
-def load_input(file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText:
+def load_input(file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES, on_bytes=None) -> SourceText:
     """The SourceText of a found entry: read, or with the status decided when it was found."""
     if file.status:
         return SourceText(file.doc, _absolute(file.path), "", "", file.status, file.message)
-    return load_file(file.path, file.doc, max_bytes)
+    return load_file(file.path, file.doc, max_bytes, on_bytes)
 
 
-def load_file(path: Path, doc: str, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText:
-    """Reads and decodes one file; every problem is a status and a message, never an exception."""
+def load_file(path: Path, doc: str, max_bytes: int = DEFAULT_MAX_BYTES, on_bytes=None) -> SourceText:
+    """Reads and decodes one file; every problem is a status and a message, never an exception.
+    ``on_bytes(data)`` is called with the bytes read, when the whole file was read (the map
+    cache keys the result by the bytes it was made of)."""
     absolute = _absolute(path)
 
     def problem(status: str, message: str, encoding: str = "") -> SourceText:
@@ -533,6 +535,8 @@ def load_file(path: Path, doc: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Sourc
         return problem("unreadable", f"cannot read: {_reason(exc)}")
     if len(data) > max_bytes:  # grew since fstat
         return problem("too-large", f"over the limit of {max_bytes} bytes (--max-bytes)")
+    if on_bytes is not None:
+        on_bytes(data)
     if not data.strip():
         return problem(EMPTY_STATUS, "the file is empty" if not data else "the file holds only white space")
     suffix = path.suffix.lower()
