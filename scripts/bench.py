@@ -7,7 +7,10 @@
    ``../shared/dev-eval/``: redacted and unredacted variants, different places
    masked, paragraphs moved or dropped, boilerplate headers, some GB18030 /
    UTF-16 files and a few broken ones (empty, binary, undecodable, truncated).
-2. Scans it in a child process (so that its peak RSS can be measured apart
+   A second corpus, of distinct lines (``--distinct-mb``, 20 MB), holds the
+   real reports with their paragraphs shuffled and every digit redrawn, so
+   that no line repeats: no memo of repeated lines carries its figure.
+2. Scans it (and the distinct-lines corpus) in a child process (so that its peak RSS can be measured apart
    from this script's) and times every stage.
 3. Times ``auditor check`` on one seed file in fresh processes (cold start).
 4. Scans 1/8, 1/4 and 1/2 of the corpus (prefixes of the sorted file list) to
@@ -35,6 +38,7 @@ import itertools
 import json
 import os
 import random
+import re
 import resource
 import shutil
 import statistics
@@ -253,6 +257,71 @@ def generate_corpus(folder: Path, size_mb: float, seed: int) -> dict:
         index += 1
     description = {"params": params, "bytes": total, "mb": round(total / MB, 3), "sources": len(sources),
                    "variants_per_source": index, **counts}
+    marker.write_text(json.dumps(description, ensure_ascii=False, indent=1), encoding="utf-8")
+    return description
+
+
+DISTINCT_VERSION = 1  # bump when the distinct-lines recipe changes
+_DIGIT = re.compile(r"[0-9０-９]")
+_DIGITS = {"ascii": "0123456789", "wide": "０１２３４５６７８９"}
+
+
+def _redraw_digits(line: str, rng: random.Random) -> str:
+    """Every digit of ``line`` drawn again at random (full-width ones stay full-width)."""
+    return _DIGIT.sub(lambda m: rng.choice(_DIGITS["ascii" if m.group() < "：" else "wide"]), line)
+
+
+def generate_distinct_corpus(folder: Path, size_mb: float, seed: int) -> dict:
+    """The distinct-lines corpus: the seeds' and dev-eval's real reports, each document
+    one report's paragraphs shuffled with every digit redrawn, its own names masked in
+    most; a line that came out as one written before is drawn again, or dropped, so no
+    line repeats and no memo of repeated lines carries the figure. Reused while its
+    recipe is unchanged; returns its description, with the duplicate lines counted
+    afresh over the files written."""
+    params = {**corpus_params(size_mb, seed), "version": DISTINCT_VERSION, "kind": "distinct-lines"}
+    marker = folder / ".bench-corpus.json"
+    if marker.is_file():
+        cached = json.loads(marker.read_text(encoding="utf-8"))
+        if cached.get("params") == params:
+            return cached
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    from auditor.redact import redact_text
+
+    sources = _sources()
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    total = dropped = index = 0
+    while total < size_mb * MB:
+        for source in sources:
+            paragraphs = [p.strip() for p in source["text"].split("\n") if p.strip()]
+            rng.shuffle(paragraphs)
+            kept = []
+            for paragraph in paragraphs:
+                for _ in range(5):
+                    line = _redraw_digits(paragraph, rng)
+                    if line not in seen:
+                        seen.add(line)
+                        kept.append(line)
+                        break
+                else:
+                    dropped += 1  # a line without enough digits to be drawn anew
+            if not kept:
+                continue
+            text = "\n".join(kept) + "\n"
+            if source["own"] and rng.random() < 0.8:
+                text = redact_text(text, source["own"], mask=rng.choice(MASK_GLYPHS), numbers=False)
+            data = text.encode("utf-8")
+            (folder / f"d{index:04d}_{source['id']}.txt").write_bytes(data)
+            total += len(data)
+            if total >= size_mb * MB:
+                break
+        index += 1
+    lines = [line for path in folder.glob("*.txt") for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+    description = {"params": params, "bytes": total, "mb": round(total / MB, 3), "files": len(list(folder.glob("*.txt"))),
+                   "sources": len(sources), "rounds": index, "lines": len(lines),
+                   "duplicate_lines": len(lines) - len(set(lines)), "lines_dropped": dropped}
     marker.write_text(json.dumps(description, ensure_ascii=False, indent=1), encoding="utf-8")
     return description
 
@@ -702,7 +771,6 @@ def measure_pkuseg_features(runs: int = 3) -> dict:
     import contextlib
     import io
     import pickle
-    import re
 
     import spacy_pkuseg
     from auditor.map.pkuseg_features import FULL_LOAD_NODES, FeatureTable, growing_extractor, pkuseg_over_table
@@ -756,8 +824,28 @@ def render_pkuseg_features(found: dict) -> list[str]:
             f"{found['full_load_nodes']:,}).", ""]
 
 
+def render_distinct(distinct: dict, workers: int) -> list[str]:
+    corpus, scan = distinct["corpus"], distinct["scan"]
+    mb = scan["bytes"] / MB
+    seconds = scan["seconds"]
+    end_to_end = seconds["end_to_end"]
+    lines = ["## The distinct-lines corpus", "",
+             f"{corpus['mb']:.1f} MB in {corpus['files']} files: the {corpus['sources']} real reports, paragraphs "
+             f"shuffled and every digit redrawn ({corpus['lines']:,} lines, {corpus['duplicate_lines']:,} of them "
+             f"repeated; {corpus['lines_dropped']:,} lines dropped that could not be drawn anew).", "",
+             f"End to end {_secs(end_to_end)} s: {_rate(mb, end_to_end)} MB/s with {workers} worker(s), "
+             f"{_rate(mb / workers, end_to_end)} MB/s a core.", "",
+             "| stage | seconds | MB/s |", "|---|---:|---:|"]
+    for stage in ("map", "link", "review", "tables", "report"):
+        value = seconds.get(stage)
+        lines.append(f"| {stage} | {_secs(value)} | {_rate(mb, value)} |")
+    return lines + [""]
+
+
 def render(bench: dict) -> str:
     lines = render_scan(bench) if "scan" in bench else []
+    if bench.get("distinct"):
+        lines += render_distinct(bench["distinct"], bench["scan"]["workers"])
     if bench.get("memos"):
         lines += render_memos(bench["memos"])
     if bench.get("big_file"):
@@ -899,6 +987,10 @@ def main(argv=None) -> int:
     parser.add_argument("--size-mb", type=float, default=50.0, help="corpus size in MB (10^6 bytes on disk)")
     parser.add_argument("--out", default="reports", help="folder for bench.json and bench.md")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument("--distinct-mb", type=float, default=20.0,
+                        help="size of the distinct-lines corpus in MB (0: not scanned)")
+    parser.add_argument("--distinct-corpus", default=str(ROOT / "bench-corpus-distinct"),
+                        help="where the distinct-lines corpus is generated")
     parser.add_argument("--skip-scaling", action="store_true", help="do not scan 1/8, 1/4, 1/2 of the corpus")
     parser.add_argument("--corpus", default=str(ROOT / "bench-corpus"), help="where the corpus is generated")
     parser.add_argument("--seed", type=int, default=20240601, help="seed of the corpus generator")
@@ -999,6 +1091,12 @@ def measure_corpus(args, corpus: Path, workers: int) -> dict:
                          "reference_loop_seconds": reference},
              "corpus": description, "scan": scan}
     bench["cache"] = measure_cache(corpus, workers, args.no_link)
+    if args.distinct_mb > 0:
+        distinct = Path(args.distinct_corpus).resolve()
+        described = generate_distinct_corpus(distinct, args.distinct_mb, args.seed)
+        print(f"bench: scanning the distinct-lines corpus ({described['mb']} MB, {described['duplicate_lines']} "
+              f"repeated lines) with {workers} worker(s)", file=sys.stderr)
+        bench["distinct"] = {"corpus": described, "scan": run_child_scan(distinct, 1.0, workers, args.no_link)}
     print("bench: cold start", file=sys.stderr)
     bench["cold_start"] = cold_start()
     if not args.skip_scaling:
