@@ -830,7 +830,7 @@ def render_distinct(distinct: dict, workers: int) -> list[str]:
     seconds = scan["seconds"]
     end_to_end = seconds["end_to_end"]
     lines = ["## The distinct-lines corpus", "",
-             f"{corpus['mb']:.1f} MB in {corpus['files']} files: the {corpus['sources']} real reports, paragraphs "
+             f"{corpus['mb']:.1f} MB in {corpus['files']} files drawn from {corpus['sources']} real reports, paragraphs "
              f"shuffled and every digit redrawn ({corpus['lines']:,} lines, {corpus['duplicate_lines']:,} of them "
              f"repeated; {corpus['lines_dropped']:,} lines dropped that could not be drawn anew).", "",
              f"End to end {_secs(end_to_end)} s: {_rate(mb, end_to_end)} MB/s with {workers} worker(s), "
