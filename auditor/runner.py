@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import itertools
+import logging
 import multiprocessing
 import os
 import sys
@@ -410,8 +411,13 @@ def dask_runner(scheduler: str | None = None, workers: int | None = None) -> Ite
                 with warnings.catch_warnings():
                     # Its HTTP server (on 127.0.0.1) takes another port when 8787 is taken: not news.
                     warnings.filterwarnings("ignore", message="Port .* is already in use")
+                    # Its workers' own logs are silenced: a worker whose heartbeat meets the scheduler
+                    # closing at the end logs a traceback on this command's stderr, and what goes wrong
+                    # in a task or a worker reaches this process anyway (the task's exception,
+                    # KilledWorker: an EngineError).
                     cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
-                                           processes=True, host="127.0.0.1", dashboard_address=None, silence_logs=40)
+                                           processes=True, host="127.0.0.1", dashboard_address=None,
+                                           silence_logs=logging.CRITICAL)
                 client = Client(cluster, timeout=timeout, set_as_default=False)
             except Exception as exc:
                 raise EngineError(f"cannot start a Dask LocalCluster: {type(exc).__name__}: {exc}") from exc
