@@ -219,9 +219,9 @@ def corpus_params(size_mb: float, seed: int) -> dict:
             "gazetteer": _gazetteer() is not None, "sources_sha256": digest.hexdigest()}
 
 
-def generate_corpus(folder: Path, size_mb: float, seed: int) -> dict:
-    """Writes the corpus (reusing it when the recipe is unchanged); returns its description."""
-    params = corpus_params(size_mb, seed)
+def _reused_corpus(folder: Path, params: dict) -> dict | None:
+    """The description of the corpus in ``folder`` if it was made by ``params``; else None,
+    and the folder emptied for a new one."""
     marker = folder / ".bench-corpus.json"  # hidden: the scan skips dot files
     if marker.is_file():
         cached = json.loads(marker.read_text(encoding="utf-8"))
@@ -230,6 +230,15 @@ def generate_corpus(folder: Path, size_mb: float, seed: int) -> dict:
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
+    return None
+
+
+def generate_corpus(folder: Path, size_mb: float, seed: int) -> dict:
+    """Writes the corpus (reusing it when the recipe is unchanged); returns its description."""
+    params = corpus_params(size_mb, seed)
+    cached = _reused_corpus(folder, params)
+    if cached:
+        return cached
     sources = _sources()
     rng = random.Random(seed)
     target = size_mb * MB
@@ -257,7 +266,7 @@ def generate_corpus(folder: Path, size_mb: float, seed: int) -> dict:
         index += 1
     description = {"params": params, "bytes": total, "mb": round(total / MB, 3), "sources": len(sources),
                    "variants_per_source": index, **counts}
-    marker.write_text(json.dumps(description, ensure_ascii=False, indent=1), encoding="utf-8")
+    (folder / ".bench-corpus.json").write_text(json.dumps(description, ensure_ascii=False, indent=1), encoding="utf-8")
     return description
 
 
@@ -279,14 +288,9 @@ def generate_distinct_corpus(folder: Path, size_mb: float, seed: int) -> dict:
     recipe is unchanged; returns its description, with the duplicate lines counted
     afresh over the files written."""
     params = {**corpus_params(size_mb, seed), "version": DISTINCT_VERSION, "kind": "distinct-lines"}
-    marker = folder / ".bench-corpus.json"
-    if marker.is_file():
-        cached = json.loads(marker.read_text(encoding="utf-8"))
-        if cached.get("params") == params:
-            return cached
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    cached = _reused_corpus(folder, params)
+    if cached:
+        return cached
     from auditor.redact import redact_text
 
     sources = _sources()
@@ -322,7 +326,7 @@ def generate_distinct_corpus(folder: Path, size_mb: float, seed: int) -> dict:
     description = {"params": params, "bytes": total, "mb": round(total / MB, 3), "files": len(list(folder.glob("*.txt"))),
                    "sources": len(sources), "rounds": index, "lines": len(lines),
                    "duplicate_lines": len(lines) - len(set(lines)), "lines_dropped": dropped}
-    marker.write_text(json.dumps(description, ensure_ascii=False, indent=1), encoding="utf-8")
+    (folder / ".bench-corpus.json").write_text(json.dumps(description, ensure_ascii=False, indent=1), encoding="utf-8")
     return description
 
 
