@@ -80,16 +80,17 @@ def test_the_keys_looked_up_are_the_ones_pkuseg_forms(table):
 
 def test_the_table_is_built_in_the_cache_folder_once_and_rebuilt_when_damaged(tmp_path, caplog):
     caplog.set_level(logging.WARNING, logger="auditor")
-    built = FeatureTable.of_model(MODEL, tmp_path)
-    assert built.path == table_path(MODEL, tmp_path) and built.path.parent == tmp_path
-    assert [path.name for path in tmp_path.iterdir()] == [built.path.name]  # no temporary file left
+    folder = tmp_path / "a cache #1?%20"  # characters a file: URI would read otherwise
+    built = FeatureTable.of_model(MODEL, folder)
+    assert built.path == table_path(MODEL, folder) and built.path.parent == folder
+    assert [path.name for path in folder.iterdir()] == [built.path.name]  # no temporary file left
     assert "indexing pkuseg's features" in caplog.text
     caplog.clear()
     stamp = built.path.stat().st_mtime_ns
-    assert FeatureTable.of_model(MODEL, tmp_path).path.stat().st_mtime_ns == stamp
+    assert FeatureTable.of_model(MODEL, folder).path.stat().st_mtime_ns == stamp
     assert caplog.text == ""
     built.path.write_bytes(b"not a database, but the name of one")
-    again = FeatureTable.of_model(MODEL, tmp_path)
+    again = FeatureTable.of_model(MODEL, folder)
     assert "damaged" in caplog.text
     assert again.lookup(["c.忻", "no such feature"]).keys() == {"c.忻"}
 
