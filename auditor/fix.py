@@ -40,6 +40,7 @@ from .map.loading import DEFAULT_MAX_BYTES, InputFile, decode_document, iter_inp
 from .output.fix_text import format_fix_text  # noqa: F401 - auditor.fix.format_fix_text, as before
 from .output.folder import OutputError, OutputFolder, refuse_overlap, safe_relative_name, target_inside
 from .records import Clue, DocumentAnalysis, Identity, SourceText
+from .reduce.linker import KeptInferences
 from .rules import Rules, load_rules
 from .result import AuditResult
 from .runner import DaskRunner, Runner
@@ -372,6 +373,8 @@ class _Workspace:
         self.pristine: dict[str, DocumentAnalysis] = {}
         self.order: list[str] = []
         self._analyzer: Analyzer | None = None
+        # Each round re-links the copies, few of which it changed.
+        self._kept = KeptInferences(rules)
 
     def target(self, doc: str) -> Path:
         """The copy being written (in the staging folder)."""
@@ -394,7 +397,7 @@ class _Workspace:
         target.write_bytes(original)  # untouched copies stay byte for byte
 
     def link(self) -> AuditResult:
-        return linked([self.pristine[doc] for doc in self.order], self.rules)
+        return linked([self.pristine[doc] for doc in self.order], self.rules, kept=self._kept)
 
     def clean(self) -> list[str]:
         """Rewrites the Word and HTML copies that hold more than their text without it; the docs cleaned."""
@@ -418,7 +421,7 @@ class _Workspace:
         target.write_bytes(data)
         if self._analyzer is None:
             self._analyzer = Analyzer(self.rules)
-        analysis = self._analyzer.analyse(load_file(target, doc, self.max_bytes))
+        analysis = self._analyzer.reanalyse(self.pristine[doc], load_file(target, doc, self.max_bytes))
         if analysis.source.text != text:
             raise RuntimeError(f"{target}: the copy does not read back as written ({analysis.source.status})")
         self.pristine[doc] = analysis
@@ -647,6 +650,7 @@ class _Draft:
         self.pristine: dict[str, DocumentAnalysis] = {a.doc: a for a in readable}
         self.texts = {a.doc: a.source.text for a in readable}
         self.encodings = {a.doc: a.source.encoding for a in readable}
+        self._kept = KeptInferences(rules)  # each round re-links the copies, few of which it changed
         self._first: AuditResult | None = AuditResult(
             readable, list(result.identities), list(result.inconsistencies), result.gazetteer)
 
@@ -657,7 +661,7 @@ class _Draft:
         if self._first is not None:
             first, self._first = self._first, None
             return first
-        return linked([self.pristine[doc] for doc in self.order], self.rules)
+        return linked([self.pristine[doc] for doc in self.order], self.rules, kept=self._kept)
 
     def clean(self) -> list[str]:
         """What :meth:`_Workspace.clean` would clean: the Word and HTML documents, without their in-file findings."""
@@ -673,7 +677,7 @@ class _Draft:
         self.texts[doc] = text
         source = replace(self.pristine[doc].source, text=text)
         # The process's analyzer of these rules: its clue finder is built already after a scan.
-        self.pristine[doc] = analyzer_for(self.rules).analyse(source)
+        self.pristine[doc] = analyzer_for(self.rules).reanalyse(self.pristine[doc], source)
 
 
 @dataclass

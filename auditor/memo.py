@@ -11,6 +11,7 @@ from typing import Any
 SIZES: dict[str, int] = {
     "fingerprint-lines": 1 << 17,  # a line's clause hashes (map.neardup.Fingerprinter)
     "clue-lines": 100_000,  # a line's clues, by the line and its masks (map.clues)
+    "clue-views": 256,  # a text's normalised view, when fix re-reads it after an edit (map.clues)
     "model-clauses": 200_000,  # pkuseg's words of a clause (map.segment.Segmenter)
     "lexicon-clauses": 200_000,  # the dictionary's word spans of a clause (map.segment.LexiconSegmenter)
     "villages": 1 << 16,  # the villages a name is the full name of (map.recognizers.admin)

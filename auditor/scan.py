@@ -21,8 +21,8 @@ from pathlib import Path
 
 from . import __version__
 
-from .map.clues import ClueFinder
-from .reduce.linker import link_corpus
+from .map.clues import ClueFinder, EarlierText
+from .reduce.linker import KeptInferences, link_corpus
 from .map.loading import DEFAULT_MAX_BYTES, InputFile, _absolute as _resolved, iter_input_files, load_input
 from .mapcache import MapCache, content_digest, named, read_for_key, storable
 from .map.masks import MaskFinder
@@ -85,20 +85,31 @@ class Analyzer:
         source = load_input(file, max_bytes, on_bytes)
         return self.read(source, {"load": time.perf_counter() - started})
 
-    def with_clues_found(self, analysis: DocumentAnalysis) -> DocumentAnalysis:
-        """The analysis with the clues of its clear text."""
+    def with_clues_found(self, analysis: DocumentAnalysis, earlier: DocumentAnalysis | None = None
+                         ) -> DocumentAnalysis:
+        """The analysis with the clues of its clear text. ``earlier``: an analysis of the same
+        document before an edit, with its clues found (see :meth:`reanalyse`)."""
         if self.clue_finder is None or not analysis.source.ok:
             return analysis
         started = time.perf_counter()
+        before = None
+        if earlier is not None and earlier.source.ok:
+            before = EarlierText(earlier.source.text, earlier.slots, earlier.clues)
         # A slot stands on each mask run: clues are never read over one.
         try:
-            clues = self.clue_finder.find(analysis.doc, analysis.source.text, analysis.slots)
+            clues = self.clue_finder.find(analysis.doc, analysis.source.text, analysis.slots, before)
         except TimeoutError as exc:
             return _timed_out(analysis, exc)
         return replace(analysis, clues=clues, timings={**analysis.timings, "clues": time.perf_counter() - started})
 
     def analyse(self, source: SourceText) -> DocumentAnalysis:
         return self.with_clues_found(self.read(source))
+
+    def reanalyse(self, earlier: DocumentAnalysis, source: SourceText) -> DocumentAnalysis:
+        """:meth:`analyse` of a document that ``earlier`` (an analysis with clues, by these
+        rules) analysed before a few of its lines changed (fix masking it): the lines that
+        read as before keep their clues, and only the others are read (the result is the same)."""
+        return self.with_clues_found(self.read(source), earlier)
 
 
 def _timed_out(analysis: DocumentAnalysis, error: TimeoutError) -> DocumentAnalysis:
@@ -343,9 +354,11 @@ def audit(
 
 
 def linked(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner | DaskRunner = Runner(),
-           timings: dict[str, float] | None = None) -> AuditResult:
-    """The audit of analyses the map made (the reduce: :func:`~auditor.reduce.linker.link_corpus`)."""
+           timings: dict[str, float] | None = None, kept: KeptInferences | None = None) -> AuditResult:
+    """The audit of analyses the map made (the reduce: :func:`~auditor.reduce.linker.link_corpus`;
+    ``kept``: the group inferences of an earlier link of the same corpus, see
+    :func:`~auditor.reduce.linker.infer_identities`)."""
     started = time.perf_counter()
-    linkage = link_corpus(analyses, rules, runner)
+    linkage = link_corpus(analyses, rules, runner, kept)
     return AuditResult(linkage.analyses, linkage.identities, linkage.inconsistencies, linkage.gazetteer,
                        {**(timings or {}), "link": time.perf_counter() - started})

@@ -198,7 +198,7 @@ class PlaceListFinder:
 
         return tuple(sorted(zlib.crc32(s.encode()) for s in re.split("[。\n]", text) if len(s) > 12))
 
-    def find(self, doc, text, runs=None):
+    def find(self, doc, text, runs=None, earlier=None):  # reads every line again: what a re-read must give
         found = []
         for name, (kind, level, _) in PLACES.items():
             for match in re.finditer(name, text):
@@ -206,7 +206,7 @@ class PlaceListFinder:
         return found
 
 
-def weight_link(analyses, rules, runner=None):
+def weight_link(analyses, rules, runner=None, kept=None):
     analyses = [replace(a, clues=[replace(c, weight=PLACES[c.text][2]) for c in a.clues]) for a in analyses]
     readable = [a for a in analyses if a.source.ok]
     groups = {}  # doc -> group: documents sharing a long sentence are copies

@@ -18,7 +18,9 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import replace
+from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 
 from .recognizers.abbreviation import AbbreviationRecognizer
@@ -48,6 +50,32 @@ _KIND_PRIORITY = {"geography": 5, "code": 4, "landmark": 3, "zone": 3, "old-name
 LineClue = tuple[ClueMatch, str, bool, str, str]
 
 
+class EarlierText(NamedTuple):
+    """A document as it read before an edit: its text, its mask runs and the clues
+    :meth:`ClueFinder.find` found in it (the linker's weights on them are ignored)."""
+
+    text: str
+    runs: Sequence
+    clues: Sequence[Clue]
+
+
+def _line_keys(text: str, run_spans: list[tuple[int, int]]) -> list[tuple[int, int, tuple[str, tuple]]]:
+    """(line number, line start, (line, its masks)) of each line of ``text``: the key a
+    line's clues are a function of. The masks are part of it: the same line can read
+    as masked in one text and not in another (2\n×3, a multiplication across a line
+    break), and clues must not depend on which came first."""
+    keys = []
+    line_start = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        line_end = line_start + len(line)
+        first = bisect.bisect_left(run_spans, (line_start, -1))
+        last = bisect.bisect_left(run_spans, (line_end + 1, -1))
+        masked = tuple((s - line_start, e - line_start) for s, e in run_spans[first:last])
+        keys.append((number, line_start, (line, masked)))
+        line_start = line_end + 1
+    return keys
+
+
 class ClueFinder:
     """Runs the recognizers over a text and keeps the best non-overlapping clues."""
 
@@ -72,6 +100,7 @@ class ClueFinder:
         self.ordinary = OrdinaryWordJudge(gazetteer, self.clue_rules)
         self.normaliser = Normaliser(keep=self._name_characters())
         self._line_cache = Memo("clue-lines")  # (line, masks) -> list[LineClue]
+        self._views = Memo("clue-views")  # (text, suffix, masks) -> NormalisedText, for find's earlier
 
     def _name_characters(self) -> set[str]:
         """The characters of the names matched: a conversion to simplified script
@@ -86,7 +115,8 @@ class ClueFinder:
     def default(cls, rules: Rules) -> "ClueFinder":
         return cls(load_gazetteer(), rules)
 
-    def find(self, doc: str, text: str, runs: list[MaskRun] | None = None) -> list[Clue]:
+    def find(self, doc: str, text: str, runs: list[MaskRun] | None = None,
+             earlier: "EarlierText | None" = None) -> list[Clue]:
         """Clues of a text, never over a mask (``runs``: mask runs or slots,
         anything with start and end, at original offsets), line by line: no
         recognizer looks across a line break (a clause ends there), so a line
@@ -94,49 +124,96 @@ class ClueFinder:
 
         Names are matched on the normalised view of the text (崞陽, 崞 阳,
         原\u200b平 read as 崞阳 and 原平: see :mod:`auditor.map.normalise`) and reported
-        as written, at their original offsets and line."""
+        as written, at their original offsets and line.
+
+        ``earlier``: the same document before a few of its lines changed (fix
+        masking it), with the clues this method found there: a line that reads
+        as it did (the same characters and masks) keeps its clues, moved, and
+        only the others are read; the clues are those a fresh read finds."""
         run_spans = sorted((r.start, r.end) for r in runs or ())
-        view = self.normaliser.normalise(text, Path(doc).suffix.lower(), run_spans)
+        suffix = Path(doc).suffix.lower()
+        # The text fix edits now is the earlier one of its next edit.
+        view = self._view(text, suffix, run_spans) if earlier is not None else \
+            self.normaliser.normalise(text, suffix, run_spans)
         if view.rewritten:
             run_spans = [view.view_span(s, e) for s, e in run_spans]
             # Lines of the original: a line joined in the view (a hard wrap) is two there.
             line_breaks = [m.start() for m in _LINE_BREAK.finditer(text)]
+        as_before = self._lines_as_before(view.text, run_spans, earlier, suffix) if earlier is not None else {}
         clues = []
-        for number, line_start, match, kind, elsewhere, name, rule in self._view_clues(view.text, run_spans):
-            start, end = line_start + match.start, line_start + match.end
-            if view.rewritten:
-                start, end = view.original_span(start, end)
-                number = bisect.bisect_left(line_breaks, start) + 1
-                written = text[start:end]
-                if written != name:
-                    rule, name = f"{rule}; read as {name}", written
-            clues.append(
-                Clue(
-                    doc=doc, start=start, end=end, line=number, text=name, kind=kind,
-                    candidates=tuple(match.candidates), rule=rule, level=match.level,
-                    elsewhere=elsewhere, short_form=match.short_form, ordinary=match.ordinary,
-                )
-            )
-        return clues
-
-    def _view_clues(self, text: str, run_spans: list[tuple[int, int]]):
-        """(line number, line start, *line clue) of each clue in ``text``, the lines read through the cache."""
-        line_start = 0
-        for number, line in enumerate(text.split("\n"), start=1):
-            line_end = line_start + len(line)
-            first = bisect.bisect_left(run_spans, (line_start, -1))
-            last = bisect.bisect_left(run_spans, (line_end + 1, -1))
-            # The masks are part of the key: the same line can read as masked
-            # in one text and not in another (2\n×3, a multiplication across
-            # a line break), and clues must not depend on which came first.
-            masked = tuple((s - line_start, e - line_start) for s, e in run_spans[first:last])
-            key = (line, masked)
+        for number, line_start, key in _line_keys(view.text, run_spans):
+            moved = self._moved(as_before.get(number), text, view, line_start, number,
+                                line_breaks if view.rewritten else None)
+            if moved is not None:
+                clues += moved
+                continue
             found = self._line_cache.get(key)
             if found is None:
-                found = self._line_cache.put(key, self._find_in_line(line, masked))
-            for clue in found:
-                yield (number, line_start, *clue)
-            line_start = line_end + 1
+                found = self._line_cache.put(key, self._find_in_line(*key))
+            for match, kind, elsewhere, name, rule in found:
+                start, end = line_start + match.start, line_start + match.end
+                if view.rewritten:
+                    start, end = view.original_span(start, end)
+                    number = bisect.bisect_left(line_breaks, start) + 1
+                    written = text[start:end]
+                    if written != name:
+                        rule, name = f"{rule}; read as {name}", written
+                clues.append(
+                    Clue(
+                        doc=doc, start=start, end=end, line=number, text=name, kind=kind,
+                        candidates=tuple(match.candidates), rule=rule, level=match.level,
+                        elsewhere=elsewhere, short_form=match.short_form, ordinary=match.ordinary,
+                    )
+                )
+        return clues
+
+    def _lines_as_before(self, view_text: str, run_spans: list[tuple[int, int]], earlier: "EarlierText",
+                         suffix: str) -> dict[int, list[tuple[int, int, Clue]]]:
+        """Line number → the clues ``earlier`` had in that line, with their offsets in the
+        line (of the views), for each line of ``view_text`` (a view, and its masks there)
+        that reads as the same line of ``earlier``'s view; nothing when the lines do not pair up."""
+        earlier_spans = sorted((r.start, r.end) for r in earlier.runs)
+        earlier_view = self._view(earlier.text, suffix, earlier_spans)
+        if earlier_view.rewritten:
+            earlier_spans = [earlier_view.view_span(s, e) for s, e in earlier_spans]
+        lines = _line_keys(view_text, run_spans)
+        earlier_lines = _line_keys(earlier_view.text, earlier_spans)
+        if len(lines) != len(earlier_lines):
+            return {}
+        starts = [line_start for _, line_start, _ in earlier_lines]
+        clues_by_line: dict[int, list[tuple[int, int, Clue]]] = {}
+        for clue in earlier.clues:
+            start, end = earlier_view.view_span(clue.start, clue.end)
+            number = bisect.bisect_right(starts, start)
+            clues_by_line.setdefault(number, []).append((start - starts[number - 1], end - starts[number - 1], clue))
+        return {number: clues_by_line.get(number, [])
+                for (number, _, key), (_, _, earlier_key) in zip(lines, earlier_lines) if key == earlier_key}
+
+    def _view(self, text: str, suffix: str, run_spans: list[tuple[int, int]]):
+        key = (text, suffix, tuple(run_spans))
+        view = self._views.get(key)
+        if view is None:
+            view = self._views.put(key, self.normaliser.normalise(text, suffix, run_spans))
+        return view
+
+    @staticmethod
+    def _moved(earlier: list[tuple[int, int, Clue]] | None, text: str, view, line_start: int, number: int,
+               line_breaks: list[int] | None) -> list[Clue] | None:
+        """The clues a line that reads as before had then (``earlier``: :meth:`_lines_as_before`'s),
+        at their offsets and line now; None when the line must be read (it reads otherwise, or a
+        clue does not map back onto the characters it was written as)."""
+        if earlier is None:
+            return None
+        moved = []
+        for start_in_line, end_in_line, clue in earlier:
+            start, end = view.original_span(line_start + start_in_line, line_start + end_in_line)
+            if text[start:end] != clue.text:
+                return None
+            line = number if line_breaks is None else bisect.bisect_left(line_breaks, start) + 1
+            if (start, end, line, clue.weight) != (clue.start, clue.end, clue.line, 0.0):
+                clue = replace(clue, start=start, end=end, line=line, weight=0.0)
+            moved.append(clue)
+        return moved
 
     def _find_in_line(self, line: str, masked: list[tuple[int, int]]) -> list[LineClue]:
         found = self._without_ordinary_words(line, [

@@ -17,7 +17,7 @@ import functools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..rules import ClueRules
@@ -569,13 +569,53 @@ def _cue_counts(analysis: DocumentAnalysis, config: LinkerConfig, timeouts: dict
     return found
 
 
+class KeptInferences:
+    """The group inferences of one corpus's last link, kept for the next (fix re-links the
+    corpus after each round of masking, and a round changes few documents): a group whose
+    members are the very records of then, read against the same outside counts of its
+    clues, is not inferred again (:func:`infer_group` is a function of those alone)."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        # member ids -> (the members, kept alive so that their ids stay theirs; per outside counts
+        # of the group's clue texts: the inference and the rule timeouts it met)
+        self._groups: dict[tuple[int, ...], tuple[list[DocumentAnalysis], dict]] = {}
+        self.hits = self.misses = 0
+
+    def keep_only(self, groups: Iterable[list[DocumentAnalysis]]) -> None:
+        """Forgets the groups of records no longer in the corpus."""
+        wanted = {tuple(map(id, docs)) for docs in groups}
+        self._groups = {key: kept for key, kept in self._groups.items() if key in wanted}
+
+    def infer(self, docs: list[DocumentAnalysis], model: "EvidenceModel", outside: dict[str, int],
+              timeouts: dict[str, TimeoutError]) -> GroupInference:
+        key = tuple(map(id, docs))
+        kept = self._groups.setdefault(key, (docs, {}))[1]
+        texts = next((inference.evidences for inference, _ in kept.values()), None)
+        if texts is not None:
+            read = frozenset((e.text, outside[e.text]) for e in texts if e.text in outside)
+            if read in kept:
+                self.hits += 1
+                inference, met = kept[read]
+                timeouts.update(met)
+                return inference
+        self.misses += 1
+        met: dict[str, TimeoutError] = {}
+        inference = infer_group(docs, model, outside, met)
+        timeouts.update(met)
+        kept[frozenset((e.text, outside[e.text]) for e in inference.evidences if e.text in outside)] = (inference, met)
+        return inference
+
+
 def infer_identities(analyses: list[DocumentAnalysis], rules: Rules, groups: dict[str, str] | None = None,
-                     gazetteer: Gazetteer | None = None, timeouts: dict[str, TimeoutError] | None = None
-                     ) -> dict[str, DocumentInference]:
+                     gazetteer: Gazetteer | None = None, timeouts: dict[str, TimeoutError] | None = None,
+                     kept: KeptInferences | None = None) -> dict[str, DocumentInference]:
     """Each readable document's inference, its copies pooled (``groups``: doc →
     group name, found from the fingerprints when not given): two passes, the
     second discounting clues that confident documents about other places use.
-    A rule pattern that runs out of time on a document is entered in ``timeouts``."""
+    A rule pattern that runs out of time on a document is entered in ``timeouts``.
+    ``kept``: the inferences of an earlier link of the corpus, reused where they hold
+    (and these kept for the next)."""
     timeouts = {} if timeouts is None else timeouts
     g = gazetteer or load_gazetteer()
     model = EvidenceModel(g, rules.clues, rules.linker)
@@ -585,11 +625,18 @@ def infer_identities(analyses: list[DocumentAnalysis], rules: Rules, groups: dic
     for analysis in analyses:
         if analysis.source.ok:
             members[groups[analysis.doc]].append(analysis)
+    if kept is not None and kept.rules is not rules:
+        raise ValueError("the kept inferences are of other rules")
+    if kept is not None:
+        kept.keep_only(members.values())
 
     def infer_all(outside: dict[str, int]) -> dict[str, DocumentInference]:
         inferences = {}
         for group, docs in members.items():
-            pooled = infer_group(docs, model, outside, timeouts)
+            if kept is not None:
+                pooled = kept.infer(docs, model, outside, timeouts)
+            else:
+                pooled = infer_group(docs, model, outside, timeouts)
             for analysis in docs:
                 inferences[analysis.doc] = identity_for(analysis, group, pooled, model)
         return inferences
@@ -610,9 +657,10 @@ class Linkage:
     gazetteer: Gazetteer
 
 
-def link_corpus(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner | DaskRunner = Runner()) -> Linkage:
+def link_corpus(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner | DaskRunner = Runner(),
+                kept: KeptInferences | None = None) -> Linkage:
     """The reduce over the map's analyses (left as they are). With workers,
-    copies are aligned in other processes meanwhile."""
+    copies are aligned in other processes meanwhile. ``kept``: see :func:`infer_identities`."""
     g = load_gazetteer()
     config = rules.linker
     groups = _group_names(analyses, config)
@@ -623,7 +671,7 @@ def link_corpus(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner |
         alignment = _Alignment(readable, groups, config, runner)
 
     timeouts: dict[str, TimeoutError] = {}
-    final = infer_identities(analyses, rules, groups, g, timeouts)
+    final = infer_identities(analyses, rules, groups, g, timeouts, kept)
     identities = [final[a.doc].identity for a in readable]
     if alignment is not None:
         inconsistencies = alignment.result()
