@@ -22,6 +22,8 @@
    loading the whole table against looking a clause's features up, per
    character of the seeds' clauses; their ratio is where a process loads it all
    (``auditor.map.pkuseg_features.FULL_LOAD_NODES``).
+8. Renders the overview page (index.html) of 100,000 documents, the seeds' audit
+   copied into as many folders (``--only-overview`` runs only this): its weight.
 6. Saves the seeds as Word and as PDF files (the tests' builders: python-docx,
    ReportLab) and times loading them against loading the text: the cost of
    extraction per MB (``--only-formats`` runs only this).
@@ -31,6 +33,7 @@ Writes ``OUT/bench.json`` and ``OUT/bench.md`` and prints the Markdown tables.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
 import importlib.util
@@ -772,7 +775,6 @@ def render_memos(memos: dict) -> list[str]:
 def measure_pkuseg_features(runs: int = 3) -> dict:
     """CPU seconds to load pkuseg's whole feature table, and per character to look up the
     features of the seeds' clauses instead (pkuseg over the table less pkuseg with it all)."""
-    import contextlib
     import io
     import pickle
 
@@ -921,6 +923,53 @@ def render_distinct(distinct: dict, workers: int) -> list[str]:
     return lines + [""]
 
 
+OVERVIEW_DOCUMENTS = 100_000
+
+
+def measure_overview(documents: int = OVERVIEW_DOCUMENTS) -> dict:
+    """The overview page (index.html) of ``documents`` documents: the seeds' linked audit and
+    review copied into as many folders as it takes (batch00000/seeds/…), and the page rendered
+    as a scan renders it. Its weight, raw and gzipped, per document and whole, and the time it
+    took (the document pages are not rendered: each is the size of its own document)."""
+    import dataclasses
+    import gzip
+
+    from auditor.output.gate import resolve_policy
+    from auditor.output.report.render import PageRenderer
+    from auditor.output.writer import build_review
+    from auditor.result import AuditResult
+    from auditor.scan import audit
+
+    with contextlib.chdir(ROOT):
+        seeds = audit(["seeds"])
+    review = build_review(seeds, resolve_policy(None, None))
+    batches = -(-documents // len(seeds.analyses))
+    analyses, identities, gates = [], [], {}
+    for batch in range(batches):
+        prefix = f"batch{batch:05d}/"
+        analyses += [dataclasses.replace(a, source=dataclasses.replace(a.source, doc=prefix + a.doc))
+                     for a in seeds.analyses]
+        identities += [dataclasses.replace(i, doc=prefix + i.doc, group=f"{i.group}-{batch}") for i in seeds.identities]
+        gates.update({prefix + doc: gate for doc, gate in review.gates.items()})
+    analyses, identities = analyses[:documents], identities[:documents]
+    many = AuditResult(analyses, identities, gazetteer=seeds.gazetteer)
+    started = time.perf_counter()
+    page = PageRenderer(many, review=dataclasses.replace(review, gates=gates, fixes={})).index_html().encode("utf-8")
+    seconds = time.perf_counter() - started
+    zipped = len(gzip.compress(page))
+    return {"documents": len(analyses), "bytes": len(page), "gzip_bytes": zipped, "seconds": round(seconds, 2),
+            "bytes_per_document": round(len(page) / len(analyses))}
+
+
+def render_overview(overview: dict) -> list[str]:
+    return ["## The overview page", "",
+            f"index.html of {overview['documents']:,} documents (the seeds' audit copied): "
+            f"{overview['bytes'] / MB:.1f} MB ({overview['bytes_per_document']} bytes a document), "
+            f"{overview['gzip_bytes'] / MB:.1f} MB gzipped, rendered in {overview['seconds']:.1f} s. "
+            "The documents' table shows 100 rows at a time and pages, searches, filters and sorts the others "
+            "as data; the tables by slot type and by group show their first 100 rows.", ""]
+
+
 def render(bench: dict) -> str:
     lines = render_scan(bench) if "scan" in bench else []
     if bench.get("distinct"):
@@ -933,6 +982,8 @@ def render(bench: dict) -> str:
         lines += render_formats(bench["formats"])
     if bench.get("pkuseg_features"):
         lines += render_pkuseg_features(bench["pkuseg_features"])
+    if bench.get("overview"):
+        lines += render_overview(bench["overview"])
     lines += ["| target | measured | met |", "|---|---:|---|"]
     for row in bench["targets"]:
         lines.append(f"| {row['target']} | {row['measured']} | {'yes' if row['met'] else '**no**'} |")
@@ -1082,6 +1133,8 @@ def main(argv=None) -> int:
                         help="only time the extraction of Word and PDF files (step 6)")
     parser.add_argument("--only-pkuseg", action="store_true",
                         help="only time loading pkuseg's whole feature table against looking features up")
+    parser.add_argument("--only-overview", action="store_true",
+                        help=f"only render the overview page of {OVERVIEW_DOCUMENTS:,} documents (its weight)")
     parser.add_argument("--only-big-file", action="store_true",
                         help="measure the big file only (no corpus scan, cold start or scaling)")
     args = parser.parse_args(argv)
@@ -1095,20 +1148,27 @@ def main(argv=None) -> int:
 
     workers = args.workers or default_workers()
     corpus = Path(args.corpus).resolve()
-    only = args.only_big_file or args.only_formats or args.only_pkuseg
+    only = args.only_big_file or args.only_formats or args.only_pkuseg or args.only_overview
     if only:
         bench = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]}}
     else:
         bench = measure_corpus(args, corpus, workers)
     if args.memos and not only:
         bench["memos"] = measure_memos(corpus, workers, args.no_link)
-    if not (args.only_big_file or args.only_formats):
+    # The steps besides the corpus scans: all of them, or the one an --only-… flag names.
+    steps = ({"overview"} if args.only_overview else {"pkuseg"} if args.only_pkuseg else
+             {"formats"} if args.only_formats else {"big-file"} if args.only_big_file else
+             {"overview", "pkuseg", "formats", "big-file"})
+    if "overview" in steps:
+        print(f"bench: the overview page of {OVERVIEW_DOCUMENTS:,} documents", file=sys.stderr)
+        bench["overview"] = measure_overview()
+    if "pkuseg" in steps:
         print("bench: pkuseg's feature table", file=sys.stderr)
         bench["pkuseg_features"] = measure_pkuseg_features()
-    if not (args.only_big_file or args.only_pkuseg):
+    if "formats" in steps:
         print("bench: the seeds as Word and PDF files", file=sys.stderr)
         bench["formats"] = measure_formats()
-    if args.big_file_mb > 0 and not (args.only_formats or args.only_pkuseg):
+    if args.big_file_mb > 0 and "big-file" in steps:
         print(f"bench: one {args.big_file_mb:g} MB file", file=sys.stderr)
         bench["big_file"] = big_file_memory(corpus, args.big_file_mb, args.seed, workers, args.no_link)
     bench["targets"] = judge(bench)

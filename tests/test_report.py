@@ -176,8 +176,9 @@ class Page(HTMLParser):
     def __init__(self, source: str):
         super().__init__(convert_charrefs=True)
         self.elements: list[tuple[str, dict[str, str]]] = []
-        self.scripts: list[str] = []
-        self._in_script = False
+        self.scripts: list[str] = []  # the scripts a browser runs
+        self.data_scripts: list[str] = []  # <script type="application/json">: data, never run
+        self._in_script = None
         self._text_depth = 0
         self.text_parts: list[str] = []
         self.feed(source)
@@ -186,20 +187,22 @@ class Page(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attributes = {k: v or "" for k, v in attrs}
         self.elements.append((tag, attributes))
-        self._in_script = tag == "script"
+        self._in_script = None
+        if tag == "script":
+            self._in_script = self.data_scripts if attributes.get("type") == "application/json" else self.scripts
         if self._text_depth:
             self._text_depth += 1
         elif attributes.get("id") == "text":
             self._text_depth = 1
 
     def handle_endtag(self, tag):
-        self._in_script = False
+        self._in_script = None
         if self._text_depth:
             self._text_depth -= 1
 
     def handle_data(self, data):
-        if self._in_script:
-            self.scripts.append(data)
+        if self._in_script is not None:
+            self._in_script.append(data)
         if self._text_depth:
             self.text_parts.append(data)
 
@@ -322,8 +325,10 @@ def test_a_script_in_a_document_is_shown_as_text():
         parsed = Page(source)
         tags = [tag for tag, _ in parsed.elements]
         assert "img" not in tags and "b" not in tags
-        assert tags.count("script") == 1
+        assert tags.count("script") == 1 + len(parsed.data_scripts)
         assert parsed.scripts == [(ROOT / "auditor" / "templates" / "report.js").read_text(encoding="utf-8")]
+        # the data the script reads holds no markup: a text cannot end its element
+        assert all("<" not in data and ">" not in data for data in parsed.data_scripts)
         handlers = [(tag, name) for tag, attrs in parsed.elements for name in attrs if name.startswith("on")]
         assert handlers == []
     assert "x&lt;img src=y onerror=alert(3)&gt;.txt" in rendered["index.html"]
@@ -801,3 +806,74 @@ def test_a_repaired_file_is_reported_as_audited_and_the_headline_counts_what_was
     assert rows["repaired.txt"].status == "repaired" and rows["repaired.txt"].verdict == "re-identified"
     assert [row.doc.rsplit("/", 1)[-1] for row in overview.problems] == ["scan.txt"]
     assert overview.headline == "Of 2 documents: 1 re-identified, 1 not checked."
+
+
+def many_documents_result(batches: int) -> AuditResult:
+    """The linked seeds ``batches`` times over, each batch in a folder of its own (batch007/seeds/…)."""
+    result = linked_seeds_result()
+    analyses, identities = [], []
+    for batch in range(batches):
+        prefix = f"batch{batch:03d}/"
+        analyses += [dataclasses.replace(a, source=dataclasses.replace(a.source, doc=prefix + a.doc))
+                     for a in result.analyses]
+        identities += [dataclasses.replace(i, doc=prefix + i.doc, group=f"{i.group}-{batch}") for i in result.identities]
+    return AuditResult(analyses, identities, gazetteer=result.gazetteer)
+
+
+def _tags_only(markup: str) -> str:
+    """Rows as a browser serialises them, without the white space the template puts between tags."""
+    return re.sub(r">\s+<", "><", markup.strip())
+
+
+@pytest.mark.browser
+def test_the_overview_pages_through_many_documents(browser, tmp_path):
+    from auditor.output.report.render import PageRenderer
+
+    result = many_documents_result(50)  # 250 documents: 100 a page
+    index = tmp_path / "index.html"
+    index.write_text(PageRenderer(result).index_html(), encoding="utf-8")
+    source = index.read_text(encoding="utf-8")
+    served = source.split('<table id="documents"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert served.count("<tr ") == 100  # the first page; the others are data
+    assert len(json.loads(html.unescape(Page(source).data_scripts[0]))["rows"]) == 250
+    visit = Visit(browser, index)
+    page = visit.page
+    bar, pager = '.filters[data-table="documents"]', '.pager[data-table="documents"]'
+    # the script's rows are the server's rows, cell for cell
+    assert _tags_only(page.inner_html("#documents tbody")) == _tags_only(served)
+    assert visit.visible_rows("documents") == 100
+    assert page.locator(f"{pager} output").inner_text() == "page 1 of 3"
+    assert page.locator(f"{bar} output").inner_text() == "250 of 250 documents"
+    page.click(f"{pager} [data-step='1']")
+    assert page.locator("#documents tbody tr").first.locator("th").inner_text() == f"batch020/{DOC_000}"
+    page.click(f"{pager} [data-step='1']")
+    assert visit.visible_rows("documents") == 50
+    assert page.locator(f"{pager} [data-step='1']").is_disabled()
+    # a search reads every page, not the one shown
+    page.fill(f"{bar} input[type='search']", "batch042/")
+    assert visit.visible_rows("documents") == 5
+    assert page.locator(f"{bar} output").inner_text() == "5 of 250 documents"
+    assert page.locator(pager).is_hidden()
+    page.fill(f"{bar} input[type='search']", "")
+    page.select_option(f"{bar} select", "re-identified")
+    assert visit.visible_rows("documents") == 100 and page.locator(f"{pager} output").inner_text() == "page 1 of 1"
+    page.select_option(f"{bar} select", "")
+    # a sort orders every page: the 50 copies of 001 (283 slots) come first, in their order
+    page.click("#documents thead th:nth-child(6) button")
+    page.click("#documents thead th:nth-child(6) button")
+    names = page.eval_on_selector_all("#documents tbody th", "cells => cells.map(c => c.innerText)")
+    assert names[:50] == [f"batch{batch:03d}/{DOC_001}" for batch in range(50)]
+    assert visit.errors == []
+    page.close()
+
+
+def test_the_overview_of_many_documents_shows_the_first_rows_of_each_table_and_says_so():
+    from auditor.output.report.render import PageRenderer
+
+    source = PageRenderer(many_documents_result(60)).index_html()  # 300 documents, 120 with slots
+    assert "The first 100 of 300 documents" in source  # <noscript>: without the script
+    groups = source.split('id="h-groups"', 1)[1].split("</section>", 1)[0]
+    assert groups.count('<td class="mono">') == 60  # 60 groups of copies of one report, all shown
+    types = source.split('id="h-types"', 1)[1].split("</section>", 1)[0]
+    assert types.count("<tr>") == 100 + 2  # the first 100 documents with slots, the header and the totals
+    assert "The first 100 of 120 documents with slots" in types

@@ -13,6 +13,7 @@
     return isNaN(value) ? -Infinity : value;
   }
   each(document.querySelectorAll("table.sortable"), function (table) {
+    if (table.hasAttribute("data-rows")) { return; } // a table kept as data sorts its records (below)
     var headers = table.tHead.rows[0].cells;
     each(headers, function (th, index) {
       var button = th.querySelector("button.sort");
@@ -41,7 +42,7 @@
   // matches one data-* attribute. The slot filters also dim the text's slots.
   each(document.querySelectorAll(".filters[data-table]"), function (bar) {
     var table = document.getElementById(bar.getAttribute("data-table"));
-    if (!table || !table.tBodies.length) { return; }
+    if (!table || !table.tBodies.length || table.hasAttribute("data-rows")) { return; }
     var controls = bar.querySelectorAll("[data-filter]");
     var count = bar.querySelector("[data-count]");
     var noun = count && count.getAttribute("data-noun") || "documents";
@@ -151,6 +152,153 @@
       button.remove();
       note.focus(); // the button is gone: keep the keyboard where it was
     });
+  });
+
+  // A table kept as data (the overview's documents: an archive has 10^5 of
+  // them): the page shows one page of rows, made from the records as the
+  // reader searches, filters, sorts and pages; the rows the server wrote are
+  // the first page of the same records. Strings go in as text nodes.
+  function documentName(doc) {
+    var name = element("bdi", "name");
+    doc.split("/").forEach(function (part, index, parts) {
+      name.appendChild(document.createTextNode(part + (index < parts.length - 1 ? "/" : "")));
+      if (index < parts.length - 1) { name.appendChild(document.createElement("wbr")); }
+    });
+    return name;
+  }
+  function numberCell(value, sortValue, content) {
+    var cell = element("td", "num");
+    cell.setAttribute("data-sort", sortValue);
+    if (content) { cell.appendChild(content); } else if (value !== "") { cell.textContent = value; }
+    return cell;
+  }
+  function badge(data, index) {
+    var found = data.badges[index];
+    return element("span", "badge " + found[0], found[1]);
+  }
+  function withNote(cell, note, className) {
+    if (note) { cell.appendChild(document.createTextNode(" ")); cell.appendChild(element("span", className, note)); }
+    return cell;
+  }
+  // r: see auditor.output.report.views.documents_data
+  function documentRow(data, r) {
+    var row = document.createElement("tr");
+    row.setAttribute("data-verdict", r[2]);
+    row.setAttribute("data-text", r[0] + " " + r[5] + " " + r[17]);
+    var head = document.createElement("th");
+    head.setAttribute("scope", "row");
+    head.className = "doc-name";
+    if (r[1]) { var link = element("a"); link.setAttribute("href", r[1]); link.appendChild(documentName(r[0])); head.appendChild(link); }
+    else { head.appendChild(documentName(r[0])); }
+    row.appendChild(head);
+    var verdict = document.createElement("td");
+    verdict.appendChild(badge(data, r[3]));
+    row.appendChild(withNote(verdict, r[4], "muted"));
+    var identity = element("td", "", r[5]);
+    identity.setAttribute("lang", "zh-CN");
+    row.appendChild(withNote(identity, r[6], "muted"));
+    row.appendChild(numberCell(r[7], r[8]));
+    row.appendChild(numberCell(r[9], r[10]));
+    row.appendChild(numberCell(r[11], r[12]));
+    row.appendChild(numberCell(r[14] ? String(r[13]) : "", r[13], r[13] ? element("strong", "leak-count", String(r[13])) : null));
+    if (data.gate) {
+      var gate = document.createElement("td");
+      if (r[15] >= 0) { gate.appendChild(badge(data, r[15])); }
+      row.appendChild(withNote(gate, r[16], "gate-rules-inline"));
+    }
+    row.appendChild(element("td", "mono", r[17]));
+    return row;
+  }
+  // What each column sorts by, as the rows the server writes sort: numbers by their data-sort, text by its text.
+  function documentKey(data, r, column) {
+    var keys = [r[0], data.badges[r[3]][1] + (r[4] ? " " + r[4] : ""), r[5] + (r[6] ? " " + r[6] : ""),
+                parseFloat(r[8]), parseFloat(r[10]), r[12], r[13]];
+    if (data.gate) { keys.push(r[15] >= 0 ? data.badges[r[15]][1] + (r[16] ? " " + r[16] : "") : ""); }
+    keys.push(r[17]);
+    return keys[column];
+  }
+  each(document.querySelectorAll("table[data-rows]"), function (table) {
+    var source = document.getElementById(table.getAttribute("data-rows"));
+    if (!source || !table.tBodies.length) { return; }
+    var data = JSON.parse(source.textContent);
+    var bar = document.querySelector('.filters[data-table="' + table.id + '"]');
+    var pager = document.querySelector('.pager[data-table="' + table.id + '"]');
+    var size = data.page_rows, page = 0, order = null, matching = [];
+    var count = bar && bar.querySelector("[data-count]");
+    var template = count && count.getAttribute("data-template");
+    var where = pager && pager.querySelector("[data-page]");
+    var pageTemplate = where && where.getAttribute("data-template");
+    var previous = pager && pager.querySelector("[data-step='-1']");
+    var next = pager && pager.querySelector("[data-step='1']");
+    function show() {
+      var pages = Math.max(1, Math.ceil(matching.length / size));
+      page = Math.min(page, pages - 1);
+      var fragment = document.createDocumentFragment();
+      matching.slice(page * size, (page + 1) * size).forEach(function (index) {
+        fragment.appendChild(documentRow(data, data.rows[index]));
+      });
+      var body = table.tBodies[0];
+      body.textContent = "";
+      body.appendChild(fragment);
+      if (count) { count.textContent = template.replace("{shown}", matching.length).replace("{total}", data.rows.length); }
+      if (pager) {
+        pager.hidden = pages < 2;
+        where.textContent = pageTemplate.replace("{page}", page + 1).replace("{pages}", pages);
+        previous.disabled = page === 0;
+        next.disabled = page >= pages - 1;
+      }
+    }
+    function apply() {
+      var text = "", verdict = "";
+      if (bar) {
+        each(bar.querySelectorAll("[data-filter]"), function (control) {
+          var kind = control.getAttribute("data-filter");
+          if (kind === "text") { text = control.value.trim().toLowerCase(); }
+          else if (kind === "attr") { verdict = control.value; }
+        });
+      }
+      var indexes = order || data.rows.map(function (r, index) { return index; });
+      matching = indexes.filter(function (index) {
+        var r = data.rows[index];
+        return (!verdict || r[2] === verdict) &&
+          (!text || (r[0] + " " + r[5] + " " + r[17]).toLowerCase().indexOf(text) !== -1);
+      });
+      page = 0;
+      show();
+    }
+    var headers = table.tHead.rows[0].cells;
+    each(headers, function (th, column) {
+      var button = th.querySelector("button.sort");
+      if (!button) { return; }
+      button.addEventListener("click", function () {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        each(headers, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var numeric = th.getAttribute("data-type") === "number";
+        var keyed = (order || data.rows.map(function (r, index) { return index; })).map(function (index, position) {
+          var key = documentKey(data, data.rows[index], column);
+          return { index: index, position: position, key: numeric ? (isNaN(key) ? -Infinity : key) : String(key) };
+        });
+        keyed.sort(function (a, b) {
+          var found = numeric ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : collator.compare(a.key, b.key);
+          return (ascending ? found : -found) || a.position - b.position;
+        });
+        order = keyed.map(function (item) { return item.index; });
+        apply();
+      });
+    });
+    if (bar) {
+      each(bar.querySelectorAll("[data-filter]"), function (control) {
+        control.addEventListener("input", apply);
+        control.addEventListener("change", apply);
+      });
+    }
+    if (pager) {
+      each(pager.querySelectorAll("[data-step]"), function (button) {
+        button.addEventListener("click", function () { page += Number(button.getAttribute("data-step")); show(); });
+      });
+    }
+    apply(); // the browser may have restored the controls' state
   });
 
   // Tooltips: the title of a slot or clue becomes a popover shown on hover and

@@ -122,26 +122,37 @@ def verdict_badge(row: DocumentRow) -> Markup:
     """A document's verdict, or why it has none. This and the other small
     pieces the templates repeat are functions rather than macros: a macro
     call costs many times more, and some are called per document."""
+    kind, label = verdict_badge_parts(row)
+    return Markup(f'<span class="badge {escaped(kind)}">{escaped(label)}</span>')
+
+
+def verdict_badge_parts(row: DocumentRow) -> tuple[str, str]:
+    """The class and the words of :func:`verdict_badge` (the overview's script makes the same)."""
     if not row.audited:
-        return Markup(f'<span class="badge badge-problem">{escaped(file_status_name(row.status))}</span>')
+        return "badge-problem", file_status_name(row.status)
     if row.verdict:
-        return Markup(f'<span class="badge badge-{escaped(row.verdict)}">{escaped(row.verdict_label)}</span>')
-    not_linked = _("not linked")  # (a call inside an f-string is not extracted)
-    return Markup(f'<span class="badge badge-none">{escaped(not_linked)}</span>')
+        return f"badge-{row.verdict}", row.verdict_label
+    return "badge-none", _("not linked")
 
 
 def gate_badge(row: DocumentRow) -> Markup:
     """A document's status at the gate, and the rules that fail it ('' without a policy)."""
+    parts = gate_badge_parts(row)
+    if parts is None:
+        return Markup("")
+    kind, label, rules = parts
+    return Markup(f'<span class="badge {escaped(kind)}">{escaped(label)}</span>'
+                  + (f' <span class="gate-rules-inline">{escaped(rules)}</span>' if rules else ""))
+
+
+def gate_badge_parts(row: DocumentRow) -> tuple[str, str, str] | None:
+    """The class, the words and the failing rules of :func:`gate_badge` (None without a policy)."""
     gate = row.gate
     if gate is None:
-        return Markup("")
+        return None
     if gate.failed:
-        rules = ", ".join(escaped(rule) for rule in gate.failing_rules)
-        fail = _("FAIL")
-        return Markup(f'<span class="badge badge-gate-fail">{escaped(fail)}</span>'
-                      + (f' <span class="gate-rules-inline">{rules}</span>' if rules else ""))
-    kind = "pass" if gate.status == "pass" else "note"
-    return Markup(f'<span class="badge badge-gate-{kind}">{escaped(gate.label)}</span>')
+        return "badge-gate-fail", _("FAIL"), ", ".join(gate.failing_rules)
+    return f"badge-gate-{'pass' if gate.status == 'pass' else 'note'}", gate.label, ""
 
 
 def _escape_cache():

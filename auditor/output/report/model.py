@@ -92,6 +92,9 @@ CONTEXT_CHARS = 16
 # of places; the page draws this many as rows and keeps the rest as data that
 # the page's script turns into rows when the reader asks for them.
 DIFFERENCE_ROWS = 100
+# Rows a table of the overview shows at a time: the documents' table pages through the others
+# (an archive has 10^5 documents), the tables by slot type and by group show the first ones.
+OVERVIEW_PAGE_ROWS = 100
 
 
 # A rule of the gate can fire on hundreds of clues of a long text: a page
@@ -370,6 +373,9 @@ class Overview:
     gate_summary: str = ""  # the last line of `auditor check` ('' without a policy)
     gate_failed: int = 0  # documents that fail the policy
     gate_policy: str = ""
+    # Every row as the overview's script pages through it (views.documents_data), and how many a page shows.
+    documents_data: str = ""
+    page_rows: int = 0
 
 
 @dataclass

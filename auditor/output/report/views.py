@@ -24,14 +24,14 @@ from ...records import NOT_CHECKED_STATUSES, Clue, Identity, Inconsistency, Slot
 from ...reduce.risk import VERDICTS
 from .model import (
     ADMIN_SUFFIXES, CHART_CANDIDATES, CLUE_KINDS, CONTEXT_CHARS, DIFFERENCE_ROWS, DOC_ROOT, FIX_MASKS,
-    GATE_FINDINGS, PANEL_CLUES, SENTENCE_CLUES, SLOT_TYPE_LABELS, SLOT_TYPES, VERDICT_LABELS, Bar, clue_kind_name,
+    GATE_FINDINGS, OVERVIEW_PAGE_ROWS, PANEL_CLUES, SENTENCE_CLUES, SLOT_TYPE_LABELS, SLOT_TYPES, VERDICT_LABELS, Bar, clue_kind_name,
     file_status_name, level_name, slot_type_name,
     Chart, ClueView, DocumentPage, DocumentRow, FixView, GateRuleView, GateView, GroupView, InFileView, MaskView, Overview,
     Review, SideBySide, SlotView, TypeCount,
 )
 from .markup import (
-    clue_rows_html, difference_rows_html, doc_name_html, escaped, isolated, isolating_paths, slot_rows_html,
-    text_html, verdict_badge,
+    clue_rows_html, difference_rows_html, doc_name_html, escaped, gate_badge_parts, isolated, isolating_paths,
+    slot_rows_html, text_html, verdict_badge, verdict_badge_parts,
 )
 
 if TYPE_CHECKING:
@@ -399,6 +399,29 @@ def _context(text: str, start: int, end: int) -> tuple[str, str, str]:
     return text[max(0, start - CONTEXT_CHARS):start], text[start:end], text[end:end + CONTEXT_CHARS]
 
 
+def documents_data(rows: list[DocumentRow], gated: bool) -> str:
+    """The overview's documents as the records its script makes rows of (report.js,
+    documentRow), as JSON: per row the document, its page, the verdict filtered on, its
+    badge, the note beside it, identity and level, risk, anonymity set and slots (each as
+    shown and as sorted: the rows' data-sort), leaks, whether it was read, the gate's badge and failing rules,
+    the group. The badges are listed once (``badges``: class, words) and named by index."""
+    badges: dict[tuple[str, str], int] = {}
+    records = []
+    for row in rows:
+        verdict = row.verdict or ("problem" if row.status != "ok" else "unlinked")
+        gate = gate_badge_parts(row) if gated else None
+        records.append([
+            row.doc, row.href, verdict, badges.setdefault(verdict_badge_parts(row), len(badges)),
+            row.message if row.status != "ok" else "", row.identity,
+            level_name(row.identity_level) if row.identity_level else "",
+            row.risk, str(row.risk_value), row.anonymity_set, str(row.anonymity_value),  # sorted as the page's
+            row.n_slots if row.status == "ok" else "", row.n_slots, row.n_leaks, int(row.status == "ok"),
+            badges.setdefault(gate[:2], len(badges)) if gate else -1, gate[2] if gate else "", row.group,
+        ])
+    return Markup(_json({"page_rows": OVERVIEW_PAGE_ROWS, "gate": gated, "badges": [list(b) for b in badges],
+                         "rows": records}))
+
+
 def _json(value) -> str:
     """JSON to sit inside a <script> element. It would end at the first
     "</script" in a document's text, or be thrown off by "<!--": with <, >
@@ -598,6 +621,8 @@ class ReportViews:
             gate_summary=review.summary if review is not None else "",
             gate_failed=sum(1 for r in ordered if r.gate is not None and r.gate.failed),
             gate_policy=review.policy if review is not None else "",
+            documents_data=documents_data(ordered, bool(review is not None and review.policy)),
+            page_rows=OVERVIEW_PAGE_ROWS,
         )
 
     def member_html(self, member: DocumentRow) -> str:
