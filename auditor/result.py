@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .output import tables
 from .records import Clue, DocumentAnalysis, Identity, Inconsistency
 
 
@@ -41,21 +40,26 @@ class AuditResult:
 
     @property
     def slots(self):
+        from .output import tables  # pandas: only for the frames
         return tables.slots_frame(self)
 
     @property
     def documents(self):
+        from .output import tables  # pandas: only for the frames
         return tables.documents_frame(self)
 
     @property
     def clues(self):
+        from .output import tables  # pandas: only for the frames
         return tables.clues_frame(self)
 
     @property
     def files(self):
+        from .output import tables  # pandas: only for the frames
         return tables.files_frame(self)
 
     @property
     def in_file(self):
         """What Word, PDF and HTML files hold besides their visible text: one row per finding."""
+        from .output import tables  # pandas: only for the frames
         return tables.in_file_frame(self)

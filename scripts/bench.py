@@ -60,7 +60,7 @@ GENERATOR_VERSION = 1  # bump when the corpus recipe changes, so a cached corpus
 
 TARGETS = {
     "throughput_mb_s": 2.0,  # end to end, all cores
-    "cold_check_s": 2.0,
+    "cold_check_s": 1.0,
     "peak_rss_mb": 2048.0,
     "scaling_ratio": 9.0,  # t(1x) / t(1/8x)
     # Peak RSS growth of the main process per MB of one big file: the bound the
@@ -643,30 +643,32 @@ def render_big_file(big: dict) -> list[str]:
 
 
 def cold_start(runs: int = 3) -> dict:
+    """``auditor check`` of one seed file in fresh processes, ``runs`` times each way: a file
+    the map cache holds (checked once before, unchanged: a re-check before publishing), and
+    one it does not (``AUDITOR_NO_CACHE=1``: every step from its bytes). The OS file cache is warm."""
     exe = Path(sys.executable).with_name("auditor")
     command_prefix = [str(exe)] if exe.exists() else [sys.executable, "-m", "auditor.cli"]
     seed = sorted(SEEDS.glob("000_*.txt"))[0]
-    has_check = subprocess.run(command_prefix + ["check", "--help"], capture_output=True).returncode == 0
-    with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
-        if has_check:
-            command = command_prefix + ["check", str(seed)]
-            label = f"auditor check {seed.relative_to(ROOT)}"
-        else:
-            command = command_prefix + ["scan", "--no-link", "--quiet", "--out", tmp, str(seed)]
-            label = f"auditor scan --no-link --quiet {seed.relative_to(ROOT)} (auditor check does not exist yet)"
+    command = command_prefix + ["check", str(seed)]
+
+    def timed(env: dict) -> dict:
         times, cpu, codes = [], [], []
         for _ in range(runs):
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
-            done = subprocess.run(command, capture_output=True, cwd=ROOT)
+            done = subprocess.run(command, capture_output=True, cwd=ROOT, env=env)
             times.append(time.perf_counter() - started)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
             codes.append(done.returncode)
-    # `check` exits 1 when something leaks; 2 or more means it failed to run.
-    return {"command": label, "is_check": has_check, "seconds": times, "median": statistics.median(times),
-            "cpu_seconds": cpu,
-            "first": times[0], "exit_codes": codes, "ran": all(c in (0, 1) for c in codes)}
+        # `check` exits 1 when something leaks; 2 or more means it failed to run.
+        return {"seconds": times, "median": statistics.median(times), "cpu_seconds": cpu, "exit_codes": codes,
+                "ran": all(c in (0, 1) for c in codes)}
+
+    cached_env = {k: v for k, v in os.environ.items() if k != "AUDITOR_NO_CACHE"}
+    subprocess.run(command, capture_output=True, cwd=ROOT, env=cached_env)  # the file into the map cache
+    return {"command": f"auditor check {seed.relative_to(ROOT)}",
+            "unseen": timed({**os.environ, "AUDITOR_NO_CACHE": "1"}), "cached": timed(cached_env)}
 
 
 # ---------------------------------------------------------------------------
@@ -1039,11 +1041,12 @@ def render_scan(bench: dict) -> list[str]:
         f"Soak: {main['soak']['files_csv_rows']} rows in files.csv for {main['files']} input files, "
         f"{main['soak']['n_missing']} missing; statuses {main['soak']['statuses']}.",
         "",
-        f"Cold start: `{bench['cold_start']['command']}`: "
-        + ", ".join(f"{t:.2f}s" for t in bench["cold_start"]["seconds"])
-        + f" (median {bench['cold_start']['median']:.2f}s; CPU "
-        + ", ".join(f"{t:.2f}s" for t in bench["cold_start"]["cpu_seconds"])
-        + "; fresh processes, warm OS file cache).",
+        f"Cold start: `{bench['cold_start']['command']}` in fresh processes (warm OS file cache): "
+        + "; ".join(f"{what} " + ", ".join(f"{t:.2f}s" for t in run["seconds"]) + f" (median {run['median']:.2f}s; CPU "
+                    + ", ".join(f"{t:.2f}s" for t in run["cpu_seconds"]) + ")"
+                    for what, run in (("a file the map cache holds:", bench["cold_start"]["cached"]),
+                                      ("a file it does not:", bench["cold_start"]["unseen"])))
+        + ".",
         "",
     ]
     if bench.get("cache"):
@@ -1083,10 +1086,10 @@ def judge_scan(bench: dict) -> list[dict]:
         {"target": f"end to end ≥ {TARGETS['throughput_mb_s']} MB/s ({main['workers']} workers)",
          "measured": f"{mb / main['seconds']['end_to_end']:.2f} MB/s",
          "met": mb / main["seconds"]["end_to_end"] >= TARGETS["throughput_mb_s"]},
-        {"target": f"cold `{'check' if bench['cold_start']['is_check'] else 'scan --no-link (stand-in for check)'}` "
-                   f"≤ {TARGETS['cold_check_s']} s",
-         "measured": f"{bench['cold_start']['median']:.2f} s",
-         "met": bench["cold_start"]["ran"] and bench["cold_start"]["median"] <= TARGETS["cold_check_s"]},
+        *({"target": f"cold `check` of one file {what} ≤ {TARGETS['cold_check_s']} s",
+           "measured": f"{bench['cold_start'][key]['median']:.2f} s",
+           "met": bench["cold_start"][key]["ran"] and bench["cold_start"][key]["median"] <= TARGETS["cold_check_s"]}
+          for key, what in (("cached", "in the map cache"), ("unseen", "not in it"))),
         {"target": f"peak memory (main + workers, PSS) ≤ {TARGETS['peak_rss_mb']:.0f} MB",
          "measured": f"{peak:.0f} MB",
          "met": peak <= TARGETS["peak_rss_mb"]},

