@@ -12,10 +12,11 @@
     var value = parseFloat(raw);
     return isNaN(value) ? -Infinity : value;
   }
-  each(document.querySelectorAll("table.sortable"), function (table) {
-    if (table.hasAttribute("data-rows")) { return; } // a table kept as data sorts its records (below)
+  // A header button sorts by its column; a second click reverses. reorder(column, numeric,
+  // compare) puts the table's items ({position, key}) in order by compare.
+  function sortableHeaders(table, reorder) {
     var headers = table.tHead.rows[0].cells;
-    each(headers, function (th, index) {
+    each(headers, function (th, column) {
       var button = th.querySelector("button.sort");
       if (!button) { return; }
       button.addEventListener("click", function () {
@@ -23,18 +24,24 @@
         each(headers, function (h) { h.removeAttribute("aria-sort"); });
         th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
         var numeric = th.getAttribute("data-type") === "number";
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows).map(function (row, position) {
-          return { row: row, position: position, key: sortKey(row, index, numeric) };
-        });
-        rows.sort(function (a, b) {
+        reorder(column, numeric, function (a, b) {
           var order = numeric ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : collator.compare(a.key, b.key);
           return (ascending ? order : -order) || a.position - b.position;
         });
-        var fragment = document.createDocumentFragment();
-        rows.forEach(function (item) { fragment.appendChild(item.row); });
-        body.appendChild(fragment);
       });
+    });
+  }
+  each(document.querySelectorAll("table.sortable"), function (table) {
+    if (table.hasAttribute("data-rows")) { return; } // a table kept as data sorts its records (below)
+    sortableHeaders(table, function (column, numeric, compare) {
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows).map(function (row, position) {
+        return { row: row, position: position, key: sortKey(row, column, numeric) };
+      });
+      rows.sort(compare);
+      var fragment = document.createDocumentFragment();
+      rows.forEach(function (item) { fragment.appendChild(item.row); });
+      body.appendChild(fragment);
     });
   });
 
@@ -266,26 +273,14 @@
       page = 0;
       show();
     }
-    var headers = table.tHead.rows[0].cells;
-    each(headers, function (th, column) {
-      var button = th.querySelector("button.sort");
-      if (!button) { return; }
-      button.addEventListener("click", function () {
-        var ascending = th.getAttribute("aria-sort") !== "ascending";
-        each(headers, function (h) { h.removeAttribute("aria-sort"); });
-        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-        var numeric = th.getAttribute("data-type") === "number";
-        var keyed = (order || data.rows.map(function (r, index) { return index; })).map(function (index, position) {
-          var key = documentKey(data, data.rows[index], column);
-          return { index: index, position: position, key: numeric ? (isNaN(key) ? -Infinity : key) : String(key) };
-        });
-        keyed.sort(function (a, b) {
-          var found = numeric ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : collator.compare(a.key, b.key);
-          return (ascending ? found : -found) || a.position - b.position;
-        });
-        order = keyed.map(function (item) { return item.index; });
-        apply();
+    sortableHeaders(table, function (column, numeric, compare) {
+      var keyed = (order || data.rows.map(function (r, index) { return index; })).map(function (index, position) {
+        var key = documentKey(data, data.rows[index], column);
+        return { index: index, position: position, key: numeric ? (isNaN(key) ? -Infinity : key) : String(key) };
       });
+      keyed.sort(compare);
+      order = keyed.map(function (item) { return item.index; });
+      apply();
     });
     if (bar) {
       each(bar.querySelectorAll("[data-filter]"), function (control) {
