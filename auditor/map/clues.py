@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -31,7 +31,7 @@ from .recognizers.unverified import UnverifiedNameRecognizer
 from ..gazetteer import Gazetteer, load_gazetteer
 from .recognizers.geography import GeographyRecognizer
 from .masks import MaskRun
-from .normalise import Normaliser
+from .normalise import NormalisedText, Normaliser
 from .ordinary import DROP_AT, OrdinaryWordJudge
 from .recognizers.base import ClueMatch, Recognizer
 from ..memo import Memo
@@ -116,7 +116,7 @@ class ClueFinder:
         return cls(load_gazetteer(), rules)
 
     def find(self, doc: str, text: str, runs: list[MaskRun] | None = None,
-             earlier: "EarlierText | None" = None) -> list[Clue]:
+             earlier: EarlierText | None = None) -> list[Clue]:
         """Clues of a text, never over a mask (``runs``: mask runs or slots,
         anything with start and end, at original offsets), line by line: no
         recognizer looks across a line break (a clause ends there), so a line
@@ -139,9 +139,10 @@ class ClueFinder:
             run_spans = [view.view_span(s, e) for s, e in run_spans]
             # Lines of the original: a line joined in the view (a hard wrap) is two there.
             line_breaks = [m.start() for m in _LINE_BREAK.finditer(text)]
-        as_before = self._lines_as_before(view.text, run_spans, earlier, suffix) if earlier is not None else {}
+        lines = _line_keys(view.text, run_spans)
+        as_before = self._lines_as_before(lines, earlier, suffix) if earlier is not None else {}
         clues = []
-        for number, line_start, key in _line_keys(view.text, run_spans):
+        for number, line_start, key in lines:
             moved = self._moved(as_before.get(number), text, view, line_start, number,
                                 line_breaks if view.rewritten else None)
             if moved is not None:
@@ -167,16 +168,15 @@ class ClueFinder:
                 )
         return clues
 
-    def _lines_as_before(self, view_text: str, run_spans: list[tuple[int, int]], earlier: "EarlierText",
+    def _lines_as_before(self, lines: list[tuple[int, int, tuple[str, tuple]]], earlier: EarlierText,
                          suffix: str) -> dict[int, list[tuple[int, int, Clue]]]:
         """Line number → the clues ``earlier`` had in that line, with their offsets in the
-        line (of the views), for each line of ``view_text`` (a view, and its masks there)
-        that reads as the same line of ``earlier``'s view; nothing when the lines do not pair up."""
+        line (of the views), for each of ``lines`` (:func:`_line_keys` of a view) that reads
+        as the same line of ``earlier``'s view; nothing when the lines do not pair up."""
         earlier_spans = sorted((r.start, r.end) for r in earlier.runs)
         earlier_view = self._view(earlier.text, suffix, earlier_spans)
         if earlier_view.rewritten:
             earlier_spans = [earlier_view.view_span(s, e) for s, e in earlier_spans]
-        lines = _line_keys(view_text, run_spans)
         earlier_lines = _line_keys(earlier_view.text, earlier_spans)
         if len(lines) != len(earlier_lines):
             return {}
@@ -189,7 +189,7 @@ class ClueFinder:
         return {number: clues_by_line.get(number, [])
                 for (number, _, key), (_, _, earlier_key) in zip(lines, earlier_lines) if key == earlier_key}
 
-    def _view(self, text: str, suffix: str, run_spans: list[tuple[int, int]]):
+    def _view(self, text: str, suffix: str, run_spans: list[tuple[int, int]]) -> NormalisedText:
         key = (text, suffix, tuple(run_spans))
         view = self._views.get(key)
         if view is None:
@@ -197,8 +197,8 @@ class ClueFinder:
         return view
 
     @staticmethod
-    def _moved(earlier: list[tuple[int, int, Clue]] | None, text: str, view, line_start: int, number: int,
-               line_breaks: list[int] | None) -> list[Clue] | None:
+    def _moved(earlier: list[tuple[int, int, Clue]] | None, text: str, view: NormalisedText, line_start: int,
+               number: int, line_breaks: list[int] | None) -> list[Clue] | None:
         """The clues a line that reads as before had then (``earlier``: :meth:`_lines_as_before`'s),
         at their offsets and line now; None when the line must be read (it reads otherwise, or a
         clue does not map back onto the characters it was written as)."""

@@ -625,18 +625,17 @@ def infer_identities(analyses: list[DocumentAnalysis], rules: Rules, groups: dic
     for analysis in analyses:
         if analysis.source.ok:
             members[groups[analysis.doc]].append(analysis)
-    if kept is not None and kept.rules is not rules:
-        raise ValueError("the kept inferences are of other rules")
+    infer = infer_group
     if kept is not None:
+        if kept.rules is not rules:
+            raise ValueError("the kept inferences are of other rules")
         kept.keep_only(members.values())
+        infer = kept.infer
 
     def infer_all(outside: dict[str, int]) -> dict[str, DocumentInference]:
         inferences = {}
         for group, docs in members.items():
-            if kept is not None:
-                pooled = kept.infer(docs, model, outside, timeouts)
-            else:
-                pooled = infer_group(docs, model, outside, timeouts)
+            pooled = infer(docs, model, outside, timeouts)
             for analysis in docs:
                 inferences[analysis.doc] = identity_for(analysis, group, pooled, model)
         return inferences
