@@ -66,6 +66,9 @@ TARGETS = {
     # Peak RSS growth of the main process per MB of one big file: the bound the
     # README states (the measured figure is in bench.md, beside it).
     "main_mb_per_input_mb": 18.0,
+    # The main process's peak RSS per document more, from the smallest scaling run to the whole
+    # corpus: the reduce is to hold per-document summaries, not texts (issue 16, item 2).
+    "main_kb_per_document": 8.0,
 }
 
 # Boilerplate that republishing sites put around a report; a near-duplicate
@@ -1110,6 +1113,13 @@ def judge_scan(bench: dict) -> list[dict]:
         ratio = bench["scaling"]["ratio_scan"]
         rows.append({"target": f"t(8×) ≤ {TARGETS['scaling_ratio']:g} × t(1×)", "measured": f"{ratio:.2f}",
                      "met": ratio <= TARGETS["scaling_ratio"]})
+        first, last = bench["scaling"]["runs"][0], bench["scaling"]["runs"][-1]
+        if last["files"] > first["files"]:
+            per_document = ((last["rss_mb"]["main_peak"] - first["rss_mb"]["main_peak"]) * 1024
+                            / (last["files"] - first["files"]))
+            rows.append({"target": f"main-process peak RSS ≤ {TARGETS['main_kb_per_document']:g} kB more a document "
+                                   "(1× to 8×)",
+                         "measured": f"{per_document:.0f} kB", "met": per_document <= TARGETS["main_kb_per_document"]})
     return rows
 
 
