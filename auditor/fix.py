@@ -40,7 +40,7 @@ from .map.loading import DEFAULT_MAX_BYTES, InputFile, decode_document, iter_inp
 from .output.fix_text import format_fix_text  # noqa: F401 - auditor.fix.format_fix_text, as before
 from .output.folder import OutputError, OutputFolder, refuse_overlap, safe_relative_name, target_inside
 from .records import Clue, DocumentAnalysis, Identity, SourceText
-from .reduce.linker import KeptInferences
+from .reduce.linker import KeptLink
 from .rules import Rules, load_rules
 from .result import AuditResult
 from .runner import DaskRunner, Runner
@@ -374,7 +374,7 @@ class _Workspace:
         self.order: list[str] = []
         self._analyzer: Analyzer | None = None
         # Each round re-links the copies, few of which it changed.
-        self._kept = KeptInferences(rules)
+        self._kept = KeptLink(rules)
 
     def target(self, doc: str) -> Path:
         """The copy being written (in the staging folder)."""
@@ -650,7 +650,7 @@ class _Draft:
         self.pristine: dict[str, DocumentAnalysis] = {a.doc: a for a in readable}
         self.texts = {a.doc: a.source.text for a in readable}
         self.encodings = {a.doc: a.source.encoding for a in readable}
-        self._kept = KeptInferences(rules)  # each round re-links the copies, few of which it changed
+        self._kept = KeptLink(rules)  # each round re-links the copies, few of which it changed
         self._first: AuditResult | None = AuditResult(
             readable, list(result.identities), list(result.inconsistencies), result.gazetteer)
 

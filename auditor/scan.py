@@ -22,7 +22,7 @@ from pathlib import Path
 from . import __version__
 
 from .map.clues import ClueFinder, EarlierText
-from .reduce.linker import KeptInferences, link_corpus
+from .reduce.linker import KeptLink, link_corpus
 from .map.loading import DEFAULT_MAX_BYTES, InputFile, _absolute as _resolved, iter_input_files, load_input
 from .mapcache import MapCache, content_digest, named, read_for_key, storable
 from .map.masks import MaskFinder
@@ -354,10 +354,10 @@ def audit(
 
 
 def linked(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner | DaskRunner = Runner(),
-           timings: dict[str, float] | None = None, kept: KeptInferences | None = None) -> AuditResult:
+           timings: dict[str, float] | None = None, kept: KeptLink | None = None) -> AuditResult:
     """The audit of analyses the map made (the reduce: :func:`~auditor.reduce.linker.link_corpus`;
-    ``kept``: the group inferences of an earlier link of the same corpus, see
-    :func:`~auditor.reduce.linker.infer_identities`)."""
+    ``kept``: what an earlier link of the same corpus kept for this one, see
+    :class:`~auditor.reduce.linker.KeptLink`)."""
     started = time.perf_counter()
     linkage = link_corpus(analyses, rules, runner, kept)
     return AuditResult(linkage.analyses, linkage.identities, linkage.inconsistencies, linkage.gazetteer,

@@ -4,15 +4,18 @@ before, the re-link the inferences of the groups that read as before; both must 
 a fresh read and a fresh link give."""
 from __future__ import annotations
 
+import contextlib
+import re
 from dataclasses import replace
 
 import pytest
 
 from auditor.records import SourceText
-from auditor.reduce.linker import KeptInferences, link_corpus
-from auditor.scan import analyzer_for
+from auditor.reduce.linker import KeptLink, link_corpus
+from auditor.map.loading import iter_input_files
+from auditor.scan import analyzer_for, map_documents
 
-from conftest import audit_seeds
+from conftest import audit_seeds, write_masked_copies
 
 # A report as template sites carry it: traditional script, spaced titles, a hard wrap inside a name.
 _REWRITTEN = (
@@ -99,9 +102,9 @@ def _identities(linkage):
             for i in linkage.identities]
 
 
-def test_a_relink_with_kept_inferences_is_a_fresh_link(rules, seeds_mapped):
+def test_a_relink_with_what_the_last_link_kept_is_a_fresh_link(rules, seeds_mapped):
     analyses = [analyzer_for(rules).with_clues_found(a) for a in seeds_mapped]
-    kept = KeptInferences(rules)
+    kept = KeptLink(rules)
     first = link_corpus(analyses, rules, kept=kept)
     assert _identities(first) == _identities(link_corpus(analyses, rules))
     misses = kept.misses
@@ -122,7 +125,24 @@ def test_a_relink_with_kept_inferences_is_a_fresh_link(rules, seeds_mapped):
     assert _identities(relinked) != _identities(first)
 
 
-def test_kept_inferences_refuse_other_rules(rules, seeds_mapped, tmp_path):
+def test_a_relink_with_what_the_last_link_kept_finds_what_copies_reveal_as_a_fresh_link(rules, seed_text, tmp_path):
+    # three copies of a report, each masking another third of its numbers: each reveals the others'
+    write_masked_copies(seed_text("002"), tmp_path, "report")
+    with contextlib.chdir(tmp_path):
+        analyses = map_documents(list(iter_input_files(["."])), rules)  # read, fingerprinted, clues found
+    kept = KeptLink(rules)
+    first = link_corpus(analyses, rules, kept=kept)
+    assert first.inconsistencies == link_corpus(analyses, rules).inconsistencies
+    assert len(first.inconsistencies) > 10
+    assert link_corpus(analyses, rules, kept=kept).inconsistencies == first.inconsistencies
+    # one copy masks more (its years): the others now reveal those slots too
+    edited = replace(analyses[0].source, text=re.sub("20[0-9]{2}年", "××××年", analyses[0].source.text))
+    changed = [analyzer_for(rules).reanalyse(analyses[0], edited)] + analyses[1:]
+    relinked = link_corpus(changed, rules, kept=kept)
+    assert relinked.inconsistencies == link_corpus(changed, rules).inconsistencies != first.inconsistencies
+
+
+def test_what_a_link_kept_is_refused_under_other_rules(rules, seeds_mapped, tmp_path):
     import shutil
 
     from auditor.rules import load_rules
@@ -131,4 +151,4 @@ def test_kept_inferences_refuse_other_rules(rules, seeds_mapped, tmp_path):
     other = load_rules(tmp_path / "rules")
     with pytest.raises(ValueError):
         link_corpus([analyzer_for(rules).with_clues_found(a) for a in seeds_mapped], other,
-                    kept=KeptInferences(rules))
+                    kept=KeptLink(rules))

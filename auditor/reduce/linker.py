@@ -569,23 +569,34 @@ def _cue_counts(analysis: DocumentAnalysis, config: LinkerConfig, timeouts: dict
     return found
 
 
-class KeptInferences:
-    """The group inferences of one corpus's last link, kept for the next (fix re-links the
-    corpus after each round of masking, and a round changes few documents): a group whose
-    members are the very records of then, read against the same outside counts of its
-    clues, is not inferred again (:func:`infer_group` is a function of those alone)."""
+class KeptLink:
+    """What one link of a corpus keeps for the next (fix re-links the corpus after each round
+    of masking, and a round changes few documents), for the groups of copies whose members
+    are the very records of then: their inferences, by the outside counts of their clue texts
+    (:func:`infer_group` is a function of those alone), and the slots their copies reveal
+    (:func:`_group_inconsistencies`, of the members alone)."""
 
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
         # member ids -> (the members, kept alive so that their ids stay theirs; per outside counts
         # of the group's clue texts: the inference and the rule timeouts it met)
         self._groups: dict[tuple[int, ...], tuple[list[DocumentAnalysis], dict]] = {}
+        # member ids -> (the members, the slots they reveal)
+        self._revealed: dict[tuple[int, ...], tuple[list[DocumentAnalysis], list[Inconsistency]]] = {}
         self.hits = self.misses = 0
 
     def keep_only(self, groups: Iterable[list[DocumentAnalysis]]) -> None:
         """Forgets the groups of records no longer in the corpus."""
         wanted = {tuple(map(id, docs)) for docs in groups}
         self._groups = {key: kept for key, kept in self._groups.items() if key in wanted}
+        self._revealed = {key: kept for key, kept in self._revealed.items() if key in wanted}
+
+    def inconsistencies(self, copies: list[DocumentAnalysis], config: LinkerConfig) -> list[Inconsistency]:
+        key = tuple(map(id, copies))
+        kept = self._revealed.get(key)
+        if kept is None:
+            kept = self._revealed[key] = (copies, _group_inconsistencies(copies, config))
+        return kept[1]
 
     def infer(self, docs: list[DocumentAnalysis], model: "EvidenceModel", outside: dict[str, int],
               timeouts: dict[str, TimeoutError]) -> GroupInference:
@@ -609,13 +620,13 @@ class KeptInferences:
 
 def infer_identities(analyses: list[DocumentAnalysis], rules: Rules, groups: dict[str, str] | None = None,
                      gazetteer: Gazetteer | None = None, timeouts: dict[str, TimeoutError] | None = None,
-                     kept: KeptInferences | None = None) -> dict[str, DocumentInference]:
+                     kept: KeptLink | None = None) -> dict[str, DocumentInference]:
     """Each readable document's inference, its copies pooled (``groups``: doc →
     group name, found from the fingerprints when not given): two passes, the
     second discounting clues that confident documents about other places use.
     A rule pattern that runs out of time on a document is entered in ``timeouts``.
-    ``kept``: the inferences of an earlier link of the corpus, reused where they hold
-    (and these kept for the next)."""
+    ``kept``: what an earlier link of the corpus kept (:class:`KeptLink`), reused where it
+    holds (and this link's kept for the next)."""
     timeouts = {} if timeouts is None else timeouts
     g = gazetteer or load_gazetteer()
     model = EvidenceModel(g, rules.clues, rules.linker)
@@ -628,7 +639,7 @@ def infer_identities(analyses: list[DocumentAnalysis], rules: Rules, groups: dic
     infer = infer_group
     if kept is not None:
         if kept.rules is not rules:
-            raise ValueError("the kept inferences are of other rules")
+            raise ValueError("what was kept is of other rules")
         kept.keep_only(members.values())
         infer = kept.infer
 
@@ -657,16 +668,17 @@ class Linkage:
 
 
 def link_corpus(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner | DaskRunner = Runner(),
-                kept: KeptInferences | None = None) -> Linkage:
+                kept: KeptLink | None = None) -> Linkage:
     """The reduce over the map's analyses (left as they are). With workers,
-    copies are aligned in other processes meanwhile. ``kept``: see :func:`infer_identities`."""
+    copies are aligned in other processes meanwhile (with ``kept``, what an earlier link of the
+    corpus kept, :class:`KeptLink`, they are aligned here, only where their records changed)."""
     g = load_gazetteer()
     config = rules.linker
     groups = _group_names(analyses, config)
     readable = [a for a in analyses if a.source.ok]
 
     alignment = None
-    if runner.workers > 1 and sum(len(a.slots) for a in readable) >= FORKED_ALIGNMENT_SLOTS:
+    if kept is None and runner.workers > 1 and sum(len(a.slots) for a in readable) >= FORKED_ALIGNMENT_SLOTS:
         alignment = _Alignment(readable, groups, config, runner)
 
     timeouts: dict[str, TimeoutError] = {}
@@ -674,6 +686,8 @@ def link_corpus(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner |
     identities = [final[a.doc].identity for a in readable]
     if alignment is not None:
         inconsistencies = alignment.result()
+    elif kept is not None:
+        inconsistencies = [found for copies in _copies(readable, groups) for found in kept.inconsistencies(copies, config)]
     else:
         inconsistencies = find_inconsistencies(readable, groups, config)
     weighted = [_weighted(analysis, final.get(analysis.doc)) for analysis in analyses]
