@@ -326,7 +326,8 @@ def fix(paths, out, policy_file, fmt, rules_dir, workers, max_bytes, engine, sch
     import json
 
     from .output.folder import OutputFolder
-    from .fix import fix_to_json, format_fix_text, remediate
+    from .fix import fix_to_json, remediate
+    from .output.fix_text import format_fix_text
     from .mapcache import cache_from_environment
     from .scan import map_steps
 

@@ -37,7 +37,6 @@ from .errors import FixError, InputError
 from .map.formats import docx as docx_format
 from .map.formats import html as html_format
 from .map.loading import DEFAULT_MAX_BYTES, InputFile, decode_document, iter_input_files, load_file
-from .output.fix_text import format_fix_text  # noqa: F401 - auditor.fix.format_fix_text, as before
 from .output.folder import OutputError, OutputFolder, refuse_overlap, safe_relative_name, target_inside
 from .records import Clue, DocumentAnalysis, Identity, SourceText
 from .reduce.linker import KeptLink

@@ -17,7 +17,7 @@ from babel.messages import frontend
 from babel.messages.pofile import read_po
 from click.testing import CliRunner
 
-from auditor import fix, i18n
+from auditor import i18n
 from auditor.cli import main
 from auditor.fix import remediate
 from auditor.output import fix_text
@@ -188,7 +188,7 @@ def test_fix_summary_in_english_says_what_was_masked_and_what_still_fails(place_
     assert summary.startswith("Masked ") and "document(s) pass the policy" in summary.splitlines()[-1]
     (tmp_path / "one-round.toml").write_text("[fix]\nmax_rounds = 1\n", encoding="utf-8")
     stuck = remediate(small_corpus, tmp_path / "stuck", policy=load_policy(tmp_path / "one-round.toml"))
-    assert not stuck.passed and "    not fixed: still failing after 1 round(s)" in fix.format_fix_text(stuck)
+    assert not stuck.passed and "    not fixed: still failing after 1 round(s)" in fix_text.format_fix_text(stuck)
 
 
 def test_fix_in_chinese(place_list_pipeline, small_corpus, tmp_path):
