@@ -40,26 +40,29 @@ class AuditResult:
 
     @property
     def slots(self):
-        from .output import tables  # pandas: only for the frames
-        return tables.slots_frame(self)
+        return _frame("slots_frame", self)
 
     @property
     def documents(self):
-        from .output import tables  # pandas: only for the frames
-        return tables.documents_frame(self)
+        return _frame("documents_frame", self)
 
     @property
     def clues(self):
-        from .output import tables  # pandas: only for the frames
-        return tables.clues_frame(self)
+        return _frame("clues_frame", self)
 
     @property
     def files(self):
-        from .output import tables  # pandas: only for the frames
-        return tables.files_frame(self)
+        return _frame("files_frame", self)
 
     @property
     def in_file(self):
         """What Word, PDF and HTML files hold besides their visible text: one row per finding."""
-        from .output import tables  # pandas: only for the frames
-        return tables.in_file_frame(self)
+        return _frame("in_file_frame", self)
+
+
+def _frame(name: str, result: AuditResult):
+    """``output.tables.<name>(result)``: the tables module (and pandas) loaded on the first frame
+    asked for, not by every command that makes a result (a cold `auditor check` needs none)."""
+    from .output import tables
+
+    return getattr(tables, name)(result)

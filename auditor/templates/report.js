@@ -231,6 +231,8 @@
     var bar = document.querySelector('.filters[data-table="' + table.id + '"]');
     var pager = document.querySelector('.pager[data-table="' + table.id + '"]');
     var size = data.page_rows, page = 0, order = null, matching = [];
+    // What the search reads of each record (as the row's data-text), lower-cased once.
+    var haystacks = data.rows.map(function (r) { return (r[0] + " " + r[5] + " " + r[17]).toLowerCase(); });
     var count = bar && bar.querySelector("[data-count]");
     var template = count && count.getAttribute("data-template");
     var where = pager && pager.querySelector("[data-page]");
@@ -266,9 +268,7 @@
       }
       var indexes = order || data.rows.map(function (r, index) { return index; });
       matching = indexes.filter(function (index) {
-        var r = data.rows[index];
-        return (!verdict || r[2] === verdict) &&
-          (!text || (r[0] + " " + r[5] + " " + r[17]).toLowerCase().indexOf(text) !== -1);
+        return (!verdict || data.rows[index][2] === verdict) && (!text || haystacks[index].indexOf(text) !== -1);
       });
       page = 0;
       show();

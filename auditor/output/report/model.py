@@ -375,7 +375,7 @@ class Overview:
     gate_policy: str = ""
     # Every row as the overview's script pages through it (views.documents_data), and how many a page shows.
     documents_data: str = ""
-    page_rows: int = 0
+    page_rows: int = OVERVIEW_PAGE_ROWS
 
 
 @dataclass

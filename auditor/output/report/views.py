@@ -622,7 +622,6 @@ class ReportViews:
             gate_failed=sum(1 for r in ordered if r.gate is not None and r.gate.failed),
             gate_policy=review.policy if review is not None else "",
             documents_data=documents_data(ordered, bool(review is not None and review.policy)),
-            page_rows=OVERVIEW_PAGE_ROWS,
         )
 
     def member_html(self, member: DocumentRow) -> str:
