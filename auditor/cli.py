@@ -13,7 +13,7 @@ import click
 
 from . import __version__
 from .errors import AuditorError, InputError
-from .i18n import LANGUAGES, _, language, language_from_environment, listing, using
+from .i18n import LANGUAGES, _, language_from_environment, listing, using
 from .map.loading import iter_input_files, printable_name
 from .rules import load_rules
 
