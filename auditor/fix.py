@@ -10,9 +10,10 @@ A document that fails the policy is masked there, a little at a time:
   with the glyphs the masked copy used;
 * a name of the document's own place left in clear is masked everywhere;
 * while the clear text still identifies the place or puts it at risk (risk above 1/K),
-  the clue that weighs most for the identity is masked, then the copies are
-  audited again, and so on (greedy), until the document passes or no clue is
-  left.
+  the clue that weighs most for the identity is masked, then the next (greedy),
+  until the linker, inferring the copies again without the clues masked, says
+  they would pass (:class:`_LookAhead`); then the copies are read and audited
+  again, and so on, until the document passes or no clue is left.
 
 A name once masked is masked at every clue that holds it, in the document and
 in its near-duplicates (same :attr:`Identity.group`), so that no copy shows
@@ -39,7 +40,7 @@ from .map.formats import html as html_format
 from .map.loading import DEFAULT_MAX_BYTES, InputFile, decode_document, iter_input_files, load_file
 from .output.folder import OutputError, OutputFolder, refuse_overlap, safe_relative_name, target_inside
 from .records import Clue, DocumentAnalysis, Identity, SourceText
-from .reduce.linker import KeptLink
+from .reduce.linker import EvidenceModel, KeptLink, reinfer_group
 from .rules import Rules, load_rules
 from .result import AuditResult
 from .runner import DaskRunner, Runner
@@ -240,12 +241,55 @@ def greedy_pick(analyses: Iterable[DocumentAnalysis], covered: set[str],
     return text, scores[text]
 
 
+class _LookAhead:
+    """What masking names would leave of a group's identities, before the copies are masked, read
+    and linked again: the members without the clues those names would mask, inferred as the last
+    link's second pass would infer them (its outside counts kept). A round picks names for a group
+    until its failing copies would pass so, and the next link, not this guess, says whether they do:
+    a round that stopped at the first pick read and linked the corpus once a name."""
+
+    def __init__(self, result: AuditResult, rules: Rules, policy: Policy):
+        self.model = EvidenceModel(result.gazetteer, rules.clues, rules.linker)
+        self.outside = result.outside_counts
+        self.policy = policy
+
+    @classmethod
+    def of(cls, result: AuditResult, rules: Rules, policy: Policy) -> "_LookAhead | None":
+        """The look-ahead of a link that says how it weighed the clues (None: one name a round)."""
+        return None if result.outside_counts is None or result.gazetteer is None else cls(result, rules, policy)
+
+    def still_failing(self, members: list[DocumentAnalysis], group: str, docs: list[str], names: set[str],
+                      split) -> tuple[list[DocumentAnalysis], list[Identity]]:
+        """Of ``docs`` (members of ``group``), those whose identity would still fail were ``names``
+        masked: their analyses so (clues weighed anew) and identities."""
+        suffixes = self.policy.keep_suffixes
+        ordered = sorted(names, key=len, reverse=True)
+        masked = [replace(a, clues=[c for c in a.clues if not any(_name_span(c, name, suffixes, split)
+                                                                   for name in ordered)])
+                  for a in members]
+        analyses, identities = [], []
+        for analysis, inference in reinfer_group(masked, group, self.model, self.outside):
+            if analysis.doc in docs and self.fails(inference.identity):
+                analyses.append(analysis)
+                identities.append(inference.identity)
+        return analyses, identities
+
+    def fails(self, identity: Identity) -> bool:
+        verdict = self.policy.verdict(identity)
+        rule = "re-identified" if verdict in self.policy.fail_verdicts else verdict
+        return rule in IDENTITY_RULES and self.policy.action(rule) == "fail"
+
+
 class _Plan:
-    def __init__(self, result: AuditResult, gate: GateReport, policy: Policy, names: dict[str, set[str]]):
+    def __init__(self, result: AuditResult, gate: GateReport, policy: Policy, names: dict[str, set[str]],
+                 look_ahead: _LookAhead | None = None):
         self.result = result
         self.gate = gate
         self.policy = policy
-        self.names = names  # group -> names masked in every copy of the group (grows)
+        # doc -> the names masked in it (grows). Kept by document: a group's label is one link's,
+        # and copies may join or leave a group from one round to the next.
+        self.names = names
+        self.look_ahead = look_ahead  # None: one name a group a round
         self.edits: dict[str, list[Edit]] = defaultdict(list)
         self.stuck: dict[str, str] = {}
         self.group_of = {i.doc: i.group for i in result.identities}
@@ -268,6 +312,9 @@ class _Plan:
         failing = {d.doc: d for d in self.gate.failed_documents}
         if self.policy.action("near-duplicate-leak") == "fail":
             self._near_duplicates(analyses)
+        # Copies of one text mask alike: what any of them masks, all do.
+        group_names = {group: set().union(*(self.names.get(doc, ()) for doc in docs))
+                       for group, docs in self.members.items()}
         identity_failing: dict[str, list[str]] = defaultdict(list)
         for doc, report in failing.items():
             identity = self.result.identity(doc)
@@ -276,25 +323,39 @@ class _Plan:
                 if rules - {"near-duplicate-leak"}:
                     self.stuck[doc] = "no masks to extend: redact the document first"
                 continue
-            names = self.names.setdefault(self.group(doc), set())
+            names = group_names.setdefault(self.group(doc), set())
             if "names-own-place" in rules:
                 names.update(c.text for c in identity.names_own_place)
             if rules & set(IDENTITY_RULES):
                 identity_failing[self.group(doc)].append(doc)
         for group, docs in identity_failing.items():
-            names = self.names[group]
-            picked = greedy_pick([analyses[d] for d in docs], names, [self.result.identity(d) for d in docs])
-            if picked is None:
-                for doc in docs:
-                    self.stuck[doc] = "no clue left that weighs for the identity"
-                continue
-            log.info("fix: %s: masking %s (weight %.3f)", ", ".join(docs), picked[0], picked[1])
-            names.add(picked[0])
-        for group, names in self.names.items():
-            for doc in self.members.get(group, [group]):
+            self._pick_names(group, docs, analyses, group_names[group])
+        for group, names in group_names.items():
+            for doc in self.members[group] if names else ():
+                self.names[doc] = set(names)
                 if doc in analyses:
                     self._mask_names(analyses[doc], names)
         return self.edits
+
+    def _pick_names(self, group: str, docs: list[str], analyses: dict[str, DocumentAnalysis], names: set[str]) -> None:
+        """Adds to ``names``, the group's, the clue that weighs most for its failing copies ``docs``; with a
+        look-ahead, the next and so on, until those copies would pass."""
+        failing, identities = [analyses[d] for d in docs], [self.result.identity(d) for d in docs]
+        picks = 0
+        while failing:
+            picked = greedy_pick(failing, names, identities)
+            if picked is None:
+                if not picks:
+                    for doc in docs:
+                        self.stuck[doc] = "no clue left that weighs for the identity"
+                return
+            log.info("fix: %s: masking %s (weight %.3f)", ", ".join(a.doc for a in failing), picked[0], picked[1])
+            names.add(picked[0])
+            picks += 1
+            if self.look_ahead is None:
+                return
+            members = [analyses[d] for d in self.members[group] if d in analyses]
+            failing, identities = self.look_ahead.still_failing(members, group, docs, names, self._split)
 
     def _near_duplicates(self, analyses: dict[str, DocumentAnalysis]) -> None:
         for leak in self.result.inconsistencies:
@@ -594,7 +655,7 @@ def _mask_until_passing(workspace, policy: Policy) -> tuple[int, GateReport, Gat
         current = workspace.link()
         gate = evaluate(current, policy)
     while not gate.passed and rounds < policy.max_rounds:
-        plan = _Plan(current, gate, policy, names)
+        plan = _Plan(current, gate, policy, names, _LookAhead.of(current, workspace.rules, policy))
         edits = plan.build()
         for doc, why in plan.stuck.items():
             if doc in fixes:
@@ -651,7 +712,8 @@ class _Draft:
         self.encodings = {a.doc: a.source.encoding for a in readable}
         self._kept = KeptLink(rules)  # each round re-links the copies, few of which it changed
         self._first: AuditResult | None = AuditResult(
-            readable, list(result.identities), list(result.inconsistencies), result.gazetteer)
+            readable, list(result.identities), list(result.inconsistencies), result.gazetteer,
+            outside_counts=result.outside_counts)
 
     def final(self, doc: str) -> str:
         return self.pristine[doc].source.path or doc

@@ -17,6 +17,9 @@ class AuditResult:
     inconsistencies: list[Inconsistency] = field(default_factory=list)
     gazetteer: object = None
     timings: dict[str, float] = field(default_factory=dict)
+    # For each clue text, how many confident groups about other places use it (the linker's second pass
+    # weighed the clues by these; None when the documents were not linked).
+    outside_counts: dict[str, int] | None = None
     _indexes: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def analysis(self, doc: str) -> DocumentAnalysis:

@@ -361,4 +361,4 @@ def linked(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner | Dask
     started = time.perf_counter()
     linkage = link_corpus(analyses, rules, runner, kept)
     return AuditResult(linkage.analyses, linkage.identities, linkage.inconsistencies, linkage.gazetteer,
-                       {**(timings or {}), "link": time.perf_counter() - started})
+                       {**(timings or {}), "link": time.perf_counter() - started}, linkage.outside_counts)

@@ -627,6 +627,14 @@ def infer_identities(analyses: list[DocumentAnalysis], rules: Rules, groups: dic
     A rule pattern that runs out of time on a document is entered in ``timeouts``.
     ``kept``: what an earlier link of the corpus kept (:class:`KeptLink`), reused where it
     holds (and this link's kept for the next)."""
+    return infer_with_outside_counts(analyses, rules, groups, gazetteer, timeouts, kept)[0]
+
+
+def infer_with_outside_counts(analyses: list[DocumentAnalysis], rules: Rules, groups: dict[str, str] | None = None,
+                              gazetteer: Gazetteer | None = None, timeouts: dict[str, TimeoutError] | None = None,
+                              kept: KeptLink | None = None) -> tuple[dict[str, DocumentInference], dict[str, int]]:
+    """:func:`infer_identities`, and the outside counts its second pass weighed the clues by
+    (:func:`_outside_counts` of the first)."""
     timeouts = {} if timeouts is None else timeouts
     g = gazetteer or load_gazetteer()
     model = EvidenceModel(g, rules.clues, rules.linker)
@@ -651,7 +659,21 @@ def infer_identities(analyses: list[DocumentAnalysis], rules: Rules, groups: dic
                 inferences[analysis.doc] = identity_for(analysis, group, pooled, model)
         return inferences
 
-    return infer_all(_outside_counts(infer_all({}), groups, model))
+    outside = _outside_counts(infer_all({}), groups, model)
+    return infer_all(outside), outside
+
+
+def reinfer_group(members: list[DocumentAnalysis], group: str, model: EvidenceModel, outside: dict[str, int]
+                  ) -> list[tuple[DocumentAnalysis, DocumentInference]]:
+    """One group's members inferred again as the second pass of a link whose outside counts were
+    ``outside`` infers them (what a change to their clues alone would make of them): each member
+    with its clues weighed, and its inference."""
+    pooled = infer_group(members, model, outside, {})
+    found = []
+    for analysis in members:
+        inference = identity_for(analysis, group, pooled, model)
+        found.append((_weighted(analysis, inference), inference))
+    return found
 
 
 @dataclass(frozen=True)
@@ -665,6 +687,9 @@ class Linkage:
     identities: list[Identity]
     inconsistencies: list[Inconsistency]
     gazetteer: Gazetteer
+    # For each clue text, how many confident groups about other places use it (the second pass's;
+    # None from a linker that does not say).
+    outside_counts: dict[str, int] | None = None
 
 
 def link_corpus(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner | DaskRunner = Runner(),
@@ -682,7 +707,7 @@ def link_corpus(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner |
         alignment = _Alignment(readable, groups, config, runner)
 
     timeouts: dict[str, TimeoutError] = {}
-    final = infer_identities(analyses, rules, groups, g, timeouts, kept)
+    final, outside = infer_with_outside_counts(analyses, rules, groups, g, timeouts, kept)
     identities = [final[a.doc].identity for a in readable]
     if alignment is not None:
         inconsistencies = alignment.result()
@@ -694,7 +719,7 @@ def link_corpus(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner |
     linked = recover(weighted, identities, inconsistencies, final, g, config, timeouts)
     linked = [analysis.rule_timed_out(timeouts[analysis.doc]) if analysis.doc in timeouts else analysis
               for analysis in linked]
-    return Linkage(linked, identities, inconsistencies, g)
+    return Linkage(linked, identities, inconsistencies, g, outside)
 
 
 def _weighted(analysis: DocumentAnalysis, inference: DocumentInference | None) -> DocumentAnalysis:
