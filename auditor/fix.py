@@ -258,15 +258,17 @@ class _LookAhead:
         """The look-ahead of a link that says how it weighed the clues (None: one name a round)."""
         return None if result.outside_counts is None or result.gazetteer is None else cls(result, rules, policy)
 
-    def still_failing(self, members: list[DocumentAnalysis], group: str, docs: list[str], names: set[str],
-                      split) -> tuple[list[DocumentAnalysis], list[Identity]]:
-        """Of ``docs`` (members of ``group``), those whose identity would still fail were ``names``
-        masked: their analyses so (clues weighed anew) and identities."""
+    def without(self, members: list[DocumentAnalysis], names: Iterable[str], split) -> list[DocumentAnalysis]:
+        """``members`` without the clues that masking ``names`` masks (``split``: the plan's suffix_split)."""
         suffixes = self.policy.keep_suffixes
-        ordered = sorted(names, key=len, reverse=True)
-        masked = [replace(a, clues=[c for c in a.clues if not any(_name_span(c, name, suffixes, split)
-                                                                   for name in ordered)])
-                  for a in members]
+        names = list(names)
+        return [replace(a, clues=[c for c in a.clues if not any(_name_span(c, name, suffixes, split) for name in names)])
+                for a in members]
+
+    def still_failing(self, masked: list[DocumentAnalysis], group: str, docs: list[str]
+                      ) -> tuple[list[DocumentAnalysis], list[Identity]]:
+        """Of ``docs``, those of the members of ``group`` whose identity would still fail were they
+        ``masked`` (:meth:`without`): their analyses so (clues weighed anew) and identities."""
         analyses, identities = [], []
         for analysis, inference in reinfer_group(masked, group, self.model, self.outside):
             if analysis.doc in docs and self.fails(inference.identity):
@@ -341,7 +343,7 @@ class _Plan:
         """Adds to ``names``, the group's, the clue that weighs most for its failing copies ``docs``; with a
         look-ahead, the next and so on, until those copies would pass."""
         failing, identities = [analyses[d] for d in docs], [self.result.identity(d) for d in docs]
-        picks = 0
+        picks, masked = 0, None
         while failing:
             picked = greedy_pick(failing, names, identities)
             if picked is None:
@@ -354,8 +356,12 @@ class _Plan:
             picks += 1
             if self.look_ahead is None:
                 return
-            members = [analyses[d] for d in self.members[group] if d in analyses]
-            failing, identities = self.look_ahead.still_failing(members, group, docs, names, self._split)
+            if masked is None:  # the names picked before this round are masked in the text already; not those of it
+                masked = self.look_ahead.without([analyses[d] for d in self.members[group] if d in analyses], names,
+                                                 self._split)
+            else:
+                masked = self.look_ahead.without(masked, [picked[0]], self._split)
+            failing, identities = self.look_ahead.still_failing(masked, group, docs)
 
     def _near_duplicates(self, analyses: dict[str, DocumentAnalysis]) -> None:
         for leak in self.result.inconsistencies:
