@@ -22,7 +22,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .map.pkuseg_features import build_table, table_path
+from .map.pkuseg_features import build_table, build_weights, table_path, weights_path
 
 WHEEL = "pkuseg==0.0.25"
 _PREFIX = "pkuseg/models/default/"
@@ -78,7 +78,7 @@ def install(dest: str | Path | None = None) -> Path:
 
 
 def index() -> int:
-    """Builds the feature table of the model pkuseg_model_dir() finds, unless it is built."""
+    """Builds the feature table and the weights array of the model pkuseg_model_dir() finds, unless they are built."""
     folder = pkuseg_model_dir()
     if folder is None or not (folder / "features.pkl").is_file():
         print("pkuseg model: not installed (run `python -m auditor.pkuseg_model install`)", file=sys.stderr)
@@ -87,6 +87,10 @@ def index() -> int:
     if not path.is_file():
         build_table(folder, path)
     print(f"pkuseg features: {path}")
+    weights = weights_path(folder)
+    if not weights.is_file():
+        build_weights(folder, weights)
+    print(f"pkuseg weights: {weights}")
     return 0
 
 
@@ -98,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     ext = sub.add_parser("extract", help="extract the model from a pkuseg wheel already downloaded")
     ext.add_argument("wheel_dir")
     ext.add_argument("dest")
-    sub.add_parser("index", help="build the model's feature table in auditor's cache folder "
+    sub.add_parser("index", help="build the model's feature table and weights array in auditor's cache folder "
                                  "(else built on first use; see auditor.map.pkuseg_features)")
     args = parser.parse_args(argv)
     if args.command == "install":

@@ -112,7 +112,7 @@ def test_no_module_of_the_package_imports_itself_round_a_loop():
 # Imports a function may make: the command line's lazy start-up (`auditor --help`
 # must not load pandas or the gazetteer), and pkuseg's model code, which takes
 # 0.4 s to import and is loaded on the first segmentation that needs the model
-# (map.segment, map.pkuseg_features).
+# (map.segment, map.pkuseg_features; numpy there maps the model's weights).
 # The package's face loads the library on first use for the same reason. Babel
 # reads the message catalogue the first time a string is wanted in Chinese (English
 # never loads it), and extracts msgids only for `make messages` and the tests. Dask
@@ -130,7 +130,7 @@ LAZY = {"cli": None, "__init__": {".scan", ".output.writer", ".result"}, "map.se
         "output.tables": {"pyarrow", "pyarrow.parquet"},
         "result": {".output"}, "map.loading": {".formats"}, "gazetteer.boundaries": {"numpy", "shapely"},
         "map.pkuseg_features": {"spacy_pkuseg", "spacy_pkuseg.config", "spacy_pkuseg.feature_extractor",
-                                "spacy_pkuseg.model"}}
+                                "spacy_pkuseg.model", "numpy"}}
 
 
 def _function_imports() -> list[tuple[str, int, str]]:

@@ -95,6 +95,24 @@ def test_the_table_is_built_in_the_cache_folder_once_and_rebuilt_when_damaged(tm
     assert again.lookup(["c.忻", "no such feature"]).keys() == {"c.忻"}
 
 
+def test_the_weights_are_mapped_from_the_cache_folder_written_once_and_again_when_damaged(tmp_path, caplog):
+    import numpy as np
+
+    caplog.set_level(logging.WARNING, logger="auditor")
+    with np.load(MODEL / "weights.npz") as npz:
+        weights = npz["w"]
+    mapped = pkuseg_features.mapped_weights(MODEL, tmp_path)
+    path = pkuseg_features.weights_path(MODEL, tmp_path)
+    assert isinstance(mapped, np.memmap) and [p.name for p in tmp_path.iterdir()] == [path.name]
+    assert mapped.shape == weights.shape and np.array_equal(mapped[::997], weights[::997])
+    stamp = path.stat().st_mtime_ns
+    assert pkuseg_features.mapped_weights(MODEL, tmp_path).shape == weights.shape
+    assert path.stat().st_mtime_ns == stamp and caplog.text == ""
+    path.write_bytes(path.read_bytes()[:1000])  # cut short
+    again = pkuseg_features.mapped_weights(MODEL, tmp_path)
+    assert "damaged" in caplog.text and np.array_equal(again[-50:], weights[-50:])
+
+
 def test_a_cache_folder_that_cannot_be_made_means_pkuseg_s_own_load(tmp_path, monkeypatch, caplog, pkuseg_itself):
     (tmp_path / "a file").write_text("in the way of the cache folder")
     monkeypatch.setenv("AUDITOR_CACHE_DIR", str(tmp_path / "a file" / "cache"))

@@ -10,7 +10,8 @@ whole dict gives. :class:`FeatureTable` keeps the table as an SQLite file in
 auditor's cache folder, built once from ``features.pkl`` (by ``make install``,
 else on first use), and :class:`GrowingExtractor` hands pkuseg a dict that
 grows by each clause's features, until a process has cut enough text that
-loading the whole table costs less than looking its features up.
+loading the whole table costs less than looking its features up. The model's
+weights are kept there too, as one array each process maps (:func:`mapped_weights`).
 """
 from __future__ import annotations
 
@@ -37,11 +38,11 @@ _QUERY_KEYS = 30_000
 FULL_LOAD_NODES = 50_000
 
 
-def _source_key(features_pkl: Path) -> str:
-    """What names the table built from ``features_pkl``: its path, size and time
-    (hashing 77 MB would cost what the table saves)."""
-    status = features_pkl.stat()
-    source = f"{features_pkl.resolve()}\0{status.st_size}\0{status.st_mtime_ns}\0{FORMAT_VERSION}"
+def _source_key(source_file: Path) -> str:
+    """What names the file built from ``source_file`` (the model's features.pkl or weights.npz):
+    its path, size and time (hashing 77 MB would cost what the table saves)."""
+    status = source_file.stat()
+    source = f"{source_file.resolve()}\0{status.st_size}\0{status.st_mtime_ns}\0{FORMAT_VERSION}"
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
@@ -51,13 +52,57 @@ def table_path(model_dir: Path, cache_dir: Path | None = None) -> Path:
     return folder / f"pkuseg-features-v{FORMAT_VERSION}-{_source_key(model_dir / 'features.pkl')}.sqlite"
 
 
-def build_table(model_dir: Path, path: Path) -> Path:
-    """Writes the table of ``model_dir/features.pkl`` at ``path``, atomically."""
+def weights_path(model_dir: Path, cache_dir: Path | None = None) -> Path:
+    """Where the weights of the model in ``model_dir`` are kept as one array, for mapping."""
+    folder = cache_dir if cache_dir is not None else default_cache_dir()
+    return folder / f"pkuseg-weights-v{FORMAT_VERSION}-{_source_key(model_dir / 'weights.npz')}.npy"
+
+
+@contextlib.contextmanager
+def _written_atomically(path: Path):
+    """A temporary name beside ``path`` to write; renamed to ``path`` when the block ends, removed if it fails."""
     path.parent.mkdir(parents=True, exist_ok=True)
     # The temporary file first: an unwritable folder is found before the model is read.
     descriptor, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     os.close(descriptor)
     try:
+        yield temporary
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def build_weights(model_dir: Path, path: Path) -> Path:
+    """Writes the weights of ``model_dir/weights.npz`` at ``path`` as one ``.npy`` array, atomically."""
+    import numpy as np
+
+    with _written_atomically(path) as temporary:
+        with np.load(model_dir / "weights.npz") as npz, open(temporary, "wb") as writer:
+            np.save(writer, npz["w"])
+    return path
+
+
+def mapped_weights(model_dir: Path, cache_dir: Path | None = None):
+    """The model's weights (100 MB of float64) mapped from the cache, built there first if missing:
+    a process reads the pages of the features it uses, and processes share them (copy on write:
+    pkuseg's inference takes a writable array, and never writes it)."""
+    import numpy as np
+
+    path = weights_path(model_dir, cache_dir)
+    if path.is_file():
+        try:
+            return np.load(path, mmap_mode="c")
+        except (ValueError, OSError):
+            log.warning("auditor: pkuseg's weights %s are damaged; writing them again", path)
+    build_weights(model_dir, path)
+    return np.load(path, mmap_mode="c")
+
+
+def build_table(model_dir: Path, path: Path) -> Path:
+    """Writes the table of ``model_dir/features.pkl`` at ``path``, atomically."""
+    with _written_atomically(path) as temporary:
         with open(model_dir / "features.pkl", "rb") as reader:
             data = pickle.load(reader)
         with contextlib.closing(sqlite3.connect(temporary)) as db:
@@ -70,11 +115,6 @@ def build_table(model_dir: Path, path: Path) -> Path:
             db.executemany("INSERT INTO meta VALUES (?, ?)",
                            [(name, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)) for name, value in meta.items()])
             db.commit()
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
     return path
 
 
@@ -228,7 +268,12 @@ def pkuseg_over_table(model_dir: Path, table: FeatureTable, full_load_nodes: int
     default_words = Path(spacy_pkuseg.__file__).resolve().parent / "dicts" / "default.pkl"
     segmenter.postprocesser = Postprocesser(None, [str(default_words)])
     segmenter.feature_extractor = growing_extractor(table, full_load_nodes)
-    segmenter.model = Model.load(str(model_dir))
+    segmenter.model = model = Model.__new__(Model)  # Model.load reads all of weights.npz: 0.3 s
+    model.w = mapped_weights(model_dir)
+    model.n_tag, model.n_feature = len(table.tag_to_idx), table.n_features
+    model.n_transition_feature = model.n_tag * (model.n_feature + model.n_tag)
+    if model.w.shape != (model.n_transition_feature,):
+        raise OSError(f"pkuseg's weights in {weights_path(model_dir)} do not fit its {table.n_features} features")
     segmenter.idx_to_tag = {idx: tag for tag, idx in table.tag_to_idx.items()}
     segmenter.n_feature = table.n_features
     segmenter.n_tag = len(table.tag_to_idx)

@@ -112,7 +112,7 @@ def _pkuseg(folder: Path):
     if (folder / "features.pkl").is_file():
         try:
             return pkuseg_over_table(folder, FeatureTable.of_model(folder))
-        except (OSError, sqlite3.Error) as exc:  # an unwritable cache folder: slower, not wrong
+        except (OSError, ValueError, sqlite3.Error) as exc:  # an unwritable cache folder: slower, not wrong
             log.warning("auditor: cannot keep pkuseg's feature table (%s); loading the whole model", exc)
     # pkuseg's model code (0.4 s to import) only when a model is first used
     import spacy_pkuseg
