@@ -105,6 +105,8 @@ def test_the_weights_are_mapped_from_the_cache_folder_written_once_and_again_whe
     path = pkuseg_features.weights_path(MODEL, tmp_path)
     assert isinstance(mapped, np.memmap) and [p.name for p in tmp_path.iterdir()] == [path.name]
     assert mapped.shape == weights.shape and np.array_equal(mapped[::997], weights[::997])
+    assert "writing pkuseg's weights" in caplog.text
+    caplog.clear()
     stamp = path.stat().st_mtime_ns
     assert pkuseg_features.mapped_weights(MODEL, tmp_path).shape == weights.shape
     assert path.stat().st_mtime_ns == stamp and caplog.text == ""

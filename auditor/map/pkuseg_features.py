@@ -96,6 +96,8 @@ def mapped_weights(model_dir: Path, cache_dir: Path | None = None):
             return np.load(path, mmap_mode="c")
         except (ValueError, OSError):
             log.warning("auditor: pkuseg's weights %s are damaged; writing them again", path)
+    else:
+        log.warning("auditor: writing pkuseg's weights into %s (once, a second)", path.parent)
     build_weights(model_dir, path)
     return np.load(path, mmap_mode="c")
 
