@@ -39,8 +39,8 @@ from .map.formats import docx as docx_format
 from .map.formats import html as html_format
 from .map.loading import DEFAULT_MAX_BYTES, InputFile, decode_document, iter_input_files, load_file
 from .output.folder import OutputError, OutputFolder, refuse_overlap, safe_relative_name, target_inside
-from .records import Clue, DocumentAnalysis, Identity, SourceText
-from .reduce.linker import EvidenceModel, KeptLink, reinfer_group
+from .records import Clue, DocumentAnalysis, Identity, Slot, SourceText
+from .reduce.linker import EvidenceModel, KeptLink, reinfer_group, revealed_in_copies
 from .rules import Rules, load_rules
 from .result import AuditResult
 from .runner import DaskRunner, Runner
@@ -284,8 +284,9 @@ class _LookAhead:
 
 class _Plan:
     def __init__(self, result: AuditResult, gate: GateReport, policy: Policy, names: dict[str, set[str]],
-                 look_ahead: _LookAhead | None = None):
+                 look_ahead: _LookAhead | None = None, rules: Rules | None = None):
         self.result = result
+        self.rules = rules  # None: a slot a copy reveals is masked in that copy alone
         self.gate = gate
         self.policy = policy
         # doc -> the names masked in it (grows). Kept by document: a group's label is one link's,
@@ -364,17 +365,28 @@ class _Plan:
             failing, identities = self.look_ahead.still_failing(masked, group, docs)
 
     def _near_duplicates(self, analyses: dict[str, DocumentAnalysis]) -> None:
+        # The copy a leak names is one of the clearest few; masked there, the slot would show in the
+        # next clearest, a round later. With the rules, it is masked in every copy that shows it.
+        aligned: dict = {}
+        slots_of: dict[str, dict[str, Slot]] = {}
         for leak in self.result.inconsistencies:
-            slots = analyses[leak.doc].slots if leak.doc in analyses else []
-            slot = next((s for s in slots if s.slot_id == leak.slot_id), None)
             other = analyses.get(leak.other_doc)
             if other is None or leak.other_end <= leak.other_start:
                 continue
+            if leak.doc not in slots_of:
+                slots_of[leak.doc] = {s.slot_id: s for s in analyses[leak.doc].slots} if leak.doc in analyses else {}
+            slot = slots_of[leak.doc].get(leak.slot_id)
+            mask = slot.mask if slot else self.policy.mask
             shown = other.source.text[leak.other_start:leak.other_end]
             self.edits[leak.other_doc].append(Edit(
-                leak.other_start, leak.other_end, slot.mask if slot else self.policy.mask, shown,
-                leak.revealed or shown, "near-duplicate-leak",
-            ))
+                leak.other_start, leak.other_end, mask, shown, leak.revealed or shown, "near-duplicate-leak"))
+            if slot is None or self.rules is None:
+                continue
+            copies = [analyses[d] for d in self.members.get(self.group(leak.doc), ()) if d in analyses]
+            for copy, start, end in revealed_in_copies(analyses[leak.doc], slot, copies, self.rules.linker, aligned):
+                if copy.doc != leak.other_doc:
+                    text = copy.source.text[start:end]
+                    self.edits[copy.doc].append(Edit(start, end, mask, text, text, "near-duplicate-leak"))
 
     def _mask_names(self, analysis: DocumentAnalysis, names: set[str]) -> None:
         suffixes = self.policy.keep_suffixes
@@ -463,7 +475,8 @@ class _Workspace:
         target.write_bytes(original)  # untouched copies stay byte for byte
 
     def link(self) -> AuditResult:
-        return linked([self.pristine[doc] for doc in self.order], self.rules, kept=self._kept)
+        # Only the gate reads these links (fix's proof is a fresh audit): no slot is recovered.
+        return linked([self.pristine[doc] for doc in self.order], self.rules, kept=self._kept, recover_slots=False)
 
     def clean(self) -> list[str]:
         """Rewrites the Word and HTML copies that hold more than their text without it; the docs cleaned."""
@@ -661,7 +674,7 @@ def _mask_until_passing(workspace, policy: Policy) -> tuple[int, GateReport, Gat
         current = workspace.link()
         gate = evaluate(current, policy)
     while not gate.passed and rounds < policy.max_rounds:
-        plan = _Plan(current, gate, policy, names, _LookAhead.of(current, workspace.rules, policy))
+        plan = _Plan(current, gate, policy, names, _LookAhead.of(current, workspace.rules, policy), workspace.rules)
         edits = plan.build()
         for doc, why in plan.stuck.items():
             if doc in fixes:
@@ -728,7 +741,8 @@ class _Draft:
         if self._first is not None:
             first, self._first = self._first, None
             return first
-        return linked([self.pristine[doc] for doc in self.order], self.rules, kept=self._kept)
+        # Only the gate reads these links (fix's proof is a fresh audit): no slot is recovered.
+        return linked([self.pristine[doc] for doc in self.order], self.rules, kept=self._kept, recover_slots=False)
 
     def clean(self) -> list[str]:
         """What :meth:`_Workspace.clean` would clean: the Word and HTML documents, without their in-file findings."""

@@ -354,11 +354,12 @@ def audit(
 
 
 def linked(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner | DaskRunner = Runner(),
-           timings: dict[str, float] | None = None, kept: KeptLink | None = None) -> AuditResult:
+           timings: dict[str, float] | None = None, kept: KeptLink | None = None,
+           recover_slots: bool = True) -> AuditResult:
     """The audit of analyses the map made (the reduce: :func:`~auditor.reduce.linker.link_corpus`;
     ``kept``: what an earlier link of the same corpus kept for this one, see
-    :class:`~auditor.reduce.linker.KeptLink`)."""
+    :class:`~auditor.reduce.linker.KeptLink`; ``recover_slots``: False for a link only the gate reads)."""
     started = time.perf_counter()
-    linkage = link_corpus(analyses, rules, runner, kept)
+    linkage = link_corpus(analyses, rules, runner, kept, recover_slots)
     return AuditResult(linkage.analyses, linkage.identities, linkage.inconsistencies, linkage.gazetteer,
                        {**(timings or {}), "link": time.perf_counter() - started}, linkage.outside_counts)

@@ -161,6 +161,27 @@ def test_plan_masks_names_in_every_copy_and_long_names_wherever_they_stand():
     assert apply_edits(text_c, plan.edits["a.txt"])[0] == text_c.replace("轩岗镇", "×镇", 1).replace("段家堡", "×")
 
 
+def test_a_slot_a_copy_reveals_is_masked_in_every_copy_that_shows_it():
+    # The linker names one copy that reveals a slot (of the clearest few); masked only
+    # there, the slot would show in the next copy a round later, and so on down a group.
+    masked = "今年将启动×古城修复活化、低空旅游飞行项目。\n建成污水处理厂。\n"
+    clear = "今年将启动崞阳古城修复活化、低空旅游飞行项目。\n建成污水处理厂。\n"
+    a, b, c = analysed("a.txt", masked), analysed("b.txt", clear), analysed("c.txt", clear + "完成净化工程。\n")
+    slot = a.slots[0]
+    result = AuditResult([a, b, c], identities=[
+        Identity(doc, "G1", len(x.slots), "", "", 0.02, 60, "protected" if x.slots else "not-anonymised", risk=0.02)
+        for doc, x in (("a.txt", a), ("b.txt", b), ("c.txt", c))
+    ], inconsistencies=[Inconsistency("a.txt", slot.slot_id, "b.txt", 5, 7, "崞阳")])
+    policy = Policy(keep_suffixes=SUFFIXES)
+    gate = evaluate(result, policy)
+    assert {d.doc for d in gate.failed_documents} >= {"a.txt"}
+    one_copy = _Plan(result, gate, policy, {}).build()
+    assert set(one_copy) == {"b.txt"}
+    every_copy = _Plan(result, gate, policy, {}, rules=load_rules()).build()
+    assert {doc: apply_edits(result.analysis(doc).source.text, edits)[0] for doc, edits in every_copy.items()} == {
+        "b.txt": clear.replace("崞阳", "×"), "c.txt": (clear + "完成净化工程。\n").replace("崞阳", "×")}
+
+
 def test_names_masked_stay_with_their_documents_when_group_labels_move():
     # A group's label is one link's: when a copy's text changes, groups found before it are
     # numbered anew, and G1 of the next round may be other documents. What a masks must not
@@ -239,7 +260,7 @@ class PlaceListFinder:
         return found
 
 
-def weight_link(analyses, rules, runner=None, kept=None):
+def weight_link(analyses, rules, runner=None, kept=None, recover_slots=True):
     analyses = [replace(a, clues=[replace(c, weight=PLACES[c.text][2]) for c in a.clues]) for a in analyses]
     readable = [a for a in analyses if a.source.ok]
     groups = {}  # doc -> group: documents sharing a long sentence are copies

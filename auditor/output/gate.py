@@ -557,13 +557,17 @@ class _Positions:
         self._parts = {a.doc: a.source.parts for a in result.analyses if a.source.parts}
         self._raw = {a.doc: a.source.path or a.doc for a in result.analyses}
         self._paths = {doc: display_path(raw) for doc, raw in self._raw.items()}
+        self._uris: dict[str, str] = {}  # a document's findings are many: its URI made once
         self._indexes: dict[str, LineIndex] = {}
 
     def path(self, doc: str) -> str:
         return self._paths.get(doc, printable_name(doc))
 
     def uri(self, doc: str) -> str:
-        return path_uri(self._raw.get(doc, doc))
+        found = self._uris.get(doc)
+        if found is None:
+            found = self._uris[doc] = path_uri(self._raw.get(doc, doc))
+        return found
 
     def location(self, doc: str, start: int, end: int, note: str = "") -> Location:
         text = self._texts.get(doc, "")

@@ -21,14 +21,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..rules import ClueRules
-from .anchors import ANCHOR_WINDOW, CLEAR_AFTER, CLEAR_BEFORE
+from .anchors import ANCHOR_WINDOW, CLEAR_AFTER, CLEAR_BEFORE, clear_anchor
 from ..gazetteer import Gazetteer, load_gazetteer
 from .inference import DocumentInference, Posterior
 from .mask_length import MaskLengths, read_mask_lengths
 from ..map.neardup import group_near_duplicates
 from ..map.ordinary import OrdinaryWordJudge
-from ..records import Candidate, Clue, DocumentAnalysis, Identity, Inconsistency
-from .recovery import recover
+from ..records import Candidate, Clue, DocumentAnalysis, Identity, Inconsistency, Slot
+from .recovery import check_recovery_patterns, recover
 from .risk import DEFAULT_K, calibrated, verdict_for
 from ..rules import LEVEL_FEATURES, LinkerConfig, Rules, default_mask_characters, match_timeout, rule_timeout
 from ..runner import DaskRunner, Runner
@@ -693,10 +693,13 @@ class Linkage:
 
 
 def link_corpus(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner | DaskRunner = Runner(),
-                kept: KeptLink | None = None) -> Linkage:
+                kept: KeptLink | None = None, recover_slots: bool = True) -> Linkage:
     """The reduce over the map's analyses (left as they are). With workers,
     copies are aligned in other processes meanwhile (with ``kept``, what an earlier link of the
-    corpus kept, :class:`KeptLink`, they are aligned here, only where their records changed)."""
+    corpus kept, :class:`KeptLink`, they are aligned here, only where their records changed).
+    ``recover_slots``: False leaves the slots as they are (what each hid is for the tables and
+    the report; the gate reads the identities and the slots copies reveal), but for the rule
+    patterns recovery would run, so that a time-out still marks its document not checked."""
     g = load_gazetteer()
     config = rules.linker
     groups = _group_names(analyses, config)
@@ -716,7 +719,11 @@ def link_corpus(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner |
     else:
         inconsistencies = find_inconsistencies(readable, groups, config)
     weighted = [_weighted(analysis, final.get(analysis.doc)) for analysis in analyses]
-    linked = recover(weighted, identities, inconsistencies, final, g, config, timeouts)
+    if recover_slots:
+        linked = recover(weighted, identities, inconsistencies, final, g, config, timeouts)
+    else:
+        linked = weighted
+        check_recovery_patterns(weighted, config, timeouts)
     linked = [analysis.rule_timed_out(timeouts[analysis.doc]) if analysis.doc in timeouts else analysis
               for analysis in linked]
     return Linkage(linked, identities, inconsistencies, g, outside)
@@ -787,6 +794,30 @@ class _Alignment:
 def align_groups(config: LinkerConfig, groups: Sequence[list[DocumentAnalysis]]) -> list[Inconsistency]:
     """An alignment task: the inconsistencies of some groups of copies, in order."""
     return [found for docs in groups for found in _group_inconsistencies(docs, config)]
+
+
+def revealed_in_copies(analysis: DocumentAnalysis, slot: Slot, copies: list[DocumentAnalysis], config: LinkerConfig,
+                       aligned: dict | None = None) -> list[tuple[DocumentAnalysis, int, int]]:
+    """Every copy of ``copies`` (not ``analysis`` itself) that shows in clear what ``slot`` of
+    ``analysis`` hides, between the same clear neighbours: (copy, start, end). The slots copies
+    reveal (:func:`find_inconsistencies`) name one copy a slot, of the clearest few; fix masks the
+    slot in all. ``aligned``: (left, right, doc) -> span, shared by the calls of one plan."""
+    text = analysis.source.text
+    left = clear_anchor(text, slot.start, slot.end, True, ANCHOR_WINDOW)
+    right = clear_anchor(text, slot.start, slot.end, False, ANCHOR_WINDOW)
+    if len(left) < config.anchor_chars or len(right) < config.anchor_chars:
+        return []
+    aligned = {} if aligned is None else aligned
+    found = []
+    for copy in copies:
+        if copy.doc == analysis.doc:
+            continue
+        key = (left, right, copy.doc)
+        if key not in aligned:
+            aligned[key] = _align_slot(left, right, copy.source.text)
+        if aligned[key] is not None:
+            found.append((copy, *aligned[key]))
+    return found
 
 
 def _group_inconsistencies(group_docs: list[DocumentAnalysis], config: LinkerConfig,

@@ -215,6 +215,17 @@ def _year_headings(analysis: DocumentAnalysis, config: LinkerConfig,
     return sorted(headings)
 
 
+def check_recovery_patterns(analyses: list[DocumentAnalysis], config: LinkerConfig,
+                            timeouts: dict[str, TimeoutError]) -> None:
+    """Runs the rule patterns :func:`recover` would run, on every document it could run them on
+    (with a year slot: :func:`recover_years` skips those another source recovered), entering
+    each time-out in ``timeouts``, and recovers nothing."""
+    if config.year_sections:
+        for analysis in analyses:
+            if any(s.slot_type == "year" for s in analysis.slots):
+                _year_headings(analysis, config, timeouts)
+
+
 def recover_years(analyses: list[DocumentAnalysis], config: LinkerConfig, found: Recoveries,
                   timeouts: dict[str, TimeoutError]) -> None:
     """A year slot in a section that reviews a stated year is that year."""
