@@ -200,6 +200,21 @@ def _name_span(clue: Clue, name: str, suffixes: tuple[str, ...], split=suffix_sp
     return None
 
 
+def _name_tests(names: Iterable[str], suffixes: tuple[str, ...], split=suffix_split) -> list[tuple[str, str | None]]:
+    """(name, its core, None when too short to count inside a longer clue) of each name, in order:
+    what :func:`_holds` tests (a plan tests every clue of a group against every name masked)."""
+    tests = []
+    for name in names:
+        core, _ = split(name, suffixes)
+        tests.append((name, core if len(core) >= 2 else None))
+    return tests
+
+
+def _holds(clue: Clue, name: str, core: str | None) -> bool:
+    """Whether :func:`_name_span` finds the name in the clue (``core``: see :func:`_name_tests`)."""
+    return clue.text == name or (core is not None and core in clue.text)
+
+
 def clue_scores(analysis: DocumentAnalysis, covered: set[str]) -> dict[str, float]:
     """How much each clue text still in clear weighs for the decided identity."""
     # The linker weighs all occurrences of a text (per kind) together and gives
@@ -260,9 +275,8 @@ class _LookAhead:
 
     def without(self, members: list[DocumentAnalysis], names: Iterable[str], split) -> list[DocumentAnalysis]:
         """``members`` without the clues that masking ``names`` masks (``split``: the plan's suffix_split)."""
-        suffixes = self.policy.keep_suffixes
-        names = list(names)
-        return [replace(a, clues=[c for c in a.clues if not any(_name_span(c, name, suffixes, split) for name in names)])
+        tests = _name_tests(names, self.policy.keep_suffixes, split)
+        return [replace(a, clues=[c for c in a.clues if not any(_holds(c, name, core) for name, core in tests)])
                 for a in members]
 
     def still_failing(self, masked: list[DocumentAnalysis], group: str, docs: list[str]
@@ -392,10 +406,14 @@ class _Plan:
         suffixes = self.policy.keep_suffixes
         text = analysis.source.text
         edits = self.edits[analysis.doc]
-        # Longest names first, so 崞阳古城 is masked as itself, not as 崞阳.
-        ordered = sorted(names, key=len, reverse=True)
+        # Longest names first, so 崞阳古城 is masked as itself, not as 崞阳; names of one length in
+        # their own order, not the set's (which changes with the process's hash seed).
+        ordered = sorted(names, key=lambda name: (-len(name), name))
+        tests = _name_tests(ordered, suffixes, self._split)
         for clue in analysis.clues:
-            for name in ordered:
+            for name, core in tests:
+                if not _holds(clue, name, core):
+                    continue
                 span = _name_span(clue, name, suffixes, self._split)
                 if span is not None and span[1] > span[0]:
                     edits.append(Edit(span[0], span[1], self.policy.mask, text[span[0]:span[1]], clue.text, "clue"))

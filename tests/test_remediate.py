@@ -161,6 +161,21 @@ def test_plan_masks_names_in_every_copy_and_long_names_wherever_they_stand():
     assert apply_edits(text_c, plan.edits["a.txt"])[0] == text_c.replace("轩岗镇", "×镇", 1).replace("段家堡", "×")
 
 
+def test_names_of_one_length_are_masked_the_same_whatever_order_they_come_in():
+    # A set of names iterates in an order that changes with the process's hash seed: two runs,
+    # or two workers, must mask a clue holding two names of one length alike.
+    text = "建设吐鲁番葡萄沟景区。\n"
+    analysis = analysed("a.txt", text, [clue("a.txt", text, "吐鲁番葡萄沟", 2, kind="landmark", level="")])
+    result = AuditResult([analysis], identities=[])
+    policy = Policy(keep_suffixes=SUFFIXES, literal_min_chars=4)
+    masked = set()
+    for names in (["吐鲁番", "葡萄沟"], ["葡萄沟", "吐鲁番"]):
+        plan = _Plan(result, evaluate(result, policy), policy, {})
+        plan._mask_names(analysis, names)
+        masked.add(apply_edits(text, plan.edits["a.txt"])[0])
+    assert len(masked) == 1, masked
+
+
 def test_a_slot_a_copy_reveals_is_masked_in_every_copy_that_shows_it():
     # The linker names one copy that reveals a slot (of the clearest few); masked only
     # there, the slot would show in the next copy a round later, and so on down a group.
