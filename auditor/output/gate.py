@@ -27,7 +27,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..map.recognizers.codes import code_label
 from ..errors import PolicyError
-from ..i18n import N_, _, listing, ngettext, pgettext
+from ..i18n import N_, _, language, listing, ngettext, pgettext, using
 from ..map.formats import IN_FILE_RULES, KIND_DESCRIPTIONS, FileFinding, where as part_where
 from ..map.loading import printable_name
 from ..records import EMPTY_STATUS, NOT_CHECKED_STATUSES, SKIPPED_STATUS, Clue, Identity
@@ -628,6 +628,13 @@ def _mask_remedy(text: str, here: int, copies: list[tuple[str, int]], found: lis
 
 def evaluate(result: "AuditResult", policy: Policy) -> GateReport:
     """Applies the policy to an audit: one report per document and the findings."""
+    # Worded in the language in use, found once (from the environment, unless chosen), not at
+    # each of the messages: a plan's rounds word hundreds of thousands of them.
+    with using(language()):
+        return _evaluate(result, policy)
+
+
+def _evaluate(result: "AuditResult", policy: Policy) -> GateReport:
     positions = _Positions(result)
     groups = _group_members(result)
     clues_of = {a.doc: a.clues for a in result.analyses}
