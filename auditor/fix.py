@@ -40,7 +40,7 @@ from .map.formats import html as html_format
 from .map.loading import DEFAULT_MAX_BYTES, InputFile, decode_document, iter_input_files, load_file
 from .output.folder import OutputError, OutputFolder, refuse_overlap, safe_relative_name, target_inside
 from .records import Clue, DocumentAnalysis, Identity, Slot, SourceText
-from .reduce.linker import EvidenceModel, KeptLink, reinfer_group, revealed_in_copies
+from .reduce.linker import EvidenceModel, KeptLink, SlotAligner, reinfer_group, revealed_in_copies
 from .rules import Rules, load_rules
 from .result import AuditResult
 from .runner import DaskRunner, Runner
@@ -381,7 +381,7 @@ class _Plan:
     def _near_duplicates(self, analyses: dict[str, DocumentAnalysis]) -> None:
         # The copy a leak names is one of the clearest few; masked there, the slot would show in the
         # next clearest, a round later. With the rules, it is masked in every copy that shows it.
-        aligned: dict = {}
+        aligner = SlotAligner(self.rules.linker) if self.rules is not None else None
         slots_of: dict[str, dict[str, Slot]] = {}
         for leak in self.result.inconsistencies:
             other = analyses.get(leak.other_doc)
@@ -394,10 +394,10 @@ class _Plan:
             shown = other.source.text[leak.other_start:leak.other_end]
             self.edits[leak.other_doc].append(Edit(
                 leak.other_start, leak.other_end, mask, shown, leak.revealed or shown, "near-duplicate-leak"))
-            if slot is None or self.rules is None:
+            if slot is None or aligner is None:
                 continue
             copies = [analyses[d] for d in self.members.get(self.group(leak.doc), ()) if d in analyses]
-            for copy, start, end in revealed_in_copies(analyses[leak.doc], slot, copies, self.rules.linker, aligned):
+            for copy, start, end in revealed_in_copies(analyses[leak.doc], slot, copies, aligner):
                 if copy.doc != leak.other_doc:
                     text = copy.source.text[start:end]
                     self.edits[copy.doc].append(Edit(start, end, mask, text, text, "near-duplicate-leak"))

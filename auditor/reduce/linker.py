@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..rules import ClueRules
-from .anchors import ANCHOR_WINDOW, CLEAR_AFTER, CLEAR_BEFORE, clear_anchor
+from .anchors import ANCHOR_WINDOW, CLEAR_AFTER, CLEAR_BEFORE
 from ..gazetteer import Gazetteer, load_gazetteer
 from .inference import DocumentInference, Posterior
 from .mask_length import MaskLengths, read_mask_lengths
@@ -796,27 +796,50 @@ def align_groups(config: LinkerConfig, groups: Sequence[list[DocumentAnalysis]])
     return [found for docs in groups for found in _group_inconsistencies(docs, config)]
 
 
-def revealed_in_copies(analysis: DocumentAnalysis, slot: Slot, copies: list[DocumentAnalysis], config: LinkerConfig,
-                       aligned: dict | None = None) -> list[tuple[DocumentAnalysis, int, int]]:
+class SlotAligner:
+    """A slot's clear neighbours and where a copy shows, between them, what the slot hides.
+    Copies of a text share most slots' surroundings and mostly the same partners: each
+    surrounding is read, and each (neighbours, copy) aligned, once an aligner."""
+
+    def __init__(self, config: LinkerConfig) -> None:
+        self.config = config
+        self._anchors: dict[tuple[str, str], tuple[str, str]] = {}
+        self._aligned: dict[tuple[str, str, str], tuple[int, int] | None] = {}
+
+    def anchors(self, text: str, slot: Slot) -> tuple[str, str] | None:
+        """The clear text either side of ``slot`` in ``text``; None when either is too short to align by."""
+        around = (text[max(0, slot.start - ANCHOR_WINDOW) : slot.start], text[slot.end : slot.end + ANCHOR_WINDOW])
+        clear = self._anchors.get(around)
+        if clear is None:
+            clear = self._anchors[around] = (CLEAR_BEFORE.search(around[0]).group(), CLEAR_AFTER.match(around[1]).group())
+        left, right = clear
+        if len(left) < self.config.anchor_chars or len(right) < self.config.anchor_chars:
+            return None
+        return clear
+
+    def revealed(self, anchors: tuple[str, str], copy: DocumentAnalysis) -> tuple[int, int] | None:
+        """Where ``copy`` shows something other than a mask between ``anchors``."""
+        key = (*anchors, copy.doc)
+        if key not in self._aligned:
+            self._aligned[key] = _align_slot(anchors[0], anchors[1], copy.source.text)
+        return self._aligned[key]
+
+
+def revealed_in_copies(analysis: DocumentAnalysis, slot: Slot, copies: list[DocumentAnalysis],
+                       aligner: SlotAligner) -> list[tuple[DocumentAnalysis, int, int]]:
     """Every copy of ``copies`` (not ``analysis`` itself) that shows in clear what ``slot`` of
     ``analysis`` hides, between the same clear neighbours: (copy, start, end). The slots copies
     reveal (:func:`find_inconsistencies`) name one copy a slot, of the clearest few; fix masks the
-    slot in all. ``aligned``: (left, right, doc) -> span, shared by the calls of one plan."""
-    text = analysis.source.text
-    left = clear_anchor(text, slot.start, slot.end, True, ANCHOR_WINDOW)
-    right = clear_anchor(text, slot.start, slot.end, False, ANCHOR_WINDOW)
-    if len(left) < config.anchor_chars or len(right) < config.anchor_chars:
+    slot in all."""
+    anchors = aligner.anchors(analysis.source.text, slot)
+    if anchors is None:
         return []
-    aligned = {} if aligned is None else aligned
     found = []
     for copy in copies:
-        if copy.doc == analysis.doc:
-            continue
-        key = (left, right, copy.doc)
-        if key not in aligned:
-            aligned[key] = _align_slot(left, right, copy.source.text)
-        if aligned[key] is not None:
-            found.append((copy, *aligned[key]))
+        if copy.doc != analysis.doc:
+            revealed = aligner.revealed(anchors, copy)
+            if revealed is not None:
+                found.append((copy, *revealed))
     return found
 
 
@@ -825,30 +848,18 @@ def _group_inconsistencies(group_docs: list[DocumentAnalysis], config: LinkerCon
     found = []
     # The clearest copies reveal most: compare with those first.
     clearest = sorted(group_docs, key=lambda d: (len(d.slots), d.doc))[: max_partners + 1]
-    # Copies of a text share most slots' surroundings and mostly the same
-    # partners: each surrounding is read, and each (anchors, partner)
-    # aligned, once.
-    anchors: dict[tuple[str, str], tuple[str, str]] = {}
-    aligned: dict[tuple[str, str, str], tuple[int, int] | None] = {}
+    aligner = SlotAligner(config)
     for analysis in group_docs:
         if not analysis.slots:
             continue
         partners = [d for d in clearest if d is not analysis][:max_partners]
         text = analysis.source.text
         for slot in analysis.slots:
-            around = (text[max(0, slot.start - ANCHOR_WINDOW) : slot.start], text[slot.end : slot.end + ANCHOR_WINDOW])
-            clear = anchors.get(around)
-            if clear is None:
-                clear = anchors[around] = (CLEAR_BEFORE.search(around[0]).group(), CLEAR_AFTER.match(around[1]).group())
-            left, right = clear
-            if len(left) < config.anchor_chars or len(right) < config.anchor_chars:
+            anchors = aligner.anchors(text, slot)
+            if anchors is None:
                 continue
             for partner in partners:
-                key = (left, right, partner.doc)
-                if key in aligned:
-                    revealed = aligned[key]
-                else:
-                    revealed = aligned[key] = _align_slot(left, right, partner.source.text)
+                revealed = aligner.revealed(anchors, partner)
                 if revealed is not None:
                     start, end = revealed
                     found.append(Inconsistency(analysis.doc, slot.slot_id, partner.doc, start, end, partner.source.text[start:end]))
