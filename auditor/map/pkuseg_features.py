@@ -16,10 +16,13 @@ weights are kept there too, as one array each process maps (:func:`mapped_weight
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import importlib.util
 import logging
 import os
 import pickle
+import re
 import sqlite3
 import tempfile
 import threading
@@ -255,6 +258,29 @@ def growing_extractor(table: FeatureTable, full_load_nodes: int = FULL_LOAD_NODE
     return GrowingExtractor()
 
 
+# pkuseg's dictionary has one word a line; its one-character entries.
+_SINGLE = re.compile(r"^.?$", re.MULTILINE)
+
+
+@functools.cache
+def pkuseg_words() -> tuple[frozenset[str], frozenset[str]]:
+    """pkuseg's own dictionary (``dicts/default.pkl`` of spacy-pkuseg): every entry, as its
+    post-processor reads them, and those of two characters or more. Read once a process, for
+    both pkuseg's post-processor and the lexicon segmenter, without importing spacy_pkuseg
+    (which pulls in its model and training code). Both empty without spacy-pkuseg."""
+    spec = importlib.util.find_spec("spacy_pkuseg")
+    if spec is None or not spec.submodule_search_locations:
+        log.warning("auditor: spacy-pkuseg is not installed; word boundaries come from characters only")
+        return frozenset(), frozenset()
+    with open(Path(list(spec.submodule_search_locations)[0]) / "dicts" / "default.pkl", "rb") as handle:
+        words = pickle.load(handle)
+    if not isinstance(words, str):
+        words = "\n".join(words)
+    words = words.strip()
+    every = frozenset(words.split("\n"))
+    return every, every.difference(_SINGLE.findall(words))
+
+
 def pkuseg_over_table(model_dir: Path, table: FeatureTable, full_load_nodes: int = FULL_LOAD_NODES):
     """A ``spacy_pkuseg.pkuseg`` of the model in ``model_dir``, as
     ``pkuseg(model_name=str(model_dir))`` makes it, but for its extractor: a
@@ -267,8 +293,10 @@ def pkuseg_over_table(model_dir: Path, table: FeatureTable, full_load_nodes: int
     segmenter.postag = False
     config.modelDir = str(model_dir)
     segmenter.preprocesser = Preprocesser(None)
-    default_words = Path(spacy_pkuseg.__file__).resolve().parent / "dicts" / "default.pkl"
-    segmenter.postprocesser = Postprocesser(None, [str(default_words)])
+    # Postprocesser(None, [default.pkl]) as pkuseg makes it, but with the dictionary read once.
+    segmenter.postprocesser = postprocesser = Postprocesser.__new__(Postprocesser)
+    postprocesser.do_process, postprocesser.common_words = True, set()
+    postprocesser.other_words = pkuseg_words()[0]
     segmenter.feature_extractor = growing_extractor(table, full_load_nodes)
     segmenter.model = model = Model.__new__(Model)  # Model.load reads all of weights.npz: 0.3 s
     model.w = mapped_weights(model_dir)

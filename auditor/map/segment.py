@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import importlib.util
 import io
 import logging
 import os
-import pickle
 import re
 import sqlite3
 import threading
 from pathlib import Path
 
+from ..heap import collector_paused
 from ..memo import Memo
 from ..pkuseg_model import MODEL_ENV, pkuseg_model_dir
-from .pkuseg_features import FeatureTable, pkuseg_over_table
+from .pkuseg_features import FeatureTable, pkuseg_over_table, pkuseg_words
 
 log = logging.getLogger("auditor")
 
@@ -61,7 +60,8 @@ class Segmenter:
                 self.name = "char"
             else:
                 try:
-                    self._model = _pkuseg(folder)
+                    with collector_paused(freeze=True):  # (see auditor.heap)
+                        self._model = _pkuseg(folder)
                     self.name = "pkuseg"
                 except Exception as exc:  # a broken model must not stop a scan
                     log.warning("auditor: cannot load pkuseg model from %s (%s); using characters", folder, exc)
@@ -157,20 +157,9 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def pkuseg_lexicon() -> frozenset[str]:
-    """pkuseg's own dictionary of words (shipped with spacy-pkuseg).
-
-    Found without importing spacy_pkuseg, which would pull in its model code."""
-    spec = importlib.util.find_spec("spacy_pkuseg")
-    if spec is None or not spec.submodule_search_locations:
-        log.warning("auditor: spacy-pkuseg is not installed; word boundaries come from characters only")
-        return frozenset()
-    path = Path(list(spec.submodule_search_locations)[0]) / "dicts" / "default.pkl"
-    with open(path, "rb") as handle:
-        words = pickle.load(handle)
-    if not isinstance(words, str):
-        words = "\n".join(words)
-    # One-character entries say nothing about word boundaries here.
-    return frozenset(w for w in words.split("\n") if len(w) > 1)
+    """pkuseg's own dictionary of words (shipped with spacy-pkuseg), but for its
+    one-character entries, which say nothing about word boundaries here."""
+    return pkuseg_words()[1]
 
 
 class LexiconSegmenter:

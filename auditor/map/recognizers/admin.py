@@ -60,7 +60,7 @@ class AdminNameRecognizer:
         generic = self.rules.generic_names
         not_a_place = self.rules.not_a_place_after
         entries = self.names.entries
-        for index, start, end in self.names.matcher.find_matches_as_indexes(text):
+        for start, end, index in self.names.matches(text):
             name, is_full, uids, level, core = entries[index]
             if name in generic or (not is_full and _not_a_place(not_a_place, text, end)):
                 continue

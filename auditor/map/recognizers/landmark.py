@@ -36,6 +36,6 @@ class LandmarkRecognizer:
     def find(self, text: str, segmenter: Segmenter):
         if self.table is None:
             return
-        for index, start, end in self.table.matcher.find_matches_as_indexes(text):
+        for start, end, index in self.table.matches(text):
             name = self.table.entries[index][0]
             yield ClueMatch(start, end, self.places[name], self.rules[name])

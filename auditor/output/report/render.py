@@ -3,9 +3,7 @@ page, without touching the disk."""
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
-import gc
 import hashlib
 from collections.abc import Iterator
 from importlib import resources
@@ -16,6 +14,7 @@ from markupsafe import Markup
 
 from ... import __version__
 from ... import i18n
+from ...heap import collector_paused
 from ..gate import verdict_word
 from .model import DOC_ROOT, SLOT_TYPE_LABELS, Review, Site, clue_kind_name, level_name, slot_type_name
 from .markup import doc_name_html, gate_badge, sortable_th, type_tag_html, verdict_badge
@@ -98,28 +97,6 @@ def render_pages(result: "AuditResult", generated_at: str | None = None,
     yield "index.html", renderer.index_html()
     for analysis in renderer.views.documents:
         yield renderer.page_html(analysis)
-
-
-PAUSE_COLLECTOR = True
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Rendering makes millions of short-lived objects, and each time the cycle
-    collector gets to its oldest generation it walks the whole audit result,
-    most of the heap; pages make no reference cycles, so reference counting
-    frees them as they go. What the pause saves: ``make bench`` (bench.md,
-    "memos", gc-pause); PAUSE_COLLECTOR = False turns it off."""
-    if not PAUSE_COLLECTOR:
-        yield
-        return
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def render(result: "AuditResult", generated_at: str | None = None, review: Review | None = None) -> dict[str, str]:

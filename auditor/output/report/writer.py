@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from ...runner import Batch, chunks, Runner
 from .model import PAGES_PER_TASK, Review
-from .render import collector_paused, PageRenderer
+from ...heap import collector_paused
+from .render import PageRenderer
 
 if TYPE_CHECKING:
     from ...result import AuditResult
