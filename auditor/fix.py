@@ -40,7 +40,7 @@ from .map.formats import html as html_format
 from .map.loading import DEFAULT_MAX_BYTES, InputFile, decode_document, iter_input_files, load_file
 from .output.folder import OutputError, OutputFolder, refuse_overlap, safe_relative_name, target_inside
 from .records import Clue, DocumentAnalysis, Identity, Slot, SourceText
-from .reduce.linker import EvidenceModel, KeptLink, SlotAligner, reinfer_group, revealed_in_copies
+from .reduce.linker import EvidenceModel, KeptLink, SlotAligner, reinfer_group
 from .rules import Rules, load_rules
 from .result import AuditResult
 from .runner import DaskRunner, Runner
@@ -284,8 +284,8 @@ class _LookAhead:
         """Of ``docs``, those of the members of ``group`` whose identity would still fail were they
         ``masked`` (:meth:`without`): their analyses so (clues weighed anew) and identities."""
         analyses, identities = [], []
-        for analysis, inference in reinfer_group(masked, group, self.model, self.outside):
-            if analysis.doc in docs and self.fails(inference.identity):
+        for analysis, inference in reinfer_group(masked, group, self.model, self.outside, docs):
+            if self.fails(inference.identity):
                 analyses.append(analysis)
                 identities.append(inference.identity)
         return analyses, identities
@@ -298,9 +298,10 @@ class _LookAhead:
 
 class _Plan:
     def __init__(self, result: AuditResult, gate: GateReport, policy: Policy, names: dict[str, set[str]],
-                 look_ahead: _LookAhead | None = None, rules: Rules | None = None):
+                 look_ahead: _LookAhead | None = None, rules: Rules | None = None, aligner: SlotAligner | None = None):
         self.result = result
         self.rules = rules  # None: a slot a copy reveals is masked in that copy alone
+        self.aligner = aligner  # the links' (KeptLink.aligner), whose alignments of unchanged copies hold
         self.gate = gate
         self.policy = policy
         # doc -> the names masked in it (grows). Kept by document: a group's label is one link's,
@@ -381,8 +382,17 @@ class _Plan:
     def _near_duplicates(self, analyses: dict[str, DocumentAnalysis]) -> None:
         # The copy a leak names is one of the clearest few; masked there, the slot would show in the
         # next clearest, a round later. With the rules, it is masked in every copy that shows it.
-        aligner = SlotAligner(self.rules.linker) if self.rules is not None else None
+        aligner = None
+        if self.rules is not None:
+            aligner = self.aligner if self.aligner is not None and self.aligner.config is self.rules.linker \
+                else SlotAligner(self.rules.linker)
         slots_of: dict[str, dict[str, Slot]] = {}
+        copies_of: dict[str, list[DocumentAnalysis]] = {}  # group -> its members' analyses
+        # Every copy of a group masks a slot its copies show, and the copies of a text mask the same slots:
+        # a slot's leaks (one a copy that masks it) would each align it with every copy, and each copy that
+        # shows it would get the same edit once a leak. Per (group, neighbours, mask): the copies that show
+        # it and have no edit for it yet (each gets it at the first leak that does not exclude it).
+        pending: dict[tuple[str, tuple[str, str], str], list[tuple[DocumentAnalysis, int, int]]] = {}
         for leak in self.result.inconsistencies:
             other = analyses.get(leak.other_doc)
             if other is None or leak.other_end <= leak.other_start:
@@ -396,11 +406,29 @@ class _Plan:
                 leak.other_start, leak.other_end, mask, shown, leak.revealed or shown, "near-duplicate-leak"))
             if slot is None or aligner is None:
                 continue
-            copies = [analyses[d] for d in self.members.get(self.group(leak.doc), ()) if d in analyses]
-            for copy, start, end in revealed_in_copies(analyses[leak.doc], slot, copies, aligner):
-                if copy.doc != leak.other_doc:
-                    text = copy.source.text[start:end]
-                    self.edits[copy.doc].append(Edit(start, end, mask, text, text, "near-duplicate-leak"))
+            analysis = analyses[leak.doc]
+            anchors = aligner.anchors(analysis.source.text, slot)
+            if anchors is None:
+                continue
+            group = self.group(leak.doc)
+            key = (group, anchors, mask)
+            waiting = pending.get(key)
+            if waiting is None:
+                copies = copies_of.get(group)
+                if copies is None:
+                    copies = copies_of[group] = [analyses[d] for d in self.members.get(group, ()) if d in analyses]
+                waiting = pending[key] = [(copy, *found) for copy in copies
+                                          if (found := aligner.revealed(anchors, copy)) is not None]
+            # Every copy that shows the slot but the leak's two, less those given this edit already
+            # (the same edit again: apply_edits keeps the first of equal spans).
+            kept = []
+            for copy, start, end in waiting:
+                if copy.doc == leak.doc or copy.doc == leak.other_doc:
+                    kept.append((copy, start, end))
+                    continue
+                text = copy.source.text[start:end]
+                self.edits[copy.doc].append(Edit(start, end, mask, text, text, "near-duplicate-leak"))
+            pending[key] = kept
 
     def _mask_names(self, analysis: DocumentAnalysis, names: set[str]) -> None:
         suffixes = self.policy.keep_suffixes
@@ -471,6 +499,11 @@ class _Workspace:
         self._analyzer: Analyzer | None = None
         # Each round re-links the copies, few of which it changed.
         self._kept = KeptLink(rules)
+
+    @property
+    def aligner(self) -> SlotAligner:
+        """The links' slot aligner (its alignments of the copies a round left as they were hold)."""
+        return self._kept.aligner
 
     def target(self, doc: str) -> Path:
         """The copy being written (in the staging folder)."""
@@ -692,7 +725,8 @@ def _mask_until_passing(workspace, policy: Policy) -> tuple[int, GateReport, Gat
         current = workspace.link()
         gate = evaluate(current, policy)
     while not gate.passed and rounds < policy.max_rounds:
-        plan = _Plan(current, gate, policy, names, _LookAhead.of(current, workspace.rules, policy), workspace.rules)
+        plan = _Plan(current, gate, policy, names, _LookAhead.of(current, workspace.rules, policy), workspace.rules,
+                     workspace.aligner)
         edits = plan.build()
         for doc, why in plan.stuck.items():
             if doc in fixes:
@@ -751,6 +785,11 @@ class _Draft:
         self._first: AuditResult | None = AuditResult(
             readable, list(result.identities), list(result.inconsistencies), result.gazetteer,
             outside_counts=result.outside_counts)
+
+    @property
+    def aligner(self) -> SlotAligner:
+        """The links' slot aligner (its alignments of the copies a round left as they were hold)."""
+        return self._kept.aligner
 
     def final(self, doc: str) -> str:
         return self.pristine[doc].source.path or doc

@@ -876,9 +876,16 @@ def rules_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-@lru_cache(maxsize=8)
 def load_rules(folder: str | os.PathLike | None = None) -> Rules:
-    """Every rule file of ``folder`` read and validated, once per process."""
+    """Every rule file of ``folder`` (default: the shipped rules) read and validated, once per
+    process. No argument, None and "" are one call: the shipped rules as one object, so that
+    what is built for them (the process's analyzer, its clue finder and memos) is built once
+    (``load_rules()`` and ``load_rules(None)`` are two keys to a cache of arguments)."""
+    return _load_rules(folder or None)
+
+
+@lru_cache(maxsize=8)
+def _load_rules(folder: str | os.PathLike | None) -> Rules:
     path = Path(folder) if folder else default_rules_dir()
     if not path.is_dir():
         raise RulesError(f"rules folder not found: {path}")

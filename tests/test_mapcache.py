@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from auditor.cli import main
 from auditor.mapcache import CACHE_FILE, MapCache
-from auditor.rules import load_rules
+from auditor.rules import _load_rules, load_rules
 from auditor.scan import audit, map_documents
 from auditor.map.loading import iter_input_files
 
@@ -82,11 +82,11 @@ def test_an_edited_rule_file_makes_every_document_a_miss(map_cache_dir, tmp_path
     assert n == len(list(seeds_dir.iterdir())) and cache.misses == n
     with open(rules_copy / "clues.toml", "a", encoding="utf-8") as rule_file:
         rule_file.write("\n# edited\n")
-    load_rules.cache_clear()
+    _load_rules.cache_clear()
     try:
         audit([seeds_dir], load_rules(rules_copy), cache=cache)
     finally:
-        load_rules.cache_clear()
+        _load_rules.cache_clear()
     assert (cache.hits, cache.misses) == (n, 2 * n)
 
 

@@ -533,3 +533,12 @@ def test_fixed_000_still_reads_as_the_same_report(fixed_seeds, seed_text):
     for masked in entry["masked"]:
         if len(masked["text"]) >= 3:
             assert masked["text"] not in fixed and masked["text"] not in copy_text, masked
+
+
+def test_the_review_reads_with_the_audits_analyzer_however_the_shipped_rules_were_asked_for():
+    # plan_fix without rules loads load_rules(None); an audit made with load_rules() had a
+    # Rules object of its own, so the review built a second clue finder and read with cold memos.
+    from auditor.scan import analyzer_for
+
+    assert load_rules() is load_rules(None) is load_rules("")
+    assert analyzer_for(load_rules()) is analyzer_for(load_rules(None))

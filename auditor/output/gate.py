@@ -18,7 +18,7 @@ import json
 import os
 import unicodedata
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -610,6 +610,22 @@ def _occurrences(clues: list[Clue], text: str) -> list[Clue]:
     return sorted((c for c in clues if c.text == text), key=lambda c: c.start)
 
 
+class _CluesOf(dict):
+    """doc -> its clues; and how many of a document's clues have a text, counted once a document
+    (each copy's count of each clue its copies leak: a group's copies times theirs)."""
+
+    def __init__(self, analyses) -> None:
+        super().__init__((a.doc, a.clues) for a in analyses)
+        self._counts: dict[str, Counter] = {}
+
+    def count(self, doc: str, text: str) -> int:
+        """``len(_occurrences(self.get(doc, []), text))``."""
+        counts = self._counts.get(doc)
+        if counts is None:
+            counts = self._counts[doc] = Counter(c.text for c in self.get(doc, []))
+        return counts[text]
+
+
 # A clue this short is a piece of many ordinary words (原 of 原则): its remedy
 # names the places it stands as a clue, not "everywhere".
 _SHORT_CLUE = 2
@@ -637,7 +653,7 @@ def evaluate(result: "AuditResult", policy: Policy) -> GateReport:
 def _evaluate(result: "AuditResult", policy: Policy) -> GateReport:
     positions = _Positions(result)
     groups = _group_members(result)
-    clues_of = {a.doc: a.clues for a in result.analyses}
+    clues_of = _CluesOf(result.analyses)
     reports: dict[str, DocumentReport] = {}
     findings: list[Finding] = []
 
@@ -828,7 +844,7 @@ def _identity_findings(
         first = found[0]
         location = positions.location(doc, first.start, first.end)
         related = [positions.location(doc, c.start, c.end, "same clue") for c in found[1:]]
-        copy_counts = [(positions.path(d), len(_occurrences(clues_of.get(d, []), top.text))) for d in copies]
+        copy_counts = [(positions.path(d), clues_of.count(d, top.text)) for d in copies]
         # The linker weighs all occurrences of a text together and gives each
         # occurrence that total, so one occurrence's weight is the clue's.
         weight = max([top.weight] + [c.weight for c in found])
@@ -870,7 +886,7 @@ def _own_place_findings(identity: Identity, policy: Policy, positions: _Position
         seen.add(named.text)
         found = _occurrences(own, named.text) or [named]
         first = found[0]
-        copy_counts = [(positions.path(d), len(_occurrences(clues_of.get(d, []), named.text))) for d in copies]
+        copy_counts = [(positions.path(d), clues_of.count(d, named.text)) for d in copies]
         add(Finding(
             "names-own-place", fails, doc, positions.location(doc, first.start, first.end), named.text,
             _("names the document's own place ({place}) in clear, while the masks hide it elsewhere").format(

@@ -583,6 +583,8 @@ class KeptLink:
         self._groups: dict[tuple[int, ...], tuple[list[DocumentAnalysis], dict]] = {}
         # member ids -> (the members, the slots they reveal)
         self._revealed: dict[tuple[int, ...], tuple[list[DocumentAnalysis], list[Inconsistency]]] = {}
+        # A group with one copy masked anew is aligned again: its other copies' alignments hold.
+        self.aligner = SlotAligner(rules.linker)
         self.hits = self.misses = 0
 
     def keep_only(self, groups: Iterable[list[DocumentAnalysis]]) -> None:
@@ -595,7 +597,7 @@ class KeptLink:
         key = tuple(map(id, copies))
         kept = self._revealed.get(key)
         if kept is None:
-            kept = self._revealed[key] = (copies, _group_inconsistencies(copies, config))
+            kept = self._revealed[key] = (copies, _group_inconsistencies(copies, config, aligner=self.aligner))
         return kept[1]
 
     def infer(self, docs: list[DocumentAnalysis], model: "EvidenceModel", outside: dict[str, int],
@@ -663,14 +665,18 @@ def infer_with_outside_counts(analyses: list[DocumentAnalysis], rules: Rules, gr
     return infer_all(outside), outside
 
 
-def reinfer_group(members: list[DocumentAnalysis], group: str, model: EvidenceModel, outside: dict[str, int]
-                  ) -> list[tuple[DocumentAnalysis, DocumentInference]]:
+def reinfer_group(members: list[DocumentAnalysis], group: str, model: EvidenceModel, outside: dict[str, int],
+                  only: Iterable[str] | None = None) -> list[tuple[DocumentAnalysis, DocumentInference]]:
     """One group's members inferred again as the second pass of a link whose outside counts were
     ``outside`` infers them (what a change to their clues alone would make of them): each member
-    with its clues weighed, and its inference."""
+    with its clues weighed, and its inference. ``only``: the docs of the members wanted (the
+    pooled inference is still of them all); None: every member."""
     pooled = infer_group(members, model, outside, {})
+    wanted = None if only is None else set(only)
     found = []
     for analysis in members:
+        if wanted is not None and analysis.doc not in wanted:
+            continue
         inference = identity_for(analysis, group, pooled, model)
         found.append((_weighted(analysis, inference), inference))
     return found
@@ -804,7 +810,9 @@ class SlotAligner:
     def __init__(self, config: LinkerConfig) -> None:
         self.config = config
         self._anchors: dict[tuple[str, str], tuple[str, str]] = {}
-        self._aligned: dict[tuple[str, str, str], tuple[int, int] | None] = {}
+        # copy's doc -> (the text aligned with, neighbours -> where it shows the slot): kept while the
+        # copy's text stays as it was, so that an aligner can serve one link after another (KeptLink)
+        self._aligned: dict[str, tuple[str, dict[tuple[str, str], tuple[int, int] | None]]] = {}
 
     def anchors(self, text: str, slot: Slot) -> tuple[str, str] | None:
         """The clear text either side of ``slot`` in ``text``; None when either is too short to align by."""
@@ -819,36 +827,23 @@ class SlotAligner:
 
     def revealed(self, anchors: tuple[str, str], copy: DocumentAnalysis) -> tuple[int, int] | None:
         """Where ``copy`` shows something other than a mask between ``anchors``."""
-        key = (*anchors, copy.doc)
-        if key not in self._aligned:
-            self._aligned[key] = _align_slot(anchors[0], anchors[1], copy.source.text)
-        return self._aligned[key]
-
-
-def revealed_in_copies(analysis: DocumentAnalysis, slot: Slot, copies: list[DocumentAnalysis],
-                       aligner: SlotAligner) -> list[tuple[DocumentAnalysis, int, int]]:
-    """Every copy of ``copies`` (not ``analysis`` itself) that shows in clear what ``slot`` of
-    ``analysis`` hides, between the same clear neighbours: (copy, start, end). The slots copies
-    reveal (:func:`find_inconsistencies`) name one copy a slot, of the clearest few; fix masks the
-    slot in all."""
-    anchors = aligner.anchors(analysis.source.text, slot)
-    if anchors is None:
-        return []
-    found = []
-    for copy in copies:
-        if copy.doc != analysis.doc:
-            revealed = aligner.revealed(anchors, copy)
-            if revealed is not None:
-                found.append((copy, *revealed))
-    return found
+        text = copy.source.text
+        kept = self._aligned.get(copy.doc)
+        if kept is None or (kept[0] is not text and kept[0] != text):
+            kept = self._aligned[copy.doc] = (text, {})
+        aligned = kept[1]
+        if anchors not in aligned:
+            aligned[anchors] = _align_slot(anchors[0], anchors[1], text)
+        return aligned[anchors]
 
 
 def _group_inconsistencies(group_docs: list[DocumentAnalysis], config: LinkerConfig,
-                           max_partners: int = 4) -> list[Inconsistency]:
+                           max_partners: int = 4, aligner: SlotAligner | None = None) -> list[Inconsistency]:
     found = []
     # The clearest copies reveal most: compare with those first.
     clearest = sorted(group_docs, key=lambda d: (len(d.slots), d.doc))[: max_partners + 1]
-    aligner = SlotAligner(config)
+    if aligner is None or aligner.config is not config:
+        aligner = SlotAligner(config)
     for analysis in group_docs:
         if not analysis.slots:
             continue
