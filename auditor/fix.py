@@ -44,7 +44,7 @@ from .reduce.linker import EvidenceModel, KeptLink, SlotAligner, reinfer_group
 from .rules import Rules, load_rules
 from .result import AuditResult
 from .runner import DaskRunner, Runner
-from .scan import Analyzer, analyzer_for, audit, linked, map_documents
+from .scan import audit, linked, map_documents, reanalyse_all
 from .map.slots import LineIndex
 
 log = logging.getLogger(__name__)
@@ -484,8 +484,10 @@ def _check_targets(files: list[InputFile], roots: list[Path], out: Path) -> dict
 class _Workspace:
     """The copies in the output folder and the pristine map results of their current text."""
 
-    def __init__(self, staging: Path, out: Path, rules: Rules, policy: Policy, max_bytes: int):
+    def __init__(self, staging: Path, out: Path, rules: Rules, policy: Policy, max_bytes: int,
+                 runner: Runner | DaskRunner = Runner()):
         self.staging = staging  # where the copies are written and rewritten
+        self.runner = runner  # where the copies are read again
         self.out = out  # where they will be once the output folder is swapped in
         self.rules = rules
         self.policy = policy
@@ -496,7 +498,6 @@ class _Workspace:
         self.names: dict[str, str] = {}  # doc -> relative name of its copy
         self.pristine: dict[str, DocumentAnalysis] = {}
         self.order: list[str] = []
-        self._analyzer: Analyzer | None = None
         # Each round re-links the copies, few of which it changed.
         self._kept = KeptLink(rules)
 
@@ -539,22 +540,30 @@ class _Workspace:
                 cleaned.append(doc)
         return cleaned
 
-    def rewrite(self, doc: str, text: str, edits: list[tuple[int, int, str]]) -> None:
-        """The copy of ``doc`` with ``edits`` (offsets into its current text) made: ``text``."""
-        source = self.pristine[doc].source
-        self._write(doc, text, _edited_copy(source, self.originals[doc], text, edits))
+    def rewrite(self, rewrites: list[tuple[str, str, list[tuple[int, int, str]]]], group_of: dict[str, str]) -> None:
+        """Each copy of (doc, text, edits) with ``edits`` (offsets into its current text) made,
+        ``text`` what they make; each read again (``group_of``: doc -> its copies' group)."""
+        for doc, text, edits in rewrites:
+            self._store(doc, text, _edited_copy(self.pristine[doc].source, self.originals[doc], text, edits))
+        self._read_back([doc for doc, _, _ in rewrites], group_of)
 
     def _write(self, doc: str, text: str, data: bytes) -> None:
+        self._store(doc, text, data)
+        self._read_back([doc], {})
+
+    def _store(self, doc: str, text: str, data: bytes) -> None:
         self.texts[doc] = text
         self.originals[doc] = data
-        target = self.target(doc)
-        target.write_bytes(data)
-        if self._analyzer is None:
-            self._analyzer = Analyzer(self.rules)
-        analysis = self._analyzer.reanalyse(self.pristine[doc], load_file(target, doc, self.max_bytes))
-        if analysis.source.text != text:
-            raise RuntimeError(f"{target}: the copy does not read back as written ({analysis.source.status})")
-        self.pristine[doc] = analysis
+        self.target(doc).write_bytes(data)
+
+    def _read_back(self, docs: list[str], group_of: dict[str, str]) -> None:
+        """The copies of ``docs`` read back from the staging folder and analysed again."""
+        pairs = [(self.pristine[doc], load_file(self.target(doc), doc, self.max_bytes)) for doc in docs]
+        for doc, analysis in zip(docs, reanalyse_all(pairs, group_of, self.rules, self.runner)):
+            if analysis.source.text != self.texts[doc]:
+                raise RuntimeError(f"{self.target(doc)}: the copy does not read back as written "
+                                   f"({analysis.source.status})")
+            self.pristine[doc] = analysis
 
 
 def _cleaned_copy(source: SourceText, data: bytes) -> bytes:
@@ -600,6 +609,7 @@ def remediate(
         rules = load_rules(rules)
     if policy is None:
         policy = resolve_policy(None, rules.folder)
+    runner = runner or Runner(workers)
     try:
         files = list(iter_input_files(roots))
     except InputError as exc:
@@ -611,7 +621,8 @@ def remediate(
     with folder:
         analyses = map_documents(files, rules, workers, with_clues=True, max_bytes=max_bytes, progress=progress,
                                  runner=runner, cache=cache)
-        workspace, skipped, unfixable = _copy_readable(files, analyses, names, folder, rules, policy, max_bytes)
+        workspace, skipped, unfixable = _copy_readable(files, analyses, names, folder, rules, policy, max_bytes,
+                                                       runner)
         rounds, before, _, fixes = _mask_until_passing(workspace, policy)
         folder.commit()
         # The proof: a fresh audit of the output folder, as `auditor check OUT` would run it.
@@ -631,11 +642,12 @@ def remediate(
 
 
 def _copy_readable(files, analyses, copy_names: dict[str, str], folder: OutputFolder, rules: Rules,
-                   policy: Policy, max_bytes: int) -> tuple["_Workspace", list[tuple[str, str]], list[str]]:
+                   policy: Policy, max_bytes: int, runner: Runner | DaskRunner
+                   ) -> tuple["_Workspace", list[tuple[str, str]], list[str]]:
     """Copies every readable document into the staging folder, byte for byte;
     returns the workspace, the (doc, why) of those not copied, and which of
     those fail the policy as they stand (auditor could not check them)."""
-    workspace = _Workspace(folder.staging, folder.path, rules, policy, max_bytes)
+    workspace = _Workspace(folder.staging, folder.path, rules, policy, max_bytes, runner)
     skipped, unfixable = [], []
     for entry, analysis in zip(files, analyses):
         source = analysis.source
@@ -731,7 +743,7 @@ def _mask_until_passing(workspace, policy: Policy) -> tuple[int, GateReport, Gat
         for doc, why in plan.stuck.items():
             if doc in fixes:
                 fixes[doc].stuck = why
-        changed = False
+        rewrites: list[tuple[str, str, list[tuple[int, int, str]]]] = []
         for doc, planned in edits.items():
             new_text, applied = apply_edits(workspace.texts[doc], planned)
             if new_text == workspace.texts[doc]:
@@ -742,7 +754,7 @@ def _mask_until_passing(workspace, policy: Policy) -> tuple[int, GateReport, Gat
                 fixes[doc].stuck = (f"a masked copy cannot be written in {workspace.encodings[doc]}: the file had "
                                     "bytes that could not be decoded; re-save it in a clean encoding, then fix it")
                 continue
-            workspace.rewrite(doc, new_text, [(edit.start, edit.end, edit.replacement) for edit in applied])
+            rewrites.append((doc, new_text, [(edit.start, edit.end, edit.replacement) for edit in applied]))
             fix = fixes[doc]
             fix.rounds += 1
             index = lines.get(doc) or lines.setdefault(doc, LineIndex(originals[doc]))
@@ -752,9 +764,9 @@ def _mask_until_passing(workspace, policy: Policy) -> tuple[int, GateReport, Gat
                 line, column = index.position(start)
                 fix.spans.append(MaskedSpan(start, end, line, column, edit.original, edit.replacement, edit.label,
                                             edit.reason, rounds + 1))
-            changed = True
-        if not changed:
+        if not rewrites:
             break
+        workspace.rewrite(rewrites, plan.group_of)
         rounds += 1
         current = workspace.link()
         gate = evaluate(current, policy)
@@ -774,8 +786,9 @@ class _Draft:
     :class:`_Workspace` for :func:`plan_fix`, without a folder. The first
     link is the audit's own (already done); the audit is never changed."""
 
-    def __init__(self, result: AuditResult, rules: Rules):
+    def __init__(self, result: AuditResult, rules: Rules, runner: Runner | DaskRunner = Runner()):
         self.rules = rules
+        self.runner = runner  # where the copies are read again
         readable = [a for a in result.analyses if a.source.ok]
         self.order = [a.doc for a in readable]
         self.pristine: dict[str, DocumentAnalysis] = {a.doc: a for a in readable}
@@ -811,11 +824,13 @@ class _Draft:
                 cleaned.append(doc)
         return cleaned
 
-    def rewrite(self, doc: str, text: str, edits: list[tuple[int, int, str]]) -> None:
-        self.texts[doc] = text
-        source = replace(self.pristine[doc].source, text=text)
-        # The process's analyzer of these rules: its clue finder is built already after a scan.
-        self.pristine[doc] = analyzer_for(self.rules).reanalyse(self.pristine[doc], source)
+    def rewrite(self, rewrites: list[tuple[str, str, list[tuple[int, int, str]]]], group_of: dict[str, str]) -> None:
+        pairs = []
+        for doc, text, _ in rewrites:
+            self.texts[doc] = text
+            pairs.append((self.pristine[doc], replace(self.pristine[doc].source, text=text)))
+        for (doc, _, _), analysis in zip(rewrites, reanalyse_all(pairs, group_of, self.rules, self.runner)):
+            self.pristine[doc] = analysis
 
 
 @dataclass
@@ -833,7 +848,8 @@ class FixPlan:
         return self.documents.get(doc)
 
 
-def plan_fix(result: AuditResult, policy: Policy | None = None, rules: Rules | None = None) -> FixPlan:
+def plan_fix(result: AuditResult, policy: Policy | None = None, rules: Rules | None = None,
+             runner: Runner | DaskRunner = Runner()) -> FixPlan:
     """What ``auditor fix`` would mask in the documents of a linked audit: the
     same rounds of planning, masking and re-linking as fix, on copies held in
     memory. Nothing is written and ``result`` is left as it is. Each
@@ -842,12 +858,13 @@ def plan_fix(result: AuditResult, policy: Policy | None = None, rules: Rules | N
     the masked copies (fix's own proof, a re-audit of the written folder,
     reads them back from disk and could differ only where a copy does not
     decode as it was written). ``rules``: those of the audit (by default the
-    rules of ``policy``)."""
+    rules of ``policy``). ``runner``: where the masked copies are read again, a round's copies of
+    one text together (default: here)."""
     if policy is None:
         policy = resolve_policy(None, None)
     if rules is None:
         rules = load_rules(policy.rules_folder or None)
-    draft = _Draft(result, rules)
+    draft = _Draft(result, rules, runner)
     rounds, before, after, fixes = _mask_until_passing(draft, policy)
     not_copied = {a.doc: f"{a.source.status}: {a.source.message}" if a.source.message else a.source.status
                   for a in result.analyses if not a.source.ok}

@@ -290,10 +290,15 @@ def clue_tasks(analyses: Sequence[DocumentAnalysis]) -> list[list[int]]:
     groups: dict[int, list[int]] = {}
     for root, index in zip(roots, readable):
         groups.setdefault(root, []).append(index)
+    return packed_tasks(groups.values())
+
+
+def packed_tasks(groups: Iterable[list[int]]) -> list[list[int]]:
+    """Groups of copies (indexes) packed into tasks of at most CLUE_TASK_DOCUMENTS."""
     # Whole groups per task where they fit; a larger group is cut into tasks
     # (its copies then share lines across processes, at a little more work).
     tasks: list[list[int]] = [[]]
-    for members in groups.values():
+    for members in groups:
         if tasks[-1] and len(tasks[-1]) + len(members) > CLUE_TASK_DOCUMENTS:
             tasks.append([])
         for member in members:
@@ -301,6 +306,30 @@ def clue_tasks(analyses: Sequence[DocumentAnalysis]) -> list[list[int]]:
                 tasks.append([])
             tasks[-1].append(member)
     return [task for task in tasks if task]
+
+
+def reanalysed(rules: Rules, pairs: Sequence[tuple[DocumentAnalysis, SourceText]]) -> list[DocumentAnalysis]:
+    """A re-reading task (fix's rounds): each document read again from its edited source, its
+    earlier analysis telling which lines are as they were (:meth:`Analyzer.reanalyse`)."""
+    analyzer = analyzer_for(rules)
+    return [analyzer.reanalyse(earlier, source) for earlier, source in pairs]
+
+
+def reanalyse_all(pairs: Sequence[tuple[DocumentAnalysis, SourceText]], group_of: dict[str, str], rules: Rules,
+                  runner: Runner | DaskRunner = Runner()) -> list[DocumentAnalysis]:
+    """:func:`reanalysed` of every (earlier analysis, edited source) pair, in order, by tasks of
+    the runner: the copies of one group (``group_of``: doc -> group) together, since a round
+    masks them alike and one clue finder then reads their changed lines once."""
+    groups: dict[str, list[int]] = {}
+    for index, (earlier, _) in enumerate(pairs):
+        groups.setdefault(group_of.get(earlier.doc, earlier.doc), []).append(index)
+    tasks = packed_tasks(groups.values())
+    found: list[DocumentAnalysis | None] = [None] * len(pairs)
+    batch = runner.start(partial(reanalysed, rules), [[pairs[index] for index in task] for task in tasks])
+    for index, done in batch.indexed():
+        for position, analysis in zip(tasks[index], done):
+            found[position] = analysis
+    return found
 
 
 def find_clues(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner | DaskRunner = Runner(),

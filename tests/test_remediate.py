@@ -542,3 +542,28 @@ def test_the_review_reads_with_the_audits_analyzer_however_the_shipped_rules_wer
 
     assert load_rules() is load_rules(None) is load_rules("")
     assert analyzer_for(load_rules()) is analyzer_for(load_rules(None))
+
+
+@needs_linker
+def test_the_plan_reads_its_masked_copies_the_same_in_forked_workers(monkeypatch, tmp_path):
+    # Each round's masked copies are read again by the runner's tasks, copies of a text
+    # together: two tasks a round over two forked processes plan what one process plans.
+    from auditor.fix import plan_fix
+    from auditor.runner import Runner
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    for seed in sorted(seeds.glob("*.txt")):
+        (tmp_path / seed.name).write_bytes(seed.read_bytes())
+    copy = (tmp_path / sorted(p.name for p in seeds.glob("000_*.txt"))[0]).read_text(encoding="utf-8")
+    (tmp_path / "republished.txt").write_text(copy.replace("。", "。\n", 3), encoding="utf-8")
+    rules = load_rules()
+    result = audit([tmp_path], rules)
+    monkeypatch.setattr("auditor.scan.CLUE_TASK_DOCUMENTS", 1)
+    plans = [plan_fix(result, rules=rules, runner=Runner(workers)) for workers in (1, 2)]
+
+    def masked(plan):
+        return {doc: [(s.start, s.end, s.replacement, s.round) for s in fix.spans] for doc, fix in plan.documents.items()}
+
+    assert masked(plans[0]) == masked(plans[1])
+    assert sum(len(spans) for spans in masked(plans[0]).values()) > 0
+    assert [d.status for d in plans[0].after.documents] == [d.status for d in plans[1].after.documents]

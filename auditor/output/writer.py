@@ -13,21 +13,23 @@ from .folder import OutputFolder, scan_files
 from ..fix import plan_fix
 from .report import FixView, ReportJob, Review, fix_view, gate_view, is_linked
 from ..result import AuditResult
+from ..runner import Runner
 from .tables import write_tables
 
 
-def build_review(result: AuditResult, policy: Policy, rules=None) -> Review:
+def build_review(result: AuditResult, policy: Policy, rules=None, workers: int = 1) -> Review:
     """The gate's record of every document under ``policy`` (gate.evaluate) and
     what `auditor fix` would mask in each (remediate.plan_fix, which writes
     nothing). Without the linker only the files auditor could not read have a
-    status: the others have no verdict to judge."""
+    status: the others have no verdict to judge. ``workers``: the processes fix's rounds read
+    the masked copies with."""
     report = evaluate(result, policy)
     linked = is_linked(result)
     paths = tuple(sorted({d.path for d in report.documents}, key=len, reverse=True))
     gates = {d.doc: gate_view(d, policy, paths) for d in report.documents if linked or not d.readable}
     fixes: dict[str, FixView] = {}
     if linked:
-        plan = plan_fix(result, policy, rules)
+        plan = plan_fix(result, policy, rules, Runner(workers))
         for doc, planned in plan.documents.items():
             fixes[doc] = fix_view(planned, report.document(doc))
         summary = summary_line(report)
@@ -44,7 +46,8 @@ def write_audit(result: AuditResult, out: str | os.PathLike | OutputFolder, work
     at all (see :class:`~auditor.output.folder.OutputFolder`; the CLI passes
     one it opened before reading, to check the destination first); returns
     the paths written (the report's index.html last). With workers, forked
-    processes write the report's pages while this one writes the tables.
+    processes read fix's masked copies again (the review) and write the report's pages
+    while this one writes the tables.
     The report shows each document's status under ``policy`` (a
     :class:`~auditor.output.gate.Policy`; by default that of the default rules,
     ``gate.resolve_policy(None, None)``: pass one for other rules) and
@@ -58,7 +61,7 @@ def write_audit(result: AuditResult, out: str | os.PathLike | OutputFolder, work
     if policy is None:
         policy = resolve_policy(None, None)
     reviewing = time.perf_counter()
-    review = build_review(result, policy)
+    review = build_review(result, policy, workers=workers)
     reviewed = time.perf_counter()
 
     # Replacing a folder that holds a document read here would delete it.
