@@ -551,3 +551,14 @@ def test_on_a_phone_wide_tables_scroll_in_a_wrapper_and_names_stay_whole(tmp_pat
         assert title.evaluate("""b => { const r = document.createRange(); const t = b.lastChild;
             r.setStart(t, 0); r.setEnd(t, t.length); return r.getClientRects().length; }""") == 1
         browser.close()
+
+
+def test_the_gates_lines_isolate_each_path_the_longest_where_one_begins_another():
+    from auditor.output.report.markup import PathIsolator
+
+    isolate = PathIsolator(["corpus/a.txt", "corpus/a.txt.bak/\u202eb.txt", "", "corpus/a.txt"])
+    line = "corpus/a.txt.bak/\u202eb.txt reveals slot 3 of corpus/a.txt <b>"
+    assert str(isolate(line)) == ("<bdi>corpus/a.txt.bak/\u202eb.txt</bdi> reveals slot 3 of "
+                                  "<bdi>corpus/a.txt</bdi> &lt;b&gt;")
+    assert str(PathIsolator()(line)) == str(isolate(line.replace("corpus", "elsewhere"))).replace(
+        "elsewhere", "corpus") == line.replace("<b>", "&lt;b&gt;")

@@ -12,6 +12,7 @@ from ..i18n import _
 from .folder import OutputFolder, scan_files
 from ..fix import plan_fix
 from .report import FixView, ReportJob, Review, fix_view, gate_view, is_linked
+from .report.markup import PathIsolator
 from ..result import AuditResult
 from ..runner import Runner
 from .tables import write_tables
@@ -25,8 +26,8 @@ def build_review(result: AuditResult, policy: Policy, rules=None, workers: int =
     the masked copies with."""
     report = evaluate(result, policy)
     linked = is_linked(result)
-    paths = tuple(sorted({d.path for d in report.documents}, key=len, reverse=True))
-    gates = {d.doc: gate_view(d, policy, paths) for d in report.documents if linked or not d.readable}
+    isolate = PathIsolator(d.path for d in report.documents)
+    gates = {d.doc: gate_view(d, policy, isolate) for d in report.documents if linked or not d.readable}
     fixes: dict[str, FixView] = {}
     if linked:
         plan = plan_fix(result, policy, rules, Runner(workers))

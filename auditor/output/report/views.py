@@ -30,7 +30,7 @@ from .model import (
     Review, SideBySide, SlotView, TypeCount,
 )
 from .markup import (
-    clue_rows_html, difference_rows_html, doc_name_html, escaped, gate_badge_parts, isolated, isolating_paths,
+    clue_rows_html, difference_rows_html, doc_name_html, escaped, gate_badge_parts, isolated, PathIsolator,
     slot_rows_html, text_html, verdict_badge, verdict_badge_parts,
 )
 
@@ -720,16 +720,16 @@ def is_linked(result: "AuditResult") -> bool:
     return result.gazetteer is not None or bool(result.identities)
 
 
-def gate_view(document, policy: "Policy", paths: tuple[str, ...] = ()) -> GateView:
-    """A document's gate record (gate.DocumentReport) as the page shows it;
-    ``paths``, the documents' shown paths, are isolated (<bdi>) in its lines."""
+def gate_view(document, policy: "Policy", isolate: PathIsolator = PathIsolator()) -> GateView:
+    """A document's gate record (gate.DocumentReport) as the page shows it; ``isolate``: the
+    documents' shown paths, isolated (<bdi>) in its lines."""
     by_rule: dict[str, list] = {}
     for finding in document.findings:
         by_rule.setdefault(finding.rule, []).append(finding)
     rules = []
     for rule, findings in by_rule.items():
         fails = any(f.fails for f in findings)
-        lines = tuple(isolating_paths(printable_name(f.line()), paths) for f in findings[:GATE_FINDINGS])
+        lines = tuple(isolate(printable_name(f.line())) for f in findings[:GATE_FINDINGS])
         known = RULES.get(rule)
         rules.append(GateRuleView(rule, fails, _(known.short) if known else rule, lines,
                                   max(0, len(findings) - GATE_FINDINGS)))
