@@ -300,8 +300,9 @@ class _Plan:
     def __init__(self, result: AuditResult, gate: GateReport, policy: Policy, names: dict[str, set[str]],
                  look_ahead: _LookAhead | None = None, rules: Rules | None = None, aligner: SlotAligner | None = None):
         self.result = result
-        self.rules = rules  # None: a slot a copy reveals is masked in that copy alone
-        self.aligner = aligner  # the links' (KeptLink.aligner), whose alignments of unchanged copies hold
+        # None: a slot a copy reveals is masked in that copy alone. The links' aligner (KeptLink's)
+        # where given: its alignments of the copies a round left as they were hold.
+        self.aligner = aligner if aligner is not None or rules is None else SlotAligner(rules.linker)
         self.gate = gate
         self.policy = policy
         # doc -> the names masked in it (grows). Kept by document: a group's label is one link's,
@@ -381,18 +382,15 @@ class _Plan:
 
     def _near_duplicates(self, analyses: dict[str, DocumentAnalysis]) -> None:
         # The copy a leak names is one of the clearest few; masked there, the slot would show in the
-        # next clearest, a round later. With the rules, it is masked in every copy that shows it.
-        aligner = None
-        if self.rules is not None:
-            aligner = self.aligner if self.aligner is not None and self.aligner.config is self.rules.linker \
-                else SlotAligner(self.rules.linker)
+        # next clearest, a round later. With an aligner, it is masked in every copy that shows it.
+        aligner = self.aligner
         slots_of: dict[str, dict[str, Slot]] = {}
         copies_of: dict[str, list[DocumentAnalysis]] = {}  # group -> its members' analyses
-        # Every copy of a group masks a slot its copies show, and the copies of a text mask the same slots:
-        # a slot's leaks (one a copy that masks it) would each align it with every copy, and each copy that
-        # shows it would get the same edit once a leak. Per (group, neighbours, mask): the copies that show
-        # it and have no edit for it yet (each gets it at the first leak that does not exclude it).
-        pending: dict[tuple[str, tuple[str, str], str], list[tuple[DocumentAnalysis, int, int]]] = {}
+        # A slot's leaks are one a copy that masks it, and the copies of a text mask the same slots:
+        # the copies that show a slot are found once per (group, neighbours, mask), and each is
+        # given its edit once (the same edit again changes nothing: apply_edits keeps the first).
+        showing: dict[tuple[str, tuple[str, str], str], list[tuple[DocumentAnalysis, int, int]]] = {}
+        given: set[tuple[tuple[str, tuple[str, str], str], str]] = set()
         for leak in self.result.inconsistencies:
             other = analyses.get(leak.other_doc)
             if other is None or leak.other_end <= leak.other_start:
@@ -406,29 +404,22 @@ class _Plan:
                 leak.other_start, leak.other_end, mask, shown, leak.revealed or shown, "near-duplicate-leak"))
             if slot is None or aligner is None:
                 continue
-            analysis = analyses[leak.doc]
-            anchors = aligner.anchors(analysis.source.text, slot)
+            anchors = aligner.anchors(analyses[leak.doc].source.text, slot)
             if anchors is None:
                 continue
             group = self.group(leak.doc)
             key = (group, anchors, mask)
-            waiting = pending.get(key)
-            if waiting is None:
-                copies = copies_of.get(group)
-                if copies is None:
-                    copies = copies_of[group] = [analyses[d] for d in self.members.get(group, ()) if d in analyses]
-                waiting = pending[key] = [(copy, *found) for copy in copies
-                                          if (found := aligner.revealed(anchors, copy)) is not None]
-            # Every copy that shows the slot but the leak's two, less those given this edit already
-            # (the same edit again: apply_edits keeps the first of equal spans).
-            kept = []
-            for copy, start, end in waiting:
-                if copy.doc == leak.doc or copy.doc == leak.other_doc:
-                    kept.append((copy, start, end))
+            if key not in showing:
+                if group not in copies_of:
+                    copies_of[group] = [analyses[d] for d in self.members.get(group, ()) if d in analyses]
+                showing[key] = [(copy, *found) for copy in copies_of[group]
+                                if (found := aligner.revealed(anchors, copy)) is not None]
+            for copy, start, end in showing[key]:
+                if copy.doc in (leak.doc, leak.other_doc) or (key, copy.doc) in given:
                     continue
+                given.add((key, copy.doc))
                 text = copy.source.text[start:end]
                 self.edits[copy.doc].append(Edit(start, end, mask, text, text, "near-duplicate-leak"))
-            pending[key] = kept
 
     def _mask_names(self, analysis: DocumentAnalysis, names: set[str]) -> None:
         suffixes = self.policy.keep_suffixes

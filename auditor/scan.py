@@ -323,12 +323,19 @@ def reanalyse_all(pairs: Sequence[tuple[DocumentAnalysis, SourceText]], group_of
     groups: dict[str, list[int]] = {}
     for index, (earlier, _) in enumerate(pairs):
         groups.setdefault(group_of.get(earlier.doc, earlier.doc), []).append(index)
-    tasks = packed_tasks(groups.values())
-    found: list[DocumentAnalysis | None] = [None] * len(pairs)
-    batch = runner.start(partial(reanalysed, rules), [[pairs[index] for index in task] for task in tasks])
+    return _by_tasks(runner, partial(reanalysed, rules), pairs, packed_tasks(groups.values()), [None] * len(pairs))
+
+
+def _by_tasks(runner: Runner | DaskRunner, function, items: Sequence, tasks: list[list[int]], found: list,
+              progress=None) -> list:
+    """``found`` with, at the positions each task of ``tasks`` lists, ``function``'s results on
+    those items (``progress(n)`` as each task's n finish)."""
+    batch = runner.start(function, [[items[index] for index in task] for task in tasks])
     for index, done in batch.indexed():
-        for position, analysis in zip(tasks[index], done):
-            found[position] = analysis
+        for position, result in zip(tasks[index], done):
+            found[position] = result
+        if progress:
+            progress(len(done))
     return found
 
 
@@ -337,13 +344,7 @@ def find_clues(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner | 
     """The analyses with the clues of every readable document, found by task
     of :func:`clue_tasks` (the documents of a task go to one worker)."""
     tasks = clue_tasks(analyses)
-    found = list(analyses)
-    batch = runner.start(partial(clues_of, rules), [[analyses[index] for index in task] for task in tasks])
-    for index, done in batch.indexed():
-        for position, analysis in zip(tasks[index], done):
-            found[position] = analysis
-        if progress:
-            progress(len(done))
+    found = _by_tasks(runner, partial(clues_of, rules), analyses, tasks, list(analyses), progress)
     if progress:
         progress(len(analyses) - sum(map(len, tasks)))
     return found

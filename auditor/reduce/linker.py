@@ -593,11 +593,11 @@ class KeptLink:
         self._groups = {key: kept for key, kept in self._groups.items() if key in wanted}
         self._revealed = {key: kept for key, kept in self._revealed.items() if key in wanted}
 
-    def inconsistencies(self, copies: list[DocumentAnalysis], config: LinkerConfig) -> list[Inconsistency]:
+    def inconsistencies(self, copies: list[DocumentAnalysis]) -> list[Inconsistency]:
         key = tuple(map(id, copies))
         kept = self._revealed.get(key)
         if kept is None:
-            kept = self._revealed[key] = (copies, _group_inconsistencies(copies, config, aligner=self.aligner))
+            kept = self._revealed[key] = (copies, _group_inconsistencies(copies, self.aligner))
         return kept[1]
 
     def infer(self, docs: list[DocumentAnalysis], model: "EvidenceModel", outside: dict[str, int],
@@ -721,7 +721,7 @@ def link_corpus(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner |
     if alignment is not None:
         inconsistencies = alignment.result()
     elif kept is not None:
-        inconsistencies = [found for copies in _copies(readable, groups) for found in kept.inconsistencies(copies, config)]
+        inconsistencies = [found for copies in _copies(readable, groups) for found in kept.inconsistencies(copies)]
     else:
         inconsistencies = find_inconsistencies(readable, groups, config)
     weighted = [_weighted(analysis, final.get(analysis.doc)) for analysis in analyses]
@@ -770,7 +770,8 @@ def _copies(analyses: list[DocumentAnalysis], groups: dict[str, str]) -> list[li
 def find_inconsistencies(analyses: list[DocumentAnalysis], groups: dict[str, str], config: LinkerConfig,
                          max_partners: int = 4) -> list[Inconsistency]:
     """Slots masked in one copy of a text and readable in a near-duplicate."""
-    return [found for copies in _copies(analyses, groups) for found in _group_inconsistencies(copies, config, max_partners)]
+    aligner = SlotAligner(config)
+    return [found for copies in _copies(analyses, groups) for found in _group_inconsistencies(copies, aligner, max_partners)]
 
 
 class _Alignment:
@@ -799,7 +800,8 @@ class _Alignment:
 
 def align_groups(config: LinkerConfig, groups: Sequence[list[DocumentAnalysis]]) -> list[Inconsistency]:
     """An alignment task: the inconsistencies of some groups of copies, in order."""
-    return [found for docs in groups for found in _group_inconsistencies(docs, config)]
+    aligner = SlotAligner(config)
+    return [found for docs in groups for found in _group_inconsistencies(docs, aligner)]
 
 
 class SlotAligner:
@@ -837,13 +839,11 @@ class SlotAligner:
         return aligned[anchors]
 
 
-def _group_inconsistencies(group_docs: list[DocumentAnalysis], config: LinkerConfig,
-                           max_partners: int = 4, aligner: SlotAligner | None = None) -> list[Inconsistency]:
+def _group_inconsistencies(group_docs: list[DocumentAnalysis], aligner: SlotAligner,
+                           max_partners: int = 4) -> list[Inconsistency]:
     found = []
     # The clearest copies reveal most: compare with those first.
     clearest = sorted(group_docs, key=lambda d: (len(d.slots), d.doc))[: max_partners + 1]
-    if aligner is None or aligner.config is not config:
-        aligner = SlotAligner(config)
     for analysis in group_docs:
         if not analysis.slots:
             continue

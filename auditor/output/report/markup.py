@@ -8,10 +8,10 @@ import re
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
-import daachorse
 from markupsafe import escape, Markup
 
 from ...i18n import _
+from ...map.recognizers.base import NameTable
 from ...records import Clue, Slot
 from ...memo import Memo
 from .model import (
@@ -268,16 +268,12 @@ class PathIsolator:
     made the review quadratic in the documents."""
 
     def __init__(self, paths: Iterable[str] = ()) -> None:
-        paths = sorted({p for p in paths if p})
-        self._matcher = daachorse.CharwiseDoubleArrayAhoCorasick(
-            paths, match_kind=daachorse.MATCH_KIND_LEFTMOST_LONGEST) if paths else None
+        self._paths = NameTable(sorted((path,) for path in set(paths) if path))
 
     def __call__(self, line: str) -> Markup:
         """``line`` as markup, each path in it isolated."""
-        if self._matcher is None:
-            return Markup(escape(line))
         out, at = [], 0
-        for start, end, _ in self._matcher.find(line):
+        for start, end, _ in self._paths.matches(line):
             out.append(escape(line[at:start]))
             out.append(Markup(f"<bdi>{escape(line[start:end])}</bdi>"))
             at = end
