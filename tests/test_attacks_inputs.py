@@ -323,3 +323,17 @@ def test_a_folder_that_cannot_be_listed_or_entered_gets_unreadable_rows(tmp_path
         "closed": ("unreadable", "cannot list the folder: Permission denied"),
         "nox/doc.txt": ("unreadable", "cannot read: Permission denied"),
     }
+
+
+def test_check_names_a_link_it_did_not_follow_by_its_own_path_not_its_target(tmp_path, report_head):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "real.txt").write_text(report_head, encoding="utf-8")
+    (corpus / "dangling.txt").symlink_to(tmp_path / "nowhere.txt")
+    (corpus / "folder-link").symlink_to(tmp_path, target_is_directory=True)
+    done = subprocess.run([sys.executable, "-m", "auditor.cli", "check", str(corpus), "-j", "1"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert done.returncode in (0, 1), done.stderr
+    assert "nowhere.txt" not in done.stdout
+    assert "corpus/dangling.txt: skipped: a link to a file that does not exist" in done.stdout
+    assert "corpus/folder-link: skipped: a link to a folder (not followed)" in done.stdout

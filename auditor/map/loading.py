@@ -517,7 +517,9 @@ def _absolute(path: Path) -> str:
 def load_input(file: InputFile, max_bytes: int = DEFAULT_MAX_BYTES, on_bytes=None) -> SourceText:
     """The SourceText of a found entry: read, or with the status decided when it was found."""
     if file.status:
-        return SourceText(file.doc, _absolute(file.path), "", "", file.status, file.message)
+        # Not read, so not followed: a link is named by where it stands, not by what it points at.
+        where = Path(_absolute(file.path.parent)) / file.path.name if os.path.islink(file.path) else _absolute(file.path)
+        return SourceText(file.doc, str(where), "", "", file.status, file.message)
     return load_file(file.path, file.doc, max_bytes, on_bytes)
 
 
