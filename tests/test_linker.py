@@ -271,6 +271,23 @@ def test_slots_masked_in_both_copies_reveal_nothing(gouyang_copies):
     assert len(gouyang_copies.inconsistencies) == 1
 
 
+def test_a_slot_the_copy_masks_in_context_too_reveals_nothing(tmp_path, seed_text):
+    # ?? is a mask only before Chinese text (??县, not a question's ??), so its characters are not
+    # mask symbols: where both copies mask the same spot with it, the copy shows its own slot, not
+    # the value. The bench's real reports carry such runs (县长 许 喆????各位代表) and fix masked
+    # '????' with '????' round after round.
+    lines = seed_text("000").split("\n")[19:40]
+    clear = "\n".join(lines) + "\n"
+    assert clear.count("崞阳古城修复活化") == 1
+    assert clear.count("滹沱河") >= 1
+    both = clear.replace("滹沱河", "??河")
+    (tmp_path / "a_masked.txt").write_text(both.replace("推进崞阳古城修复活化", "推进×古城修复活化"), encoding="utf-8")
+    (tmp_path / "b_clear.txt").write_text(both, encoding="utf-8")
+    result = run_audit_in(tmp_path)
+    assert any(s.mask == "??" for s in result.analysis("b_clear.txt").slots)
+    assert [(i.doc, i.revealed) for i in result.inconsistencies] == [("a_masked.txt", "崞阳")]
+
+
 @pytest.fixture(scope="module")
 def taiyuan_copies(tmp_path_factory, seed_text):
     """Two copies of 002's opening, each masking different spots."""

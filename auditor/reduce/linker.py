@@ -13,6 +13,7 @@ places also use is discounted.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import re
@@ -812,9 +813,9 @@ class SlotAligner:
     def __init__(self, config: LinkerConfig) -> None:
         self.config = config
         self._anchors: dict[tuple[str, str], tuple[str, str]] = {}
-        # copy's doc -> (the text aligned with, neighbours -> where it shows the slot): kept while the
-        # copy's text stays as it was, so that an aligner can serve one link after another (KeptLink)
-        self._aligned: dict[str, tuple[str, dict[tuple[str, str], tuple[int, int] | None]]] = {}
+        # copy's doc -> (the text aligned with, neighbours -> where it shows the slot, its slots): kept
+        # while the copy's text stays as it was, so that an aligner can serve one link after another (KeptLink)
+        self._aligned: dict[str, tuple[str, dict[tuple[str, str], tuple[int, int] | None], _SlotSpans]] = {}
 
     def anchors(self, text: str, slot: Slot) -> tuple[str, str] | None:
         """The clear text either side of ``slot`` in ``text``; None when either is too short to align by."""
@@ -828,15 +829,30 @@ class SlotAligner:
         return clear
 
     def revealed(self, anchors: tuple[str, str], copy: DocumentAnalysis) -> tuple[int, int] | None:
-        """Where ``copy`` shows something other than a mask between ``anchors``."""
+        """Where ``copy`` shows something other than a mask between ``anchors``: neither mask
+        characters nor one of the copy's own slots (a run masked only in context, ??县, is one)."""
         text = copy.source.text
         kept = self._aligned.get(copy.doc)
         if kept is None or (kept[0] is not text and kept[0] != text):
-            kept = self._aligned[copy.doc] = (text, {})
+            # The copy's slots are those of its text: kept with it.
+            kept = self._aligned[copy.doc] = (text, {}, _SlotSpans(copy.slots))
         aligned = kept[1]
         if anchors not in aligned:
-            aligned[anchors] = _align_slot(anchors[0], anchors[1], text)
+            aligned[anchors] = _align_slot(anchors[0], anchors[1], text, kept[2].overlaps)
         return aligned[anchors]
+
+
+class _SlotSpans:
+    """Whether a span of a document overlaps one of its slots."""
+
+    def __init__(self, slots: Sequence[Slot]) -> None:
+        self._spans = sorted((slot.start, slot.end) for slot in slots)
+        self._starts = [start for start, _ in self._spans]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        # Slots do not overlap one another: only the last that starts before ``end`` can reach past ``start``.
+        index = bisect.bisect_left(self._starts, end) - 1
+        return index >= 0 and self._spans[index][1] > start
 
 
 def _group_inconsistencies(group_docs: list[DocumentAnalysis], aligner: SlotAligner,
@@ -862,9 +878,10 @@ def _group_inconsistencies(group_docs: list[DocumentAnalysis], aligner: SlotAlig
     return found
 
 
-def _align_slot(left: str, right: str, other: str) -> tuple[int, int] | None:
+def _align_slot(left: str, right: str, other: str, masked=None) -> tuple[int, int] | None:
     """Where ``other`` shows, between a slot's clear neighbours ``left`` and
-    ``right``, something other than a mask."""
+    ``right``, something other than a mask (``masked(start, end)``: whether ``other``
+    masks that span itself, by its slots)."""
     # str.find runs in C; a regex compiled per slot would dominate a large group.
     position = other.find(left)
     while position >= 0:
@@ -872,7 +889,7 @@ def _align_slot(left: str, right: str, other: str) -> tuple[int, int] | None:
         end = other.find(right, start + 1, start + 16 + len(right))
         if end > start:
             value = other[start:end]
-            if "\n" not in value and not _MASKISH.search(value):
+            if "\n" not in value and not _MASKISH.search(value) and not (masked and masked(start, end)):
                 return start, end
         position = other.find(left, position + 1)
     return None
