@@ -35,6 +35,7 @@ from pathlib import Path
 
 from .output.gate import DocumentReport, GateReport, Policy, display_path, evaluate, resolve_policy, to_json
 from .errors import FixError, InputError
+from .heap import collector_paused
 from .map.formats import docx as docx_format
 from .map.formats import html as html_format
 from .map.loading import DEFAULT_MAX_BYTES, InputFile, decode_document, iter_input_files, load_file
@@ -184,35 +185,35 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, list[Edit]]:
 # ---------------------------------------------------------------------------
 
 
-def _name_span(clue: Clue, name: str, suffixes: tuple[str, ...], split=suffix_split) -> tuple[int, int] | None:
-    """The part of ``clue`` to mask for the masked name ``name``, or None when it does not hold it.
-    ``split``: :func:`suffix_split`, or a memo of it."""
-    core, _ = split(name, suffixes)
-    if clue.text == name:
-        own_core, _ = split(clue.text, suffixes)
-        return clue.start, clue.start + len(own_core)
-    # A longer clue holding the name's core (崞阳 in 崞阳古城) shows the same
-    # name; one character is too little to be sure of that.
-    if len(core) >= 2:
-        at = clue.text.find(core)
-        if at >= 0:
-            return clue.start + at, clue.start + at + len(core)
-    return None
+class _NameParts:
+    """Which of the masked ``names`` a clue's text holds, and the part of the text that masking it
+    masks. That depends on the text alone, and a plan tests every clue of a group against every
+    name masked: each distinct text is tested once. ``split``: :func:`suffix_split`, or a memo of it."""
 
+    def __init__(self, names: Iterable[str], suffixes: tuple[str, ...], split=suffix_split) -> None:
+        # Longest names first, so 崞阳古城 is masked as itself, not as 崞阳; names of one length in
+        # their own order, not the set's (which changes with the process's hash seed).
+        self.names = sorted(names, key=lambda name: (-len(name), name))
+        self._cores = [(name, split(name, suffixes)[0]) for name in self.names]
+        self._parts: dict[str, tuple[int, int] | None] = {}
 
-def _name_tests(names: Iterable[str], suffixes: tuple[str, ...], split=suffix_split) -> list[tuple[str, str | None]]:
-    """(name, its core, None when too short to count inside a longer clue) of each name, in order:
-    what :func:`_holds` tests (a plan tests every clue of a group against every name masked)."""
-    tests = []
-    for name in names:
-        core, _ = split(name, suffixes)
-        tests.append((name, core if len(core) >= 2 else None))
-    return tests
-
-
-def _holds(clue: Clue, name: str, core: str | None) -> bool:
-    """Whether :func:`_name_span` finds the name in the clue (``core``: see :func:`_name_tests`)."""
-    return clue.text == name or (core is not None and core in clue.text)
+    def part(self, text: str) -> tuple[int, int] | None:
+        """Offsets in ``text`` of what masking the first name it holds (of :attr:`names`) masks; None: none."""
+        if text in self._parts:
+            return self._parts[text]
+        found = None
+        for name, core in self._cores:
+            if text == name:
+                found = (0, len(core))  # the name's generic ending stays (崞阳镇 → ×镇)
+                break
+            # A longer clue holding the name's core (崞阳 in 崞阳古城) shows the same
+            # name; one character is too little to be sure of that.
+            at = text.find(core) if len(core) >= 2 else -1
+            if at >= 0:
+                found = (at, at + len(core))
+                break
+        self._parts[text] = found
+        return found
 
 
 def clue_scores(analysis: DocumentAnalysis, covered: set[str]) -> dict[str, float]:
@@ -275,9 +276,8 @@ class _LookAhead:
 
     def without(self, members: list[DocumentAnalysis], names: Iterable[str], split) -> list[DocumentAnalysis]:
         """``members`` without the clues that masking ``names`` masks (``split``: the plan's suffix_split)."""
-        tests = _name_tests(names, self.policy.keep_suffixes, split)
-        return [replace(a, clues=[c for c in a.clues if not any(_holds(c, name, core) for name, core in tests)])
-                for a in members]
+        parts = _NameParts(names, self.policy.keep_suffixes, split)
+        return [replace(a, clues=[c for c in a.clues if parts.part(c.text) is None]) for a in members]
 
     def still_failing(self, masked: list[DocumentAnalysis], group: str, docs: list[str]
                       ) -> tuple[list[DocumentAnalysis], list[Identity]]:
@@ -350,10 +350,13 @@ class _Plan:
         for group, docs in identity_failing.items():
             self._pick_names(group, docs, analyses, group_names[group])
         for group, names in group_names.items():
-            for doc in self.members[group] if names else ():
+            if not names:
+                continue
+            parts = self.name_parts(names)  # once a group: its copies share their clues' texts
+            for doc in self.members[group]:
                 self.names[doc] = set(names)
                 if doc in analyses:
-                    self._mask_names(analyses[doc], names)
+                    self._mask_names(analyses[doc], parts)
         return self.edits
 
     def _pick_names(self, group: str, docs: list[str], analyses: dict[str, DocumentAnalysis], names: set[str]) -> None:
@@ -421,26 +424,23 @@ class _Plan:
                 text = copy.source.text[start:end]
                 self.edits[copy.doc].append(Edit(start, end, mask, text, text, "near-duplicate-leak"))
 
-    def _mask_names(self, analysis: DocumentAnalysis, names: set[str]) -> None:
+    def name_parts(self, names: Iterable[str]) -> _NameParts:
+        return _NameParts(names, self.policy.keep_suffixes, self._split)
+
+    def _mask_names(self, analysis: DocumentAnalysis, parts: _NameParts) -> None:
+        """Edits masking the names of ``parts`` in ``analysis``."""
         suffixes = self.policy.keep_suffixes
         text = analysis.source.text
         edits = self.edits[analysis.doc]
-        # Longest names first, so 崞阳古城 is masked as itself, not as 崞阳; names of one length in
-        # their own order, not the set's (which changes with the process's hash seed).
-        ordered = sorted(names, key=lambda name: (-len(name), name))
-        tests = _name_tests(ordered, suffixes, self._split)
         for clue in analysis.clues:
-            for name, core in tests:
-                if not _holds(clue, name, core):
-                    continue
-                span = _name_span(clue, name, suffixes, self._split)
-                if span is not None and span[1] > span[0]:
-                    edits.append(Edit(span[0], span[1], self.policy.mask, text[span[0]:span[1]], clue.text, "clue"))
-                    break
+            part = parts.part(clue.text)
+            if part is not None:
+                start, end = clue.start + part[0], clue.start + part[1]
+                edits.append(Edit(start, end, self.policy.mask, text[start:end], clue.text, "clue"))
         # The clue finder skips a name where the words around it read
         # otherwise (连接线段家堡至宁武); a reader does not. A name long enough
         # not to occur inside ordinary words is masked wherever it stands.
-        for name in ordered:
+        for name in parts.names:
             if len(name) < self.policy.literal_min_chars:
                 continue
             core, _ = suffix_split(name, suffixes)
@@ -706,6 +706,12 @@ def _mask_until_passing(workspace, policy: Policy) -> tuple[int, GateReport, Gat
     mask; returns (rounds, the gate's report before, its report on the copies
     as last masked, the fixes per doc). ``workspace``: a :class:`_Workspace`
     (fix) or a :class:`_Draft` (plan_fix)."""
+    # The rounds make millions of records that reference counting frees (see auditor.heap).
+    with collector_paused():
+        return _rounds(workspace, policy)
+
+
+def _rounds(workspace, policy: Policy) -> tuple[int, GateReport, GateReport, dict[str, DocumentFix]]:
     current = workspace.link()
     before = evaluate(current, policy)
     before_sources = {doc: analysis.source for doc, analysis in workspace.pristine.items()}

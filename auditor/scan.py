@@ -392,6 +392,7 @@ def linked(analyses: list[DocumentAnalysis], rules: Rules, runner: Runner | Dask
     ``kept``: what an earlier link of the same corpus kept for this one, see
     :class:`~auditor.reduce.linker.KeptLink`; ``recover_slots``: False for a link only the gate reads)."""
     started = time.perf_counter()
-    linkage = link_corpus(analyses, rules, runner, kept, recover_slots)
+    with collector_paused():  # the records it makes are freed by reference counting (see auditor.heap)
+        linkage = link_corpus(analyses, rules, runner, kept, recover_slots)
     return AuditResult(linkage.analyses, linkage.identities, linkage.inconsistencies, linkage.gazetteer,
                        {**(timings or {}), "link": time.perf_counter() - started}, linkage.outside_counts)

@@ -157,7 +157,7 @@ def test_plan_masks_names_in_every_copy_and_long_names_wherever_they_stand():
     text_c = text_a.replace("云水镇", "轩岗北")
     c = analysed("a.txt", text_c, found("a.txt", text_c))
     plan = _Plan(AuditResult([c], identities=[result.identities[0]]), evaluate(result, policy), policy, names)
-    plan._mask_names(c, names["a.txt"])
+    plan._mask_names(c, plan.name_parts(names["a.txt"]))
     assert apply_edits(text_c, plan.edits["a.txt"])[0] == text_c.replace("轩岗镇", "×镇", 1).replace("段家堡", "×")
 
 
@@ -171,7 +171,7 @@ def test_names_of_one_length_are_masked_the_same_whatever_order_they_come_in():
     masked = set()
     for names in (["吐鲁番", "葡萄沟"], ["葡萄沟", "吐鲁番"]):
         plan = _Plan(result, evaluate(result, policy), policy, {})
-        plan._mask_names(analysis, names)
+        plan._mask_names(analysis, plan.name_parts(names))
         masked.add(apply_edits(text, plan.edits["a.txt"])[0])
     assert len(masked) == 1, masked
 

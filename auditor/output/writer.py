@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 from .gate import Policy, evaluate, resolve_policy, summary_line
-from ..i18n import _
+from ..heap import collector_paused
+from ..i18n import _, language, using
 from .folder import OutputFolder, scan_files
 from ..fix import plan_fix
 from .report import FixView, ReportJob, Review, fix_view, gate_view, is_linked
@@ -24,6 +25,13 @@ def build_review(result: AuditResult, policy: Policy, rules=None, workers: int =
     nothing). Without the linker only the files auditor could not read have a
     status: the others have no verdict to judge. ``workers``: the processes fix's rounds read
     the masked copies with."""
+    # Worded in the language in use, found once, not at each of the review's many lines (as evaluate
+    # does); its records are freed by reference counting (see auditor.heap).
+    with using(language()), collector_paused():
+        return _build_review(result, policy, rules, workers)
+
+
+def _build_review(result: AuditResult, policy: Policy, rules, workers: int) -> Review:
     report = evaluate(result, policy)
     linked = is_linked(result)
     isolate = PathIsolator(d.path for d in report.documents)
