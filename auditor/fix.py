@@ -384,15 +384,17 @@ class _Plan:
             failing, identities = self.look_ahead.still_failing(masked, group, docs)
 
     def _near_duplicates(self, analyses: dict[str, DocumentAnalysis]) -> None:
-        # The copy a leak names is one of the clearest few; masked there, the slot would show in the
-        # next clearest, a round later. With an aligner, it is masked in every copy that shows it.
+        # The copy a leak names is one of the clearest few, at the first place it shows the slot;
+        # masked there alone, the slot would show in the next clearest, or at the copy's next
+        # place between the same neighbours, a round later. With an aligner, it is masked
+        # wherever any copy shows it.
         aligner = self.aligner
         slots_of: dict[str, dict[str, Slot]] = {}
         copies_of: dict[str, list[DocumentAnalysis]] = {}  # group -> its members' analyses
         # A slot's leaks are one a copy that masks it, and the copies of a text mask the same slots:
-        # the copies that show a slot are found once per (group, neighbours, mask), and each is
-        # given its edit once (the same edit again changes nothing: apply_edits keeps the first).
-        showing: dict[tuple[str, tuple[str, str], str], list[tuple[DocumentAnalysis, int, int]]] = {}
+        # the places that show a slot are found once per (group, neighbours, mask), and each copy
+        # is given their edits once (the same edit again changes nothing: apply_edits keeps the first).
+        showing: dict[tuple[str, tuple[str, str], str], list[tuple[DocumentAnalysis, tuple[tuple[int, int], ...]]]] = {}
         given: set[tuple[tuple[str, tuple[str, str], str], str]] = set()
         for leak in self.result.inconsistencies:
             other = analyses.get(leak.other_doc)
@@ -415,14 +417,16 @@ class _Plan:
             if key not in showing:
                 if group not in copies_of:
                     copies_of[group] = [analyses[d] for d in self.members.get(group, ()) if d in analyses]
-                showing[key] = [(copy, *found) for copy in copies_of[group]
-                                if (found := aligner.revealed(anchors, copy)) is not None]
-            for copy, start, end in showing[key]:
-                if copy.doc in (leak.doc, leak.other_doc) or (key, copy.doc) in given:
+                showing[key] = [(copy, found) for copy in copies_of[group]
+                                if (found := aligner.revealed_all(anchors, copy))]
+            for copy, places in showing[key]:
+                if copy.doc == leak.doc or (key, copy.doc) in given:
                     continue
                 given.add((key, copy.doc))
-                text = copy.source.text[start:end]
-                self.edits[copy.doc].append(Edit(start, end, mask, text, text, "near-duplicate-leak"))
+                text = copy.source.text
+                self.edits[copy.doc].extend(Edit(start, end, mask, text[start:end], text[start:end], "near-duplicate-leak")
+                                            for start, end in places
+                                            if (copy.doc, start, end) != (leak.other_doc, leak.other_start, leak.other_end))
 
     def name_parts(self, names: Iterable[str]) -> _NameParts:
         return _NameParts(names, self.policy.keep_suffixes, self._split)

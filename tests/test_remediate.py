@@ -197,6 +197,27 @@ def test_a_slot_a_copy_reveals_is_masked_in_every_copy_that_shows_it():
         "b.txt": clear.replace("崞阳", "×"), "c.txt": (clear + "完成净化工程。\n").replace("崞阳", "×")}
 
 
+def test_a_copy_that_shows_a_slot_at_two_places_is_masked_at_both_in_one_round():
+    # A copy may state one phrase of two years (the bench's reports: 高新技术企业4500家以上 and,
+    # later, 1000家以上). The linker names the first place; masked there alone, the second showed a
+    # round later, and a group's rounds went on one place at a time.
+    masked = "新增科技型中小企业×家、高新技术企业×家以上。\n建成污水处理厂。\n"
+    clear = ("新增科技型中小企业2000家、高新技术企业4500家以上。\n建成污水处理厂。\n"
+             "力争新增科技型中小企业3000家、高新技术企业1000家以上。\n")
+    a, b = analysed("a.txt", masked), analysed("b.txt", clear)
+    slot = next(s for s in a.slots if s.left_context.endswith("高新技术企业"))
+    at = clear.index("4500")
+    result = AuditResult([a, b], identities=[
+        Identity(doc, "G1", len(x.slots), "", "", 0.02, 60, "protected" if x.slots else "not-anonymised", risk=0.02)
+        for doc, x in (("a.txt", a), ("b.txt", b))
+    ], inconsistencies=[Inconsistency("a.txt", slot.slot_id, "b.txt", at, at + 4, "4500")])
+    policy = Policy(keep_suffixes=SUFFIXES)
+    edits = _Plan(result, evaluate(result, policy), policy, {}, rules=load_rules()).build()
+    new_b, _ = apply_edits(clear, edits["b.txt"])
+    assert "4500" not in new_b and "1000" not in new_b
+    assert "2000" in new_b and "3000" in new_b  # the other slot's leaks are not in this result
+
+
 def test_names_masked_stay_with_their_documents_when_group_labels_move():
     # A group's label is one link's: when a copy's text changes, groups found before it are
     # numbered anew, and G1 of the next round may be other documents. What a masks must not

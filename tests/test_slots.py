@@ -252,8 +252,8 @@ def test_a_copy_masked_with_a_new_glyph_reveals_nothing():
     from auditor.reduce.linker import _align_slot
     from auditor.map.neardup import normalise
 
-    assert _align_slot("全县位于", "镇北部", "全县位于✖✖镇北部") is None
-    assert _align_slot("全县位于", "镇北部", "全县位于城关镇北部") is not None
+    assert _align_slot("全县位于", "镇北部", "全县位于✖✖镇北部") == ()
+    assert _align_slot("全县位于", "镇北部", "全县位于城关镇北部") == ((4, 6),)
     assert normalise("ＸＸ镇位于●●县北部") == normalise("××镇位于××县北部")
 
 

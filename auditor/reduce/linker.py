@@ -815,7 +815,7 @@ class SlotAligner:
         self._anchors: dict[tuple[str, str], tuple[str, str]] = {}
         # copy's doc -> (the text aligned with, neighbours -> where it shows the slot, its slots): kept
         # while the copy's text stays as it was, so that an aligner can serve one link after another (KeptLink)
-        self._aligned: dict[str, tuple[str, dict[tuple[str, str], tuple[int, int] | None], _SlotSpans]] = {}
+        self._aligned: dict[str, tuple[str, dict[tuple[str, str], tuple[tuple[int, int], ...]], _SlotSpans]] = {}
 
     def anchors(self, text: str, slot: Slot) -> tuple[str, str] | None:
         """The clear text either side of ``slot`` in ``text``; None when either is too short to align by."""
@@ -829,17 +829,24 @@ class SlotAligner:
         return clear
 
     def revealed(self, anchors: tuple[str, str], copy: DocumentAnalysis) -> tuple[int, int] | None:
-        """Where ``copy`` shows something other than a mask between ``anchors``: neither mask
+        """Where ``copy`` first shows something other than a mask between ``anchors``: neither mask
         characters nor one of the copy's own slots (a run masked only in context, ??县, is one)."""
+        found = self.revealed_all(anchors, copy)
+        return found[0] if found else None
+
+    def revealed_all(self, anchors: tuple[str, str], copy: DocumentAnalysis) -> tuple[tuple[int, int], ...]:
+        """Every place where ``copy`` shows, between ``anchors``, what :meth:`revealed` looks for
+        (a report may say 高新技术企业4500家以上 of one year and 1000家以上 of another)."""
         text = copy.source.text
         kept = self._aligned.get(copy.doc)
         if kept is None or (kept[0] is not text and kept[0] != text):
             # The copy's slots are those of its text: kept with it.
             kept = self._aligned[copy.doc] = (text, {}, _SlotSpans(copy.slots))
         aligned = kept[1]
-        if anchors not in aligned:
-            aligned[anchors] = _align_slot(anchors[0], anchors[1], text, kept[2].overlaps)
-        return aligned[anchors]
+        found = aligned.get(anchors)
+        if found is None:
+            found = aligned[anchors] = _align_slot(anchors[0], anchors[1], text, kept[2].overlaps)
+        return found
 
 
 class _SlotSpans:
@@ -878,11 +885,12 @@ def _group_inconsistencies(group_docs: list[DocumentAnalysis], aligner: SlotAlig
     return found
 
 
-def _align_slot(left: str, right: str, other: str, masked=None) -> tuple[int, int] | None:
-    """Where ``other`` shows, between a slot's clear neighbours ``left`` and
-    ``right``, something other than a mask (``masked(start, end)``: whether ``other``
+def _align_slot(left: str, right: str, other: str, masked=None) -> tuple[tuple[int, int], ...]:
+    """Every place, in order, where ``other`` shows, between a slot's clear neighbours ``left``
+    and ``right``, something other than a mask (``masked(start, end)``: whether ``other``
     masks that span itself, by its slots)."""
     # str.find runs in C; a regex compiled per slot would dominate a large group.
+    found = []
     position = other.find(left)
     while position >= 0:
         start = position + len(left)
@@ -890,6 +898,6 @@ def _align_slot(left: str, right: str, other: str, masked=None) -> tuple[int, in
         if end > start:
             value = other[start:end]
             if "\n" not in value and not _MASKISH.search(value) and not (masked and masked(start, end)):
-                return start, end
+                found.append((start, end))
         position = other.find(left, position + 1)
-    return None
+    return tuple(found)
