@@ -11,8 +11,9 @@ A document that fails the policy is masked there, a little at a time:
 * a name of the document's own place left in clear is masked everywhere;
 * while the clear text still identifies the place or puts it at risk (risk above 1/K),
   the clue that weighs most for the identity is masked, then the next (greedy),
-  until the linker, inferring the copies again without the clues masked, says
-  they would pass (:class:`_LookAhead`); then the copies are read and audited
+  and the clear names of each place the copies would then be taken for, until
+  the linker, inferring the copies again without the clues masked, says they
+  would pass (:class:`_LookAhead`); then the copies are read and audited
   again, and so on, until the document passes or no clue is left.
 
 A name once masked is masked at every clue that holds it, in the document and
@@ -291,9 +292,17 @@ class _LookAhead:
         return analyses, identities
 
     def fails(self, identity: Identity) -> bool:
+        """Whether the gate would fail a masked copy of ``identity``: by its verdict, or because it
+        names in clear the place it is taken for."""
         verdict = self.policy.verdict(identity)
         rule = "re-identified" if verdict in self.policy.fail_verdicts else verdict
-        return rule in IDENTITY_RULES and self.policy.action(rule) == "fail"
+        return (rule in IDENTITY_RULES and self.policy.action(rule) == "fail") or bool(self.own_place_names([identity]))
+
+    def own_place_names(self, identities: Iterable[Identity]) -> set[str]:
+        """The clear names by which ``identities`` name their own place, where the policy fails that."""
+        if self.policy.action("names-own-place") != "fail":
+            return set()
+        return {clue.text for identity in identities for clue in identity.names_own_place}
 
 
 class _Plan:
@@ -334,7 +343,8 @@ class _Plan:
         # Copies of one text mask alike: what any of them masks, all do.
         group_names = {group: set().union(*(self.names.get(doc, ()) for doc in docs))
                        for group, docs in self.members.items()}
-        identity_failing: dict[str, list[str]] = defaultdict(list)
+        # The failing copies of each group whose identity a pick of names is to change.
+        picking: dict[str, list[str]] = defaultdict(list)
         for doc, report in failing.items():
             identity = self.result.identity(doc)
             rules = {f.rule for f in report.findings if f.fails and f.doc == doc}
@@ -345,9 +355,9 @@ class _Plan:
             names = group_names.setdefault(self.group(doc), set())
             if "names-own-place" in rules:
                 names.update(c.text for c in identity.names_own_place)
-            if rules & set(IDENTITY_RULES):
-                identity_failing[self.group(doc)].append(doc)
-        for group, docs in identity_failing.items():
+            if rules & set(IDENTITY_RULES) or (self.look_ahead is not None and "names-own-place" in rules):
+                picking[self.group(doc)].append(doc)
+        for group, docs in picking.items():
             self._pick_names(group, docs, analyses, group_names[group])
         for group, names in group_names.items():
             if not names:
@@ -360,28 +370,42 @@ class _Plan:
         return self.edits
 
     def _pick_names(self, group: str, docs: list[str], analyses: dict[str, DocumentAnalysis], names: set[str]) -> None:
-        """Adds to ``names``, the group's, the clue that weighs most for its failing copies ``docs``; with a
-        look-ahead, the next and so on, until those copies would pass."""
+        """Adds to ``names``, the group's, the clue that weighs most for its failing copies ``docs``. With a
+        look-ahead, the next and so on, and the clear names of the place each copy would then be taken
+        for (names-own-place), until those copies would pass: masking a copy's place moves the guess to
+        another place the text names, which it then names in clear, a round later each time."""
+        look_ahead = self.look_ahead
         failing, identities = [analyses[d] for d in docs], [self.result.identity(d) for d in docs]
-        picks, masked = 0, None
+        members = [analyses[d] for d in self.members[group] if d in analyses]
+        masked = None
+        if look_ahead is not None and names:
+            # The names this round masks already (those the copies name their place by) may be enough.
+            masked = look_ahead.without(members, names, self._split)
+            failing, identities = look_ahead.still_failing(masked, group, docs)
+        picks = 0
         while failing:
-            picked = greedy_pick(failing, names, identities)
-            if picked is None:
-                if not picks:
-                    for doc in docs:
-                        self.stuck[doc] = "no clue left that weighs for the identity"
-                return
-            log.info("fix: %s: masking %s (weight %.3f)", ", ".join(a.doc for a in failing), picked[0], picked[1])
-            names.add(picked[0])
-            picks += 1
-            if self.look_ahead is None:
-                return
-            if masked is None:  # the names picked before this round are masked in the text already; not those of it
-                masked = self.look_ahead.without([analyses[d] for d in self.members[group] if d in analyses], names,
-                                                 self._split)
+            own = look_ahead.own_place_names(identities) - names if look_ahead is not None else set()
+            if own:
+                picked = sorted(own)
+                log.info("fix: %s: masking %s (the place they would be taken for)",
+                         ", ".join(a.doc for a in failing), ", ".join(picked))
             else:
-                masked = self.look_ahead.without(masked, [picked[0]], self._split)
-            failing, identities = self.look_ahead.still_failing(masked, group, docs)
+                heaviest = greedy_pick(failing, names, identities)
+                if heaviest is None:
+                    if not picks:
+                        for doc in docs:
+                            self.stuck[doc] = "no clue left that weighs for the identity"
+                    return
+                log.info("fix: %s: masking %s (weight %.3f)", ", ".join(a.doc for a in failing), *heaviest)
+                picked = [heaviest[0]]
+            names.update(picked)
+            picks += 1
+            if look_ahead is None:
+                return
+            # The names picked before this round are masked in the text already; not those of it.
+            masked = look_ahead.without(members, names, self._split) if masked is None else \
+                look_ahead.without(masked, picked, self._split)
+            failing, identities = look_ahead.still_failing(masked, group, docs)
 
     def _near_duplicates(self, analyses: dict[str, DocumentAnalysis]) -> None:
         # The copy a leak names is one of the clearest few, at the first place it shows the slot;

@@ -4,14 +4,13 @@ objects or by many short-lived ones that make no reference cycles.
 Each time the collector reaches its oldest generation it walks every tracked
 object. Loading the gazetteer and building the clue finder's tables make
 hundreds of thousands of tuples and sets that live as long as the process;
-linking the corpus, rendering the report and the review's rounds of masking
-and re-linking (the gate, fix's plan) make millions of objects that
-reference counting frees as they go. They make few garbage cycles or none
-(the review of 26 MB: 152 objects, freed when the collector is back), so the
-walks find next to nothing to free and only cost time: a paused collector is
-the same result sooner. What the
-pauses save: ``make bench`` (bench.md, "memos", gc-pause; ``PAUSE_COLLECTOR =
-False`` turns them off)."""
+linking the corpus, the review's rounds of masking and re-linking (the gate,
+fix's plan) and rendering the report make millions of objects that reference
+counting frees as they go. They make next to no garbage cycles, so the walks
+find next to nothing to free and only cost time: a paused collector is the
+same result sooner (what a block leaves is collected once the collector is
+back). What the pauses save: ``make bench`` (bench.md, "memos", gc-pause;
+``PAUSE_COLLECTOR = False`` turns them off)."""
 from __future__ import annotations
 
 import contextlib
