@@ -195,7 +195,7 @@ class _NameParts:
         # Longest names first, so 崞阳古城 is masked as itself, not as 崞阳; names of one length in
         # their own order, not the set's (which changes with the process's hash seed).
         self.names = sorted(names, key=lambda name: (-len(name), name))
-        self._cores = [(name, split(name, suffixes)[0]) for name in self.names]
+        self.cores = [(name, split(name, suffixes)[0]) for name in self.names]  # (name, what masking it masks)
         self._parts: dict[str, tuple[int, int] | None] = {}
 
     def part(self, text: str) -> tuple[int, int] | None:
@@ -203,7 +203,7 @@ class _NameParts:
         if text in self._parts:
             return self._parts[text]
         found = None
-        for name, core in self._cores:
+        for name, core in self.cores:
             if text == name:
                 found = (0, len(core))  # the name's generic ending stays (崞阳镇 → ×镇)
                 break
@@ -457,7 +457,6 @@ class _Plan:
 
     def _mask_names(self, analysis: DocumentAnalysis, parts: _NameParts) -> None:
         """Edits masking the names of ``parts`` in ``analysis``."""
-        suffixes = self.policy.keep_suffixes
         text = analysis.source.text
         edits = self.edits[analysis.doc]
         for clue in analysis.clues:
@@ -468,10 +467,9 @@ class _Plan:
         # The clue finder skips a name where the words around it read
         # otherwise (连接线段家堡至宁武); a reader does not. A name long enough
         # not to occur inside ordinary words is masked wherever it stands.
-        for name in parts.names:
+        for name, core in parts.cores:
             if len(name) < self.policy.literal_min_chars:
                 continue
-            core, _ = suffix_split(name, suffixes)
             for match in re.finditer(re.escape(name), text):
                 edits.append(Edit(match.start(), match.start() + len(core), self.policy.mask, core, name, "clue"))
 
@@ -500,30 +498,43 @@ def _check_targets(files: list[InputFile], roots: list[Path], out: Path) -> dict
     return names
 
 
-class _Workspace:
-    """The copies in the output folder and the pristine map results of their current text."""
+class _Copies:
+    """What fix's rounds keep of the copies, in a folder (:class:`_Workspace`) or in memory
+    (:class:`_Draft`): their current texts and encodings, the map's analyses of those texts
+    (``pristine``), and what one link keeps for the next."""
 
-    def __init__(self, staging: Path, out: Path, rules: Rules, policy: Policy, max_bytes: int,
-                 runner: Runner | DaskRunner = Runner()):
-        self.staging = staging  # where the copies are written and rewritten
-        self.runner = runner  # where the copies are read again
-        self.out = out  # where they will be once the output folder is swapped in
+    def __init__(self, rules: Rules, runner: Runner | DaskRunner) -> None:
         self.rules = rules
-        self.policy = policy
-        self.max_bytes = max_bytes
-        self.texts: dict[str, str] = {}
-        self.originals: dict[str, bytes] = {}
-        self.encodings: dict[str, str] = {}
-        self.names: dict[str, str] = {}  # doc -> relative name of its copy
-        self.pristine: dict[str, DocumentAnalysis] = {}
+        self.runner = runner  # where the copies are read again
         self.order: list[str] = []
-        # Each round re-links the copies, few of which it changed.
-        self._kept = KeptLink(rules)
+        self.pristine: dict[str, DocumentAnalysis] = {}
+        self.texts: dict[str, str] = {}
+        self.encodings: dict[str, str] = {}
+        self._kept = KeptLink(rules)  # each round re-links the copies, few of which it changed
 
     @property
     def aligner(self) -> SlotAligner:
         """The links' slot aligner (its alignments of the copies a round left as they were hold)."""
         return self._kept.aligner
+
+    def _reanalysed(self, sources: list[tuple[str, SourceText]], group_of: dict[str, str]) -> list[DocumentAnalysis]:
+        """The analyses of the copies (doc, edited source) read again, copies of a group together."""
+        return reanalyse_all([(self.pristine[doc], source) for doc, source in sources], group_of, self.rules,
+                             self.runner)
+
+
+class _Workspace(_Copies):
+    """The copies in the output folder and the pristine map results of their current text."""
+
+    def __init__(self, staging: Path, out: Path, rules: Rules, policy: Policy, max_bytes: int,
+                 runner: Runner | DaskRunner = Runner()):
+        super().__init__(rules, runner)
+        self.staging = staging  # where the copies are written and rewritten
+        self.out = out  # where they will be once the output folder is swapped in
+        self.policy = policy
+        self.max_bytes = max_bytes
+        self.originals: dict[str, bytes] = {}
+        self.names: dict[str, str] = {}  # doc -> relative name of its copy
 
     def target(self, doc: str) -> Path:
         """The copy being written (in the staging folder)."""
@@ -577,8 +588,8 @@ class _Workspace:
 
     def _read_back(self, docs: list[str], group_of: dict[str, str]) -> None:
         """The copies of ``docs`` read back from the staging folder and analysed again."""
-        pairs = [(self.pristine[doc], load_file(self.target(doc), doc, self.max_bytes)) for doc in docs]
-        for doc, analysis in zip(docs, reanalyse_all(pairs, group_of, self.rules, self.runner)):
+        sources = [(doc, load_file(self.target(doc), doc, self.max_bytes)) for doc in docs]
+        for doc, analysis in zip(docs, self._reanalysed(sources, group_of)):
             if analysis.source.text != self.texts[doc]:
                 raise RuntimeError(f"{self.target(doc)}: the copy does not read back as written "
                                    f"({analysis.source.status})")
@@ -806,28 +817,21 @@ def _rounds(workspace, policy: Policy) -> tuple[int, GateReport, GateReport, dic
 # ---------------------------------------------------------------------------
 
 
-class _Draft:
+class _Draft(_Copies):
     """The copies fix would write, held in memory: the bookkeeping of
     :class:`_Workspace` for :func:`plan_fix`, without a folder. The first
     link is the audit's own (already done); the audit is never changed."""
 
     def __init__(self, result: AuditResult, rules: Rules, runner: Runner | DaskRunner = Runner()):
-        self.rules = rules
-        self.runner = runner  # where the copies are read again
+        super().__init__(rules, runner)
         readable = [a for a in result.analyses if a.source.ok]
         self.order = [a.doc for a in readable]
-        self.pristine: dict[str, DocumentAnalysis] = {a.doc: a for a in readable}
+        self.pristine = {a.doc: a for a in readable}
         self.texts = {a.doc: a.source.text for a in readable}
         self.encodings = {a.doc: a.source.encoding for a in readable}
-        self._kept = KeptLink(rules)  # each round re-links the copies, few of which it changed
         self._first: AuditResult | None = AuditResult(
             readable, list(result.identities), list(result.inconsistencies), result.gazetteer,
             outside_counts=result.outside_counts)
-
-    @property
-    def aligner(self) -> SlotAligner:
-        """The links' slot aligner (its alignments of the copies a round left as they were hold)."""
-        return self._kept.aligner
 
     def final(self, doc: str) -> str:
         return self.pristine[doc].source.path or doc
@@ -850,11 +854,11 @@ class _Draft:
         return cleaned
 
     def rewrite(self, rewrites: list[tuple[str, str, list[tuple[int, int, str]]]], group_of: dict[str, str]) -> None:
-        pairs = []
+        sources = []
         for doc, text, _ in rewrites:
             self.texts[doc] = text
-            pairs.append((self.pristine[doc], replace(self.pristine[doc].source, text=text)))
-        for (doc, _, _), analysis in zip(rewrites, reanalyse_all(pairs, group_of, self.rules, self.runner)):
+            sources.append((doc, replace(self.pristine[doc].source, text=text)))
+        for (doc, _), analysis in zip(sources, self._reanalysed(sources, group_of)):
             self.pristine[doc] = analysis
 
 
